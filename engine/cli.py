@@ -1,0 +1,52 @@
+"""The `sicca` command (typer + rich). Every SiccaError becomes a located message and exit 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .errors import SiccaError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Sicca: Sjögren's activity scores and classification criteria from rules.")
+schema_app = typer.Typer(no_args_is_help=True, help="Print JSON Schemas (case files, rule files).")
+import_app = typer.Typer(no_args_is_help=True, help="Import data into case files.")
+rules_app = typer.Typer(no_args_is_help=True, help="Validate and inspect rule files.")
+app.add_typer(schema_app, name="schema")
+app.add_typer(import_app, name="import")
+app.add_typer(rules_app, name="rules")
+
+
+def _register() -> None:
+    # Each command family lives in its own module; importing it registers its commands.
+    from . import cli_labs  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the app, turning Sicca errors into exit code 2."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except SiccaError as err:
+        typer.echo(str(err), err=True)
+        sys.exit(err.exit_code)
+    except typer.Exit as ex:
+        sys.exit(ex.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors come through here
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""`sicca labs` and `sicca import labs` (placeholder until the labs module lands)."""

@@ -1,0 +1,3 @@
+"""The one step library: every step module under tests/steps is imported here."""
+
+from tests.steps.common import *  # noqa: F401,F403
