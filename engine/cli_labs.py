@@ -5,7 +5,8 @@ JSON output of ``sicca labs --format json`` (a public contract)::
     {"case": file,
      "conventions": {"unchanged_within": 0.05, ...},
      "timepoints": [{"id", "date", "label",
-                     "labs": [{"analyte", "key", "value", "unit", "censored", "reference",
+                     "labs": [{"analyte", "key", "value", "value_text", "unit", "censored",
+                               "reference",
                                "canonical_value", "canonical_unit", "flag", "x_uln",
                                "state"}]}],
      "changes": [{"from", "to",
@@ -14,7 +15,9 @@ JSON output of ``sicca labs --format json`` (a public contract)::
 
 Decimals are printed as JSON numbers (``float`` of the exact decimal string, so 25.3 prints
 as 25.3; an x ULN such as 9.76 / 9.31 is rounded to a double's 17 significant digits).
-``reference`` is the range as printed by the laboratory (in ``unit``).
+``value_text`` is the exact value as given (with its censoring sign, e.g. ``"<0.91"``).
+``reference`` is the range as printed by the laboratory (in ``unit``). In the table, ``↑``/``↓``
+mark high/low, ``×n`` the multiple of the upper limit, ``?`` an indeterminate flag.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ def _lab_json(r: LabResult) -> dict[str, Any]:
         "analyte": r.analyte.name,
         "key": r.analyte.key,
         "value": _num(r.value),
+        "value_text": None if r.value is None else f"{r.censored or ''}{r.value}",
         "unit": r.unit,
         "censored": r.censored,
         "reference": r.reference_printed,
@@ -108,10 +112,10 @@ def _cell(lab: dict[str, Any] | None) -> str:
         return "-"
     if lab["state"] != "reported":
         return str(lab["state"])
-    text = f"{lab['censored'] or ''}{lab['value']}"
+    text = str(lab["value_text"])
     mark = _MARK.get(lab["flag"], "")
     if lab["flag"] == "high" and lab["x_uln"] is not None:
-        return f"[red]{text} {mark}[/red] ({lab['x_uln']:.2f}× ULN)"
+        return f"[red]{text} {mark}[/red] ×{lab['x_uln']:.2f}"
     if lab["flag"] == "low":
         return f"[blue]{text} {mark}[/blue]"
     if lab["flag"] is None and lab.get("reference"):
