@@ -1,0 +1,186 @@
+"""From a case record at one timepoint to the facts the backends see.
+
+Every input fact the catalog knows exists exactly once per visit (absent items have state
+``not_reported``), which is what lets the compiler turn negation on inputs into plain tests.
+Values are normalised once here: exact Decimals for Python, clean floats / strings for the
+engines (durable-rules compares strings with numbers oddly, so it never sees a number as text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .compiler import Catalog
+from .errors import InputError, Problem
+from .models import Case, ItemValue, Record
+
+MAX_DIGITS = 15  # floats order exactly any two decimals of at most 15 significant digits
+
+
+@dataclass
+class Fact:
+    id: str
+    name: str
+    state: str
+    value: Decimal | None = None
+    code: str | None = None
+    censor: str | None = None
+    unit: str | None = None
+    path: str | None = None       # field path in the case file
+    record: str | None = None     # timepoint id or history label it was recorded at
+    date: str | None = None
+    line: int | None = None
+    flags: dict[str, Any] = field(default_factory=dict)
+
+    def engine(self) -> dict[str, Any]:
+        """The clean-typed dict both backends receive."""
+        return {"id": self.id, "name": self.name, "state": self.state,
+                "value": float(self.value) if self.value is not None else None,
+                "code": self.code or "", "censor": self.censor or ""}
+
+    def shown(self) -> str:
+        if self.state not in ("reported", "derived"):
+            return self.state
+        if self.value is not None:
+            u = f" {self.unit}" if self.unit else ""
+            return f"{self.censor or ''}{_fmt(self.value)}{u}"
+        return str(self.code)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"fact": self.name, "state": self.state}
+        if self.value is not None:
+            out["value"] = float(self.value)
+        if self.code is not None:
+            out["code"] = self.code
+        if self.censor:
+            out["censored"] = self.censor
+        if self.unit:
+            out["unit"] = self.unit
+        if self.record:
+            out["recorded_at"] = self.record
+        if self.path:
+            out["path"] = self.path
+        for k, v in self.flags.items():
+            out[k] = v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+        return out
+
+
+def _fmt(v: Decimal) -> str:
+    s = format(v.normalize(), "f") if v == v.to_integral_value() else str(v)
+    return s
+
+
+@dataclass
+class Visit:
+    """All input facts of one timepoint, by name, in catalog order."""
+
+    case_file: str
+    timepoint: str
+    facts: dict[str, Fact]
+    unused: list[str] = field(default_factory=list)
+
+
+def _check_digits(value: Decimal, where: str, file: str, timepoint: str) -> None:
+    digits = len(value.as_tuple().digits)
+    if digits > MAX_DIGITS:
+        raise InputError(Problem(f"{digits} significant digits", file=file, field=where,
+                                 timepoint=timepoint, code="E119",
+                                 expected=f"at most {MAX_DIGITS} significant digits"))
+
+
+def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str],
+                overrides: dict[str, Any] | None = None) -> Visit:
+    """The facts of ``tp``; cumulative sections take the latest record dated on or before it."""
+    vocab = case.vocabulary
+    records = case.records_until(tp)
+    current: dict[str, ItemValue] = {}
+    for item in vocab.items.values():
+        if item.type == "option":
+            continue
+        if item.cumulative:
+            for rec in records:  # in date order: later records replace earlier ones
+                iv = rec.items.get(item.name)
+                if iv is not None and iv.state != "not_reported":
+                    current[item.name] = iv
+        elif item.name in tp.items:
+            current[item.name] = tp.items[item.name]
+    facts: dict[str, Fact] = {}
+    index = {name: i for i, name in enumerate(catalog.facts)}
+
+    def put(name: str, state: str, value: Decimal | None = None, code: str | None = None,
+            censor: str | None = None, iv: ItemValue | None = None, unit: str | None = None,
+            path: str | None = None, flags: dict[str, Any] | None = None) -> None:
+        if name not in index:
+            return
+        if value is not None:
+            _check_digits(value, path or name, case.file, tp.id)
+        f = Fact(f"f{index[name]}", name, state, value, code, censor,
+                 unit if unit is not None else catalog.facts[name].unit)
+        if iv is not None:
+            f.path, f.record, f.line = path or iv.path, iv.record, iv.line
+            f.date = str(iv.date) if iv.date else None
+            f.flags = {k: v for k, v in iv.flags.items() if k != "mean"}
+        facts[name] = f
+
+    for item in vocab.items.values():
+        if item.type == "option":
+            continue
+        iv = current.get(item.name)
+        if iv is None:
+            for n in item.fact_names():
+                put(n, "not_reported")
+            continue
+        put(item.name, iv.state, iv.value, iv.code, iv.censor, iv)
+        if item.type == "per_eye":
+            for side in ("right", "left"):
+                sv = iv.sides.get(side)
+                if sv is None:
+                    put(f"{item.name}.{side}", "not_reported", iv=iv)
+                else:
+                    put(f"{item.name}.{side}", sv.state, sv.value, None, sv.censor, iv,
+                        path=sv.path)
+            mean = iv.flags.get("mean")
+            put(f"{item.name}.mean", "reported" if mean is not None else "not_reported",
+                mean, iv=iv)
+        for attr in item.spec.attributes:
+            av = iv.attrs.get(attr)
+            n = f"{item.name}.{attr}"
+            if av is None:
+                put(n, "not_reported", iv=iv, path=f"{iv.path}.{attr}")
+            else:
+                put(n, av.state, av.value, av.code, av.censor, iv, path=av.path)
+    for j, a in enumerate(case.analytes.all()):
+        lab = next((x for x in tp.labs if x.analyte.key == a.key), None)
+        base = f"lab.{a.key}"
+        if lab is None:
+            put(base, "not_reported")
+            put(base + ".flag", "not_reported")
+            put(base + ".x_uln", "not_reported")
+            continue
+        i = tp.labs.index(lab)
+        path = f"timepoints[{tp.index}].labs[{i}]"
+        state = lab.state
+        put(base, state, lab.canonical_value, None, lab.censored, unit=a.unit, path=path)
+        put(base + ".flag", "reported" if lab.flag else "unknown" if state == "reported"
+            else state, None, lab.flag, path=path)
+        put(base + ".x_uln", "reported" if lab.x_uln is not None else "not_reported",
+            lab.x_uln, None, lab.censored if lab.x_uln is not None else None, unit="",
+            path=path)
+        for n in (base, base + ".flag", base + ".x_uln"):
+            if n in facts:
+                facts[n].record = tp.id
+        del j
+    for item in vocab.options():
+        chosen = options.get(item.name, item.spec.default)
+        put(f"option.{item.name}", "reported", None, chosen, flags={"default": chosen ==
+                                                                     item.spec.default})
+    if overrides:
+        for name, fact in overrides.items():
+            if name in facts:
+                old = facts[name]
+                fact.id, fact.flags = old.id, dict(fact.flags, hypothetical=True)
+                facts[name] = fact
+    ordered = {n: facts[n] for n in catalog.facts if n in facts}
+    return Visit(case.file, tp.id, ordered)
