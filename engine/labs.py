@@ -61,7 +61,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import units
 from .errors import InputError, Problem, Problems, RuleSyntaxError, UnitError
-from .yamlsrc import PathKey, Sourced
+from .yamlsrc import PathKey, Sourced, dotted
 from .yamlsrc import load as load_yaml
 
 Censor = Literal["<", ">"]
@@ -118,7 +118,18 @@ class _AnalyteFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["analytes"]
-    analytes: list[Analyte]
+    analytes: list[dict[str, Any]]
+
+
+def _pydantic_problems(src: Sourced, at: PathKey, exc: ValidationError) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = at + tuple(err["loc"])
+        key_loc = loc + ("<key>",) if err["type"] == "extra_forbidden" else loc
+        p = src.problem(key_loc, err["msg"], code="E310", found=repr(err.get("input"))[:80])
+        p.field = dotted(loc)
+        out.append(p)
+    return out
 
 
 class AnalyteTable:
@@ -142,14 +153,16 @@ class AnalyteTable:
             try:
                 doc = _AnalyteFile.model_validate(src.data)
             except ValidationError as exc:
-                for err in exc.errors():
-                    loc = tuple(err["loc"])
-                    if err["type"] == "extra_forbidden":
-                        loc = loc + ("<key>",)
-                    problems.add(src.problem(loc, err["msg"], code="E310",
-                                             found=repr(err.get("input"))[:80]))
+                for p in _pydantic_problems(src, (), exc):
+                    problems.add(p)
                 continue
-            for i, a in enumerate(doc.analytes):
+            for i, raw in enumerate(doc.analytes):
+                try:
+                    a = Analyte.model_validate(raw)
+                except ValidationError as exc:
+                    for p in _pydantic_problems(src, ("analytes", i), exc):
+                        problems.add(p)
+                    continue
                 at: PathKey = ("analytes", i)
                 dim = units.dimension_of(a.unit)
                 if dim != a.dimension:
@@ -403,11 +416,13 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
                                               "reference: ...}", found=repr(raw)[:80]))
     for k in raw:
         if k not in _ENTRY_KEYS:
-            close = difflib.get_close_matches(str(k), _ENTRY_KEYS, n=1)
-            raise InputError(src.problem(path + (k, "<key>"), f"unknown key '{k}' in lab entry",
-                                         code="E321", expected=", ".join(_ENTRY_KEYS),
-                                         found=repr(k),
-                                         hint=f"did you mean '{close[0]}'?" if close else None))
+            close = [c for c in _ENTRY_KEYS if str(k) and c.startswith(str(k).lower())]
+            close = close or difflib.get_close_matches(str(k), _ENTRY_KEYS, n=1)
+            prob = src.problem(path + (k, "<key>"), f"unknown key '{k}' in lab entry",
+                               code="E321", expected=", ".join(_ENTRY_KEYS), found=repr(k),
+                               hint=f"did you mean '{close[0]}'?" if close else None)
+            prob.field = dotted(path + (k,))
+            raise InputError(prob)
     if "analyte" not in raw:
         raise InputError(src.problem(path, "lab entry has no 'analyte'", code="E322",
                                      expected="analyte: <name>"))
@@ -473,7 +488,8 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
             raise InputError(src.problem(path + ("reference",), str(exc), code="E326",
                                          found=repr(ref_raw),
                                          expected="\"a-b\", \"<x\", \"<=x\", \">x\" or \">=x\"",
-                                         hint="quote the range, e.g. reference: \"0-20\""),
+                                         hint="write it as printed, e.g. \"0.9-1.8\" or "
+                                              "\"<8.051\""),
                              ) from None
     canonical = value if f == 1 else units._clean(value * f)
     flag = reference.flag(canonical, censored) if reference is not None else None

@@ -229,6 +229,9 @@ def _unit_hint(bad: str) -> str | None:
     import difflib
 
     choices = list(UNITS) + list(SYNONYMS)
+    for c in choices:
+        if c.casefold() == bad.strip().casefold():
+            return f"did you mean '{normalize(c)}'? (UCUM is case-sensitive)"
     close = difflib.get_close_matches(bad.strip(), choices, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{normalize(close[0])}'?"
