@@ -88,7 +88,8 @@ def labs_report(case_path: str | Path) -> dict[str, Any]:
     for tp in case.timepoints:
         tps.append({"id": tp.id, "date": str(tp.date) if tp.date is not None else None,
                     "label": tp.label, "labs": [_lab_json(r) for r in tp.labs]})
-        series.append((tp.id, by_key(tp.labs)))
+        if tp.labs:  # a timepoint without any lab (one_year) is not a point of the trends
+            series.append((tp.id, by_key(tp.labs)))
     changes = compute_changes(series) if series else []
     return {
         "case": str(case_path),
@@ -98,6 +99,8 @@ def labs_report(case_path: str | Path) -> dict[str, Any]:
                          "included), else increase/decrease; indeterminate if censoring "
                          "leaves it open",
             "numbers": "JSON numbers from the exact decimal text",
+            "changes": "baseline (first timepoint with labs) to each later one, then "
+                       "consecutive pairs; timepoints without labs are not compared",
         },
         "timepoints": tps,
         "changes": _jsonable(changes),

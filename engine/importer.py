@@ -59,6 +59,12 @@ class LabImport:
     timepoints: dict[str, list[ImportedLab]] = field(default_factory=dict)
     not_imported: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # timepoint id -> CSV column
+
+    def header(self, tid: str) -> str:
+        """The comment put on a timepoint's ``labs:`` line."""
+        return (f"from {Path(self.source).name}, column '{self.columns.get(tid, tid)}' "
+                "(sicca import labs)")
 
 
 def _cell_offsets(line: str) -> list[int]:
@@ -121,6 +127,7 @@ def read_lab_table(path: str | Path, timepoint_columns: dict[str, str], table: A
     problems.raise_if_any(InputError)
 
     result = LabImport(str(path), {tid: [] for tid in timepoint_columns.values()})
+    result.columns = {tid: col for col, tid in timepoint_columns.items()}
     comments = [c for c in comment_columns if c in header]
     for col in header:
         if col in KNOWN_COLUMNS or col in timepoint_columns:
@@ -171,12 +178,14 @@ def read_lab_table(path: str | Path, timepoint_columns: dict[str, str], table: A
                 result.timepoints[tid].append(ImportedLab(
                     lab.analyte.name, None, lab.analyte.unit, None,
                     comment=f"{lab.analyte.name}: not reported at this timepoint ({why} in "
-                            f"{p.name}, line {line_no}); omitted", line=line_no))
+                            f"{p.name}, line {line_no}); omitted"
+                            + (f"; row note: {note}" if note else ""), line=line_no))
                 continue
             unit = units.normalize(entry["unit"]) or entry["unit"]
             result.timepoints[tid].append(ImportedLab(
                 lab.analyte.name, None if lab.state == "not_done" else cell, unit,
-                entry["reference"], comment=note or None, line=line_no,
+                entry["reference"], comment=f"row note: {note}" if note else None,
+                line=line_no,
                 not_done=lab.state == "not_done"))
         else:
             analyte = table.resolve(name)
@@ -213,10 +222,10 @@ def _value(text: str) -> str:
     return text if _NUM.match(text) else json.dumps(text, ensure_ascii=False)
 
 
-def render_labs(labs: list[ImportedLab], indent: int) -> list[str]:
+def render_labs(labs: list[ImportedLab], indent: int, header: str | None = None) -> list[str]:
     """The ``labs:`` block for one timepoint, as YAML lines (without newlines)."""
     pad = " " * indent
-    out = [f"{pad}labs:"]
+    out = [f"{pad}labs:" + (f"  # {header}" if header else "")]
     for lab in labs:
         if lab.value is None and not lab.not_done:
             out.append(f"{pad}  # {lab.comment}")
@@ -231,7 +240,7 @@ def render_labs(labs: list[ImportedLab], indent: int) -> list[str]:
             line += f"  # {lab.comment}"
         out.append(line)
     if len(out) == 1:
-        out[0] += " []"
+        out[0] = f"{pad}labs: []" + (f"  # {header}" if header else "")
     return out
 
 
@@ -242,7 +251,7 @@ def render_fragment(imp: LabImport) -> str:
              "timepoints:"]
     for tid, labs in imp.timepoints.items():
         lines.append(f"  - id: {_scalar(tid)}")
-        lines += render_labs(labs, 4)
+        lines += render_labs(labs, 4, imp.header(tid))
     return "\n".join(lines) + "\n"
 
 
@@ -293,10 +302,10 @@ def merge_into(imp: LabImport, case_path: str | Path, table: AnalyteTable,
             later = [m[0][0] for m in key_marks if m[0][0] > labs_line]
             end = min(later) if later else boundary
             end = _back_over_trailing(lines, labs_line, end)
-            edits.append((labs_line - 1, end - 1, render_labs(labs, indent)))
+            edits.append((labs_line - 1, end - 1, render_labs(labs, indent, imp.header(tid))))
         else:
             at = _back_over_trailing(lines, start_line, boundary)
-            edits.append((at - 1, at - 1, render_labs(labs, indent)))
+            edits.append((at - 1, at - 1, render_labs(labs, indent, imp.header(tid))))
     problems.raise_if_any(InputError)
     for s, e, new in sorted(edits, reverse=True):
         lines[s:e] = new
