@@ -301,7 +301,7 @@ def merge_into(imp: LabImport, case_path: str | Path, table: AnalyteTable,
                 continue
             later = [m[0][0] for m in key_marks if m[0][0] > labs_line]
             end = min(later) if later else boundary
-            end = _back_over_trailing(lines, labs_line, end)
+            end = _back_over_trailing(lines, labs_line, end, max_indent=indent)
             edits.append((labs_line - 1, end - 1, render_labs(labs, indent, imp.header(tid))))
         else:
             at = _back_over_trailing(lines, start_line, boundary)
@@ -325,8 +325,17 @@ def _block_end(src: Sourced, tp_path: PathKey, start_line: int, n_lines: int) ->
     return min(after) if after else n_lines + 1
 
 
-def _back_over_trailing(lines: list[str], first: int, end: int) -> int:
-    """Move ``end`` (1-based, exclusive) back over blank and comment lines after ``first``."""
+def _back_over_trailing(lines: list[str], first: int, end: int,
+                        max_indent: int | None = None) -> int:
+    """Move ``end`` (1-based, exclusive) back over blank and comment lines after ``first``.
+
+    With ``max_indent``, comment lines indented deeper than it are kept in the block (they
+    are the block's own, e.g. a "not reported" comment at the end of a labs list).
+    """
     while end - 1 > first and _is_comment_or_blank(lines[end - 2]):
+        line = lines[end - 2]
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and max_indent is not None and indent > max_indent:
+            break
         end -= 1
     return end
