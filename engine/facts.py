@@ -9,7 +9,7 @@ engines (durable-rules compares strings with numbers oddly, so it never sees a n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from .compiler import Catalog
@@ -90,6 +90,14 @@ def _check_digits(value: Decimal, where: str, file: str, timepoint: str) -> None
                                  expected=f"at most {MAX_DIGITS} significant digits"))
 
 
+def _computed(value: Decimal) -> Decimal:
+    """A quotient the engine computed (x ULN, a mean): 12 significant digits, so that floats
+    order it exactly; an input with at most 15 digits never lands nearer a cut than that."""
+    with localcontext() as ctx:
+        ctx.prec = 12
+        return +value
+
+
 def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str],
                 overrides: dict[str, Any] | None = None) -> Visit:
     """The facts of ``tp``; cumulative sections take the latest record dated on or before it."""
@@ -115,7 +123,10 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
         if name not in index:
             return
         if value is not None:
-            _check_digits(value, path or name, case.file, tp.id)
+            if name.endswith((".x_uln", ".mean")):
+                value = _computed(value)
+            else:
+                _check_digits(value, path or name, case.file, tp.id)
         f = Fact(f"f{index[name]}", name, state, value, code, censor,
                  unit if unit is not None else catalog.facts[name].unit)
         if iv is not None:
