@@ -1,0 +1,169 @@
+"""Steps for laboratory features (features/case_rfib/labs.feature)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pytest_bdd import given, parsers, then, when
+
+from engine.labs import LabResult, by_key, compute_changes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class LabsCase:
+    """The labs of a loaded case: per timepoint id, results by analyte key."""
+
+    path: Path
+    ids: list[str]  # timepoints with labs, in order
+    all_ids: list[str]
+    labs: dict[str, dict[str, LabResult]]
+
+    def result(self, tid: str, analyte: str) -> LabResult | None:
+        key = _key(self, analyte)
+        return self.labs.get(tid, {}).get(key)
+
+    def changes(self) -> list[dict[str, Any]]:
+        return compute_changes([(t, self.labs[t]) for t in self.ids])
+
+
+def _key(case: LabsCase, analyte: str) -> str:
+    for results in case.labs.values():
+        for r in results.values():
+            if r.analyte.name == analyte:
+                return r.key
+    raise AssertionError(f"no analyte named {analyte!r} in {case.path}")
+
+
+def _names(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _cytokines(case: LabsCase, tid: str) -> list[LabResult]:
+    return [r for r in case.labs[tid].values() if r.analyte.panel == "cytokine"]
+
+
+@given(parsers.parse('the labs of the case "{path}"'), target_fixture="labs_case")
+def _(path: str) -> LabsCase:
+    from engine.models import load_case
+
+    case = load_case(ROOT / path)
+    labs = {tp.id: by_key(tp.labs) for tp in case.timepoints}
+    return LabsCase(ROOT / path, [tp.id for tp in case.timepoints if tp.labs],
+                    [tp.id for tp in case.timepoints], labs)
+
+
+@when(parsers.parse('the labs are compared from "{a}" to "{b}"'), target_fixture="labs_change")
+def _(labs_case: LabsCase, a: str, b: str) -> dict[str, Any]:
+    for change in labs_case.changes():
+        if (change["from"], change["to"]) == (a, b):
+            return change
+    raise AssertionError(f"no change {a} -> {b}")
+
+
+def _entry(change: dict[str, Any], analyte: str) -> dict[str, Any]:
+    for lab in change["labs"]:
+        if lab["analyte"] == analyte:
+            return lab
+    raise AssertionError(f"{analyte!r} not compared from {change['from']} to {change['to']}")
+
+
+@then(parsers.parse('the change of "{analyte}" in the paper\'s words is "{words}"'))
+def _(labs_change: dict[str, Any], analyte: str, words: str) -> None:
+    entry = _entry(labs_change, analyte)
+    assert entry["paper_change"] == words, entry
+
+
+@then(parsers.parse('at "{tid}" the cytokines flagged {flag} are "{names}"'))
+def _(labs_case: LabsCase, tid: str, flag: str, names: str) -> None:
+    got = sorted(r.analyte.name for r in _cytokines(labs_case, tid) if r.flag == flag)
+    assert got == sorted(_names(names))
+
+
+@then(parsers.parse('at "{tid}" the cytokines above {n:d} times their upper limit are "{names}"'))
+def _(labs_case: LabsCase, tid: str, n: int, names: str) -> None:
+    got = sorted(r.analyte.name for r in _cytokines(labs_case, tid)
+                 if r.x_uln is not None and r.x_uln > n)
+    assert got == sorted(_names(names))
+
+
+@then(parsers.parse('"{analyte}" reads "{values}" {unit} over the timepoints'))
+def _(labs_case: LabsCase, analyte: str, values: str, unit: str) -> None:
+    got = []
+    for tid in labs_case.ids:
+        r = labs_case.result(tid, analyte)
+        assert r is not None and r.unit == unit, (tid, r)
+        got.append(r.value)
+    assert got == [Decimal(v) for v in _names(values)]
+
+
+@then(parsers.parse('at "{tid}" "{analyte}" is {amount} {unit} above its upper limit'))
+def _(labs_case: LabsCase, tid: str, analyte: str, amount: str, unit: str) -> None:
+    r = labs_case.result(tid, analyte)
+    assert r is not None and r.reference is not None and r.reference.high is not None
+    assert r.unit == unit and r.canonical_value is not None
+    # exact: 9.76 - 9.31 = 0.45
+    assert r.canonical_value - r.reference.high == Decimal(amount)
+
+
+@then(parsers.parse('at "{tid}" "{analyte}" is {flag:w}'))
+def _(labs_case: LabsCase, tid: str, analyte: str, flag: str) -> None:
+    r = labs_case.result(tid, analyte)
+    assert r is not None, f"{analyte} not at {tid}"
+    assert r.flag == flag, (tid, analyte, r.value, r.reference)
+
+
+@then(parsers.parse('at "{tid}" "{analyte}" is not reported'))
+def _(labs_case: LabsCase, tid: str, analyte: str) -> None:
+    assert labs_case.result(tid, analyte) is None
+
+
+@then(parsers.parse('"{analyte}" is {flag:w} at every timepoint with labs'))
+def _(labs_case: LabsCase, analyte: str, flag: str) -> None:
+    for tid in labs_case.ids:
+        r = labs_case.result(tid, analyte)
+        assert r is not None and r.flag == flag, (tid, r)
+
+
+@then(parsers.parse('"{analyte}" is {flag:w} at every timepoint where it was measured'))
+def _(labs_case: LabsCase, analyte: str, flag: str) -> None:
+    seen = 0
+    for tid in labs_case.ids:
+        r = labs_case.result(tid, analyte)
+        if r is not None:
+            seen += 1
+            assert r.flag == flag, (tid, r)
+    assert seen > 0
+
+
+@then(parsers.parse('at "{tid}" "{analyte}" is censored below {bound} {unit}'))
+def _(labs_case: LabsCase, tid: str, analyte: str, bound: str, unit: str) -> None:
+    r = labs_case.result(tid, analyte)
+    assert r is not None and r.censored == "<" and r.value == Decimal(bound) and r.unit == unit
+
+
+@then(parsers.parse('from "{a}" to "{b}" "{analyte}" shows "{direction}" and "{transition}"'))
+def _(labs_case: LabsCase, a: str, b: str, analyte: str, direction: str,
+      transition: str) -> None:
+    change = next(c for c in labs_case.changes() if (c["from"], c["to"]) == (a, b))
+    entry = _entry(change, analyte)
+    assert (entry["direction"], entry["transition"]) == (direction, transition), entry
+
+
+@then(parsers.parse('from "{a}" to "{b}" "{analyte}" is compared on its value at "{measured}"'))
+def _(labs_case: LabsCase, a: str, b: str, analyte: str, measured: str) -> None:
+    change = next(c for c in labs_case.changes() if (c["from"], c["to"]) == (a, b))
+    assert _entry(change, analyte)["to_measured"] == measured
+
+
+@then(parsers.parse('the cytokines that {direction:w} are "{names}"'))
+def _(labs_case: LabsCase, labs_change: dict[str, Any], direction: str, names: str) -> None:
+    word = {"decreased": "decrease", "increased": "increase"}[direction]
+    cytokines = {r.analyte.name for r in _cytokines(labs_case, labs_case.ids[0])}
+    got = sorted(x["analyte"] for x in labs_change["labs"]
+                 if x["analyte"] in cytokines and x["direction"] == word)
+    assert got == sorted(_names(names))
