@@ -39,13 +39,23 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors come through here
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:  # usage errors (missing argument, bad choice) come through here
+        if _is_usage_error(exc):
+            exc.show()  # type: ignore[attr-defined]
             sys.exit(2)
         raise
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    # typer >= 0.20 vendors click as typer._click; older releases depend on click itself.
+    for mod in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            cls = __import__(mod, fromlist=["ClickException"]).ClickException
+        except ImportError:
+            continue
+        if isinstance(exc, cls):
+            return True
+    return False
 
 
 if __name__ == "__main__":

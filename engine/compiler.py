@@ -605,8 +605,10 @@ def to_durable(program: dict[str, Any]) -> list[dict[str, dict[str, Any]]]:
     for i, r in enumerate(program["rules"]):
         for j, br in enumerate(r["branches"]):
             patterns: list[dict[str, Any]] = []
-            pos = [lit for lit in br if not lit["negated"]]
-            if not pos:
+            if any(lit["negated"] for lit in br):
+                # durable-rules checks a negation only when the facts before it arrive, and a
+                # blocker arriving later does not cancel: so a branch with a negation waits for
+                # the visit fact, matched first and asserted last, after every blocker.
                 patterns.append({"visit": {"name": "__visit__"}})
             for k, lit in enumerate(br):
                 alias = f"n{k}$not" if lit["negated"] else f"a{k}"

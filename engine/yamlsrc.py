@@ -35,7 +35,7 @@ class Sourced:
             if p in self.marks:
                 return self.marks[p]
             p = p[:-1]
-        return self.marks.get((), (None, None))  # type: ignore[return-value]
+        return self.marks.get((), (None, None))  # type: ignore[return-value,unused-ignore]
 
     def problem(self, path: PathKey, message: str, **kw: Any) -> Problem:
         line, col = self.mark(path)

@@ -1,0 +1,69 @@
+"""Seeded random visits over a compiled program's input facts, dense around its cut points."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from engine.compiler import Catalog
+
+STATES = ("reported",) * 7 + ("not_reported", "not_done", "unknown")
+CENSORS = ("",) * 8 + ("<", "<=", ">", ">=")
+
+
+def cut_points(program: dict[str, Any]) -> dict[str, list[Decimal]]:
+    out: dict[str, list[Decimal]] = {}
+    for r in program["rules"]:
+        for b in r["branches"]:
+            for lit in b:
+                for t in lit["tests"]:
+                    if t["field"] == "value" and not isinstance(t["value"], list):
+                        out.setdefault(lit["fact"], []).append(Decimal(t["value"]))
+    return out
+
+
+def codes_used(program: dict[str, Any]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for r in program["rules"]:
+        for b in r["branches"]:
+            for lit in b:
+                for t in lit["tests"]:
+                    if t["field"] == "code":
+                        vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
+                        out.setdefault(lit["fact"], set()).update(vals)
+    return out
+
+
+def random_visits(program: dict[str, Any], catalog: Catalog, n: int,
+                  seed: int) -> list[list[dict[str, Any]]]:
+    """``n`` visits, each the engine-facing fact dicts of every input the program reads."""
+    rng = random.Random(seed)
+    cuts = cut_points(program)
+    codes = codes_used(program)
+    names = program["inputs"]
+    index = {name: i for i, name in enumerate(catalog.facts)}
+    deltas = [Decimal(0), Decimal("0.1"), Decimal("-0.1"), Decimal("0.01"), Decimal(1),
+              Decimal(-1)]
+    visits = []
+    for _ in range(n):
+        facts = []
+        for name in names:
+            spec = catalog.facts[name]
+            state = rng.choice(STATES)
+            value: float | None = None
+            code = ""
+            censor = ""
+            if state == "reported":
+                if spec.kind == "number":
+                    base = rng.choice(cuts.get(name) or [Decimal(rng.randint(0, 50))])
+                    value = float(base + rng.choice(deltas))
+                    if spec.censorable:
+                        censor = rng.choice(CENSORS)
+                else:
+                    pool = sorted(set(spec.choices or ()) | codes.get(name, set()))
+                    code = rng.choice(pool) if pool else "x"
+            facts.append({"id": f"f{index[name]}", "name": name, "state": state,
+                          "value": value, "code": code, "censor": censor})
+        visits.append(facts)
+    return visits
