@@ -1,0 +1,138 @@
+"""The case file: what it can say, and a located error (exit 2, no traceback) for what it can't."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.models import PartialDate, load_case
+
+ROOT = Path(__file__).resolve().parents[2]
+INVALID = ROOT / "tests" / "data" / "invalid" / "case"
+SEED = ROOT / "examples" / "rfib-case.yaml"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+@pytest.mark.parametrize("fixture,line,field,words", [
+    ("duplicate_timepoint.yaml", 6, "timepoints[1].id", "duplicate timepoint id 'baseline'"),
+    ("dates_out_of_order.yaml", 7, "timepoints[1].date", "is not after"),
+    ("unknown_key.yaml", 6, "timepoints[0].finding", "did you mean 'findings'"),
+    ("unknown_item.yaml", 7, "timepoints[0].findings.cutaneous.purpra",
+     "did you mean 'cutaneous.purpura'"),
+    ("value_not_a_number.yaml", 8, "timepoints[0].findings.constitutional.fever",
+     "is not a number"),
+    ("bad_choice.yaml", 8, "timepoints[0].findings.cutaneous.purpura.extent",
+     "feet_ankles | lower_limbs | diffuse"),
+    ("bad_date.yaml", 5, "timepoints[0].date", "YYYY-MM"),
+    ("unit_does_not_fit.yaml", 8, "timepoints[0].findings.constitutional.fever.unit",
+     "does not fit"),
+    ("unknown_patient_key.yaml", 2, "patient.age", "unknown key 'age'"),
+    ("rating_out_of_range.yaml", 7, "timepoints[0].ratings.esspri.dryness", "0 to 10"),
+    ("malformed.yaml", None, None, "malformed YAML"),
+])
+def test_bad_case_file_gets_one_located_error(fixture: str, line: int | None, field: str | None,
+                                              words: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = INVALID / fixture
+    code, out, err = run(["score", str(path), "--engine", "native"], capsys)
+    assert code == 2
+    assert "Traceback" not in err + out
+    assert str(path) in err
+    if line is not None:
+        assert f"{path}:{line}:" in err, err
+    if field is not None:
+        assert f"at {field}" in err, err
+    assert words in err, err
+
+
+def test_seed_case_keeps_not_reported_not_done_and_negative_apart() -> None:
+    case = load_case(SEED)
+    diagnosis = case.history[0].items
+    assert diagnosis["anti_ssb"].state == "reported" and diagnosis["anti_ssb"].code == "positive"
+    assert "anti_ssa" not in diagnosis  # not reported: absent from the record, never "negative"
+    assert diagnosis["schirmer"].state == "not_done"
+    assert diagnosis["unstimulated_saliva_flow"].state == "not_done"
+    assert diagnosis["ana"].state == "unknown"
+    fs = diagnosis["focus_score"]
+    assert (fs.value, fs.censor) == (Decimal("1"), ">=")
+    assert fs.attrs["interpreted"].code == "yes"
+
+
+def test_seed_case_timepoints_and_treatments() -> None:
+    case = load_case(SEED)
+    assert [(t.id, str(t.date)) for t in case.timepoints] == [
+        ("baseline", "2023-10"), ("after_4_infusions", "2023-11"),
+        ("after_12_infusions", "2024-06"), ("one_year", "2024-11")]
+    rfib = case.treatments[1]
+    assert (rfib.start, rfib.end, rfib.count) == ("2023-10", "2024-06", 12)
+    assert case.treatments[0].count == 10
+    assert len(case.timepoints[0].labs) == 30 and len(case.timepoints[2].labs) == 28  # no C3/C4
+
+
+def test_cumulative_tests_hold_at_later_timepoints() -> None:
+    from engine.evaluate import Sicca
+
+    sicca = Sicca.load(engine="native")
+    case = sicca.load_case(SEED)
+    for tp in case.timepoints:
+        visit = sicca.visit(case, tp)
+        assert visit.facts["anti_ssb"].code == "positive"
+        assert visit.facts["anti_ssb"].record == "diagnosis"  # recorded 2021-03
+        assert visit.facts["anti_ssa"].state == "not_reported"
+
+
+def test_json_case_files_are_accepted(tmp_path: Path) -> None:
+    data = {"sicca_case": 1, "patient": {"id": "j-1"},
+            "timepoints": [{"id": "v1", "date": "2024-01-05",
+                            "findings": {"cutaneous": {"purpura": "present"}},
+                            "labs": [{"analyte": "IgG", "value": 2210, "unit": "mg/dL",
+                                      "reference": "860-1740"}]}]}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(data))
+    case = load_case(path)
+    lab = case.timepoints[0].labs[0]
+    assert lab.canonical_value == Decimal("22.1")  # 2210 mg/dL / 100 = 22.1 g/L
+    assert case.timepoints[0].date.precision == "day"
+
+
+def test_partial_dates_order_month_before_days_of_that_month() -> None:
+    assert PartialDate.parse("2023-10") < PartialDate.parse("2023-10-15")
+    assert PartialDate.parse("2021-03").same_or_before(PartialDate.parse("2023-10"))
+    with pytest.raises(ValueError):
+        PartialDate.parse("2023-13")
+
+
+def test_schema_case_prints_a_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["schema", "case"], capsys)
+    assert code == 0
+    schema = json.loads(out)
+    assert "timepoints" in schema["properties"]
+    text = json.dumps(schema)
+    for item in ("cutaneous__purpura", "focus_score", "anti_ssa", "esspri__dryness", "hcv"):
+        assert item in text
+
+
+def test_every_spec_item_has_a_place_in_the_vocabulary() -> None:
+    from engine.models import default_catalogue
+
+    vocab = default_catalogue().vocabulary.items
+    # one item per ESSDAI domain at least, and every classification test of issue 3
+    for domain in ("constitutional", "lymphadenopathy", "glandular", "articular", "cutaneous",
+                   "pulmonary", "renal", "muscular", "pns", "cns", "haematological",
+                   "biological"):
+        assert any(n.startswith(domain + ".") for n in vocab), domain
+    for test in ("focus_score", "anti_ssa", "anti_ro60", "anti_ro52", "anti_ssb", "ana", "rf",
+                 "schirmer", "ocular_staining_score", "van_bijsterveld",
+                 "unstimulated_saliva_flow", "sialography", "scintigraphy"):
+        assert test in vocab, test
