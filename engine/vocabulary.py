@@ -52,6 +52,7 @@ class ItemSpec(BaseModel):
     range: tuple[float, float] | None = None
     choices: list[str] | None = None
     default: str | None = None
+    cumulative: bool | None = None  # overrides the section's default for this one item
     attributes: dict[str, AttributeSpec] = Field(default_factory=dict)
 
 
@@ -209,7 +210,8 @@ def _add_file(vocab: Vocabulary, src: Sourced, problems: Problems) -> None:
             problems.add(src.problem(("items", i), f"option '{spec.name}' needs choices and a "
                                      "default among them", code="E204"))
         line, _ = src.mark(("items", i))
-        vocab.items[spec.name] = Item(spec, vf.section, vf.cumulative, src.file, line)
+        cumulative = vf.cumulative if spec.cumulative is None else spec.cumulative
+        vocab.items[spec.name] = Item(spec, vf.section, cumulative, src.file, line)
 
 
 def problem_for_unknown(src: Sourced, path: tuple[Any, ...], name: str, vocab: Vocabulary,
