@@ -9,8 +9,16 @@ from rich.console import Console
 from rich.tree import Tree
 
 from .cli import app, schema_app
-from .cli_common import (EngineOpt, Format, FormatOpt, OptionOpt, RulesOpt, dumps, get_sicca,
-                         parse_pairs)
+from .cli_common import (
+    EngineOpt,
+    Format,
+    FormatOpt,
+    OptionOpt,
+    RulesOpt,
+    dumps,
+    get_sicca,
+    parse_pairs,
+)
 
 console = Console()
 
@@ -56,7 +64,7 @@ def _header(report: dict[str, object]) -> None:
                   f"{report['engine']}")
     console.print(f"rule sets: {rs}")
     opts = report["options"]
-    console.print("options: " + ", ".join(f"{k}={v}" for k, v in opts.items()))  # type: ignore[attr-defined]
+    console.print("options: " + ", ".join(f"{k}={v}" for k, v in opts.items()))  # type: ignore[attr-defined,unused-ignore]
 
 
 @app.command("explain")

@@ -16,15 +16,22 @@ value the censored interval allows satisfies it; otherwise it behaves as a missi
 from __future__ import annotations
 
 import difflib
-import itertools
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem, Problems, RuleSyntaxError
-from .loader import (CMP_OPS, ENDS, LEAF_KEYS, Rule, RuleFile, load_rule_files, ruleset_infos,
-                     rule_dirs)
+from .loader import (
+    CMP_OPS,
+    ENDS,
+    LEAF_KEYS,
+    Rule,
+    RuleFile,
+    load_rule_files,
+    rule_dirs,
+    ruleset_infos,
+)
 from .yamlsrc import PathKey
 
 FORMAT = 1
@@ -464,19 +471,17 @@ def build(extra_dirs: list[Path] | None = None, catalogue: Any = None,
 
 def check_limits(program: dict[str, Any], problems: Problems) -> None:
     """durable-rules limits, checked before anything reaches its C core."""
-    constants: dict[str, set[Any]] = {}
+    constants: dict[str, set[Any]] = {}  # field -> distinct constants
     siblings: dict[str, int] = {}
     for r in program["rules"]:
         for b in r["branches"]:
             for lit in b:
                 constants.setdefault("name", set()).add(lit["fact"])
                 for t in lit["tests"]:
-                    vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
-                    constants.setdefault(t["field"], set()).update(vals)
+                    consts = t["value"] if isinstance(t["value"], list) else [t["value"]]
+                    constants.setdefault(t["field"], set()).update(consts)
                     if t["field"] == "value":
                         siblings[lit["fact"]] = siblings.get(lit["fact"], 0) + 1
-                if not lit["tests"] and False:
-                    pass
             if not b:
                 problems.add(Problem("a branch with no condition", rule=r["id"], code="E335"))
     for fld, vals in constants.items():
@@ -542,7 +547,7 @@ _COMPLEMENT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
 def _num_neg(op: str, c: float, censorable: bool) -> dict[str, Any]:
     """Not decided-true: missing, decided-false, or undecided on a censored interval."""
     if op == "eq":
-        xs = [{"value": None}, {"$neq": {"value": c}}]
+        xs: list[dict[str, Any]] = [{"value": None}, {"$neq": {"value": c}}]
         if censorable:
             xs.append({"$neq": {"censor": ""}})
         return _or(xs)
@@ -553,7 +558,6 @@ def _num_neg(op: str, c: float, censorable: bool) -> dict[str, Any]:
         return _or([{"value": None}, _cmp(comp, "value", c)])
     up = op in ("lt", "le")
     other = _DOWN if up else _UP  # a censored interval unbounded on the test's side: undecided
-    strict, loose = ("<", "<=") if up else (">", ">=")
     # decided-true on the censored side (see _num_pos), negated per censor
     if op == "gt":
         side = [_and([{"censor": ">"}, _cmp("lt", "value", c)]),
@@ -567,7 +571,6 @@ def _num_neg(op: str, c: float, censorable: bool) -> dict[str, Any]:
     else:
         side = [_and([{"censor": "<"}, _cmp("gt", "value", c)]),
                 _and([{"censor": "<="}, _cmp("gt", "value", c)])]
-    del strict, loose
     return _or([{"value": None}, _and([_UNCENSORED, _cmp(comp, "value", c)])] + side +
                [{"censor": o} for o in other])
 
@@ -620,6 +623,3 @@ def to_durable(program: dict[str, Any]) -> list[dict[str, dict[str, Any]]]:
 def branch_count(program: dict[str, Any]) -> int:
     return sum(len(r["branches"]) for r in program["rules"])
 
-
-def _unused() -> None:  # keep imports used for type checkers
-    _ = (itertools, InvalidOperation)

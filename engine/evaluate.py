@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from .compiler import Compiled, build

@@ -209,7 +209,8 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems) -> RuleF
         rid = str(raw["id"])
         if not rid.startswith(ruleset + "."):
             problems.add(src.problem(p + ("id",), f"rule id '{rid}' is outside its rule set",
-                                     code="E308", rule=rid, expected=f"an id starting '{ruleset}.'"))
+                                     code="E308", rule=rid,
+                                     expected=f"an id starting '{ruleset}.'"))
         rsource = _parse_source(raw.get("source"), src, p + ("source",), problems) or fsource
         if rsource is None:
             problems.add(src.problem(p, "a rule needs a source (its own or the file's)",
@@ -232,6 +233,10 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems) -> RuleF
             problems.add(src.problem(p + ("then", "fact"), f"conclusion '{then['fact']}' is "
                                      "outside its rule set", code="E308", rule=rid,
                                      expected=f"a fact starting '{ruleset}.'"))
+        if not str(raw.get("description", "")).strip():
+            problems.add(src.problem(p, "a rule needs a description", code="W301", rule=rid,
+                                     severity="warning", hint="say in clinical words what it "
+                                     "rates, e.g. 'IgG above 20 g/L'"))
         line, col = src.mark(p)
         rules.append(Rule(rid, str(raw.get("description", "")), rsource, str(rstatus),
                           raw["when"], dict(then), src.file, line, col, p, ruleset))

@@ -231,7 +231,7 @@ def parse_case(src: Sourced, catalogue: Catalogue) -> Case:
             problems.add(src.problem(loc, _pyd_msg(err), code="E101",
                                      found=_short(err.get("input")), hint=hint))
         problems.raise_if_any(InputError)
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable") from None
     vocab, analytes = catalogue.vocabulary, catalogue.analytes
     history = [_parse_record(src, ("history", i), raw, vocab, analytes, problems, False, i)
                for i, raw in enumerate(shell.history)]
@@ -488,7 +488,7 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
             iv.flags["date"] = str(PartialDate.parse(str(raw["date"])))
         except ValueError as exc:
             raise InputError(src.problem(path + ("date",), str(exc), code="E106")) from None
-    for name, spec in item.spec.attributes.items():
+    for name in item.spec.attributes:
         if name in raw:
             iv.attrs[name] = _parse_attr(item, name, raw[name], src, path + (name,))
     return iv
@@ -604,20 +604,21 @@ def case_json_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         for item in vocab.by_section(section):
             fields[item.name.replace(".", "__")] = (_item_schema_type(item), None)
         section_models[section] = create_model(f"{section.title()}Section", **fields)
-    lab_names = [a.name for a in cat.analytes.all()]
-    Lab = create_model(  # noqa: N806
-        "Lab", analyte=(Literal[tuple(lab_names)] if lab_names else str, ...),  # type: ignore[valid-type]
-        value=(float | str, ...), unit=(str | None, None), reference=(str | None, None))
-    Record_ = create_model(  # noqa: N806
-        "Timepoint", id=(str, ...), date=(str, Field(..., pattern=_DATE.pattern)),
-        label=(str | None, None), narrative=(str | None, None), note=(str | None, None),
-        labs=(list[Lab] | None, None),  # type: ignore[valid-type]
-        **{s: (m | None, None) for s, m in section_models.items()})
-    Case_ = create_model(  # noqa: N806
-        "Case", sicca_case=(Literal[1], 1), patient=(Patient, ...),
-        treatments=(list[Treatment], []), history=(list[Record_], []),  # type: ignore[valid-type]
-        timepoints=(list[Record_], ...), note=(str | None, None))  # type: ignore[valid-type]
-    schema = Case_.model_json_schema()
+    lab_names = tuple(a.name for a in cat.analytes.all())
+    analyte_type: Any = Literal.__getitem__(lab_names) if lab_names else str
+    make: Any = create_model  # built from data: the field types are only known at run time
+    lab = make("Lab", analyte=(analyte_type, ...), value=(float | str, ...),
+               unit=(str | None, None), reference=(str | None, None), note=(str | None, None))
+    record = make("Timepoint", id=(str, ...), date=(str, Field(..., pattern=_DATE.pattern)),
+                  label=(str | None, None), narrative=(str | None, None),
+                  note=(str | None, None), labs=(list[lab] | None, None),  # type: ignore[valid-type]
+                  **{s: (m | None, None) for s, m in section_models.items()})
+    case_model = make("Case", sicca_case=(Literal[1], 1), patient=(Patient, ...),
+                      treatments=(list[Treatment], []),
+                      history=(list[record], []),  # type: ignore[valid-type]
+                      timepoints=(list[record], ...),  # type: ignore[valid-type]
+                      note=(str | None, None))
+    schema: dict[str, Any] = case_model.model_json_schema()
     schema["description"] = ("Sicca case file. Section items are written nested: "
                              "findings: {cutaneous: {purpura: ...}}; in this schema a dotted "
                              "name a.b is shown as a__b.")
@@ -625,15 +626,17 @@ def case_json_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
 
 
 def _item_schema_type(item: Item) -> Any:
-    states = Literal[MISSING_STATES]  # type: ignore[valid-type]
+    def lit(values: tuple[str, ...]) -> Any:
+        return Literal.__getitem__(values)
+
     long_form = dict[str, Any]
     t = item.type
     if t == "finding":
-        return Literal[FINDING_STATES] | long_form  # type: ignore[valid-type]
+        return lit(FINDING_STATES) | long_form
     if t == "result":
-        return Literal[RESULT_CODES + MISSING_STATES] | long_form  # type: ignore[valid-type]
+        return lit(RESULT_CODES + MISSING_STATES) | long_form
     if t == "answer":
-        return Literal["yes", "no"] | bool | states | long_form  # type: ignore[valid-type]
+        return lit(("yes", "no") + MISSING_STATES) | bool | long_form
     if t == "per_eye":
-        return states | long_form  # type: ignore[valid-type]
+        return lit(MISSING_STATES) | long_form
     return float | str | long_form

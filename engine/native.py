@@ -53,19 +53,19 @@ def _pred(t: dict[str, Any]) -> Pred:
         c = float(v)
 
         def num(f: Fact) -> bool:
-            return decided(op, c, f["value"], f["censor"]) != neg
+            return bool(decided(op, c, f["value"], f["censor"]) != neg)
 
         return num
     vals = frozenset(v if isinstance(v, list) else [v])
     if op in ("eq", "in"):
         def member(f: Fact) -> bool:
-            return (f[fld] in vals) != neg
+            return bool((f[fld] in vals) != neg)
 
         return member
 
     def differs(f: Fact) -> bool:  # ne: a value present and different
         x = f[fld]
-        return (x != "" and x not in vals) != neg
+        return bool((x != "" and x not in vals) != neg)
 
     return differs
 
