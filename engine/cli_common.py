@@ -56,6 +56,19 @@ def _default(o: Any) -> Any:
 _SICCA_CACHE: dict[tuple[str, tuple[str, ...]], Any] = {}
 
 
+def _fingerprint(rules: list[Path] | None) -> tuple[str, ...]:
+    """Rule dirs plus every file's size and mtime: an edited pack is compiled again."""
+    from . import RULES_DIR
+
+    out = [str(r) for r in rules or []]
+    for d in [RULES_DIR] + [Path(r) for r in rules or []]:
+        files = [d] if d.is_file() else sorted(d.rglob("*.y*ml")) if d.exists() else []
+        for f in files:
+            st = f.stat()
+            out.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
+    return tuple(out)
+
+
 def get_sicca(engine: str, rules: list[Path] | None) -> Any:
     """One compiled Sicca per (engine, rule packs) per process."""
     from .evaluate import ENGINES, Sicca
@@ -63,7 +76,7 @@ def get_sicca(engine: str, rules: list[Path] | None) -> Any:
     if engine not in ENGINES:
         raise InputError(Problem(f"unknown engine '{engine}'", field="--engine", code="E121",
                                  expected=" | ".join(ENGINES), found=engine))
-    key = (engine, tuple(str(r) for r in rules or []))
+    key = (engine, _fingerprint(rules))
     if key not in _SICCA_CACHE:
         _SICCA_CACHE[key] = Sicca.load(list(rules or []), engine=engine)
     return _SICCA_CACHE[key]

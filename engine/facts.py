@@ -129,6 +129,7 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
                 _check_digits(value, path or name, case.file, tp.id)
         f = Fact(f"f{index[name]}", name, state, value, code, censor,
                  unit if unit is not None else catalog.facts[name].unit)
+        f.path = path
         if iv is not None:
             f.path, f.record, f.line = path or iv.path, iv.record, iv.line
             f.date = str(iv.date) if iv.date else None
