@@ -14,7 +14,7 @@ def instruments() -> list[ModuleType]:
     import importlib
 
     out = []
-    for name in ("essdai", "esspri", "criteria"):
+    for name in ("essdai", "esspri", "criteria", "response"):
         try:
             out.append(importlib.import_module(f"scores.{name}"))
         except ModuleNotFoundError as exc:  # an instrument not yet written is skipped

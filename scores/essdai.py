@@ -1,0 +1,272 @@
+"""ESSDAI and ClinESSDAI: domain states, totals with ranges, categories (clinical-spec §1, §2).
+
+Generic over the domains: every file of the ``essdai`` rule set whose ``meta`` has a ``domain``
+is one domain (weight, ClinESSDAI weight, allowed levels). Rules conclude
+``essdai.<domain>.level`` (1-3) and ``essdai.<domain>.assessment`` (``not_assessable`` |
+``assumed_absent``); this module only reads them:
+
+- a level fired            -> ``rated`` at the highest level concluded;
+- else ``not_assessable``  -> level null, bounds 0 .. the domain's maximum level;
+- else ``assumed_absent``  -> level 0, labelled;
+- else                     -> ``rated`` 0 (data present, nothing met).
+
+Totals are exact (Decimal): ``documented`` counts not-assessable domains as 0 (and says so),
+``min``/``max`` bound the unknown domains. Nothing missing is counted as 0 without a label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from engine.errors import InputError, Problem
+from engine.evaluate import Evaluation, Sicca
+
+RULESET = "essdai"
+
+#: The spec's invariants (§1.2, §10.1): ESSDAI weights, and the levels each domain may take.
+SPEC_WEIGHTS = {"constitutional": 3, "lymphadenopathy": 4, "glandular": 2, "articular": 2,
+                "cutaneous": 3, "pulmonary": 5, "renal": 5, "muscular": 6, "pns": 5, "cns": 5,
+                "haematological": 2, "biological": 1}
+SPEC_MAX = Decimal(123)
+NO_HIGH = ("constitutional", "glandular", "biological")
+NO_LOW = ("cns",)
+
+#: Activity categories (S4 abstract, §1.5): < 5 low, 5-13 moderate, >= 14 high. ClinESSDAI
+#: borrows them provisionally [UNVERIFIED, §2].
+MODERATE_FROM = Decimal(5)
+HIGH_FROM = Decimal(14)
+#: EULAR 2020 "severe systemic disease" (S17): ESSDAI > 14, or any domain at its high level.
+SEVERE_ABOVE = Decimal(14)
+CLIN_WEIGHTS_STATUS = "weights: S6, pending primary-source check (clinical-spec §2)"
+CLIN_CATEGORY_STATUS = "categories borrowed from ESSDAI, unverified for ClinESSDAI (spec §2)"
+DOCUMENTED_LABEL = "not-assessable domains counted as 0"
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One ESSDAI domain as its rule file's ``meta`` describes it."""
+
+    name: str
+    weight: Decimal
+    clin_weight: Decimal | None
+    levels: tuple[int, ...]
+    file: str
+
+    @property
+    def max_level(self) -> int:
+        return max(self.levels)
+
+
+def _problem(message: str, file: str, **kw: Any) -> InputError:
+    return InputError(Problem(message, file=file, code="E340", **kw))
+
+
+def domains(sicca: Sicca) -> list[Domain]:
+    """The domains of the loaded ``essdai`` rule set, validated against the spec's invariants."""
+    out: list[Domain] = []
+    for m in sicca.meta(RULESET):
+        if "domain" not in m:
+            continue
+        name, file = str(m["domain"]), str(m["_file"])
+        levels = tuple(int(x) for x in m.get("levels") or [])
+        if not levels or 0 not in levels:
+            raise _problem(f"domain '{name}' needs meta.levels including 0", file)
+        cw = m.get("clinessdai_weight")
+        out.append(Domain(name, Decimal(str(m["weight"])),
+                          Decimal(str(cw)) if cw is not None else None, levels, file))
+    order = list(SPEC_WEIGHTS)
+    out.sort(key=lambda d: (order.index(d.name) if d.name in order else len(order), d.name))
+    check_invariants(out)
+    check_conclusions(sicca, out)
+    return out
+
+
+def check_invariants(ds: list[Domain]) -> None:
+    """Spec §10.1: weights, missing high/low levels, and the 123 maximum of the 12 domains."""
+    seen: set[str] = set()
+    for d in ds:
+        if d.name in seen:
+            raise _problem(f"domain '{d.name}' is defined twice", d.file)
+        seen.add(d.name)
+        if d.name in SPEC_WEIGHTS and d.weight != SPEC_WEIGHTS[d.name]:
+            raise _problem(f"domain '{d.name}' has weight {d.weight}", d.file,
+                           expected=str(SPEC_WEIGHTS[d.name]), found=str(d.weight))
+        if d.name in NO_HIGH and 3 in d.levels:
+            raise _problem(f"domain '{d.name}' has no high level (spec §1.2)", d.file,
+                           expected="levels [0, 1, 2]", found=str(list(d.levels)))
+        if d.name in NO_LOW and 1 in d.levels:
+            raise _problem(f"domain '{d.name}' has no low level (spec §1.2)", d.file,
+                           expected="levels [0, 2, 3]", found=str(list(d.levels)))
+    if seen == set(SPEC_WEIGHTS):
+        total = sum((d.weight * d.max_level for d in ds), Decimal(0))
+        if total != SPEC_MAX:
+            raise _problem(f"the ESSDAI maximum is {total}", ds[0].file,
+                           expected=str(SPEC_MAX), found=str(total))
+
+
+def check_conclusions(sicca: Sicca, ds: list[Domain]) -> None:
+    """A rule concluding a level its domain does not have is an error (e.g. CNS level 1)."""
+    table = {d["id"]: d for d in sicca.program["derived"]}
+    by_name = {f"{RULESET}.{d.name}.level": d for d in ds}
+    for rule in sicca.program["rules"]:
+        concl = table[rule["then"]]
+        dom = by_name.get(concl["name"])
+        if dom is None:
+            continue
+        value = Decimal(concl["value"]) if concl["value"] is not None else None
+        if value is None or value not in [Decimal(x) for x in dom.levels] or value == 0:
+            raise InputError(Problem(
+                f"rule '{rule['id']}' concludes level {concl['value'] or concl['code']} for "
+                f"domain '{dom.name}'", file=rule["loc"], rule=rule["id"], code="E341",
+                expected=f"one of {[x for x in dom.levels if x]}"))
+
+
+_CACHE: dict[int, list[Domain]] = {}
+
+
+def _domains_cached(sicca: Sicca) -> list[Domain]:
+    key = id(sicca.program)
+    if key not in _CACHE:
+        _CACHE[key] = domains(sicca)
+    return _CACHE[key]
+
+
+def category(total: Decimal | None) -> str | None:
+    if total is None:
+        return None
+    if total >= HIGH_FROM:
+        return "high"
+    return "moderate" if total >= MODERATE_FROM else "low"
+
+
+def domain_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
+    """State, level and bounds of one domain, with the rule ids behind them."""
+    name = f"{RULESET}.{d.name}"
+    levels = [int(v) for v in ev.values(f"{name}.level") if isinstance(v, Decimal)]
+    flags = sorted({str(v) for v in ev.values(f"{name}.flag")})
+    if levels:
+        lvl = max(levels)
+        return {"state": "rated", "level": lvl, "level_min": lvl, "level_max": lvl,
+                "rules": ev.rules_for(f"{name}.level", lvl), "flags": flags}
+    if ev.has(f"{name}.assessment", "not_assessable"):
+        return {"state": "not_assessable", "level": None, "level_min": 0,
+                "level_max": d.max_level,
+                "rules": ev.rules_for(f"{name}.assessment", "not_assessable"), "flags": flags,
+                "reason": "the data this domain needs are missing"}
+    if ev.has(f"{name}.assessment", "assumed_absent"):
+        return {"state": "assumed_absent", "level": 0, "level_min": 0, "level_max": 0,
+                "rules": ev.rules_for(f"{name}.assessment", "assumed_absent"), "flags": flags,
+                "reason": "nothing reported; the record states no involvement"}
+    return {"state": "rated", "level": 0, "level_min": 0, "level_max": 0, "rules": [],
+            "flags": flags}
+
+
+def total(ev: Evaluation, ds: list[Domain], clin: bool) -> dict[str, Any]:
+    """One instrument's totals: documented, min, max, categories, severe, per-domain points."""
+    doms: dict[str, Any] = {}
+    documented = lo = hi = Decimal(0)
+    high_now = high_possible = False
+    for d in ds:
+        w = d.clin_weight if clin else d.weight
+        if w is None:
+            continue
+        st = domain_state(ev, d)
+        pts = w * st["level"] if st["level"] is not None else None
+        doms[d.name] = dict(st, weight=w, points=pts, points_min=w * st["level_min"],
+                            points_max=w * st["level_max"])
+        documented += pts if pts is not None else Decimal(0)
+        lo += w * st["level_min"]
+        hi += w * st["level_max"]
+        has_high = 3 in d.levels
+        high_now |= has_high and st["level_min"] == 3
+        high_possible |= has_high and st["level_max"] == 3
+    cat_lo, cat_hi = category(lo), category(hi)
+    na = [n for n, x in doms.items() if x["state"] == "not_assessable"]
+    out: dict[str, Any] = {
+        "documented": documented, "min": lo, "max": hi,
+        "documented_label": DOCUMENTED_LABEL if na else None,
+        "not_assessable": na,
+        "category": category(documented), "category_min": cat_lo, "category_max": cat_hi,
+        "category_determined": cat_lo == cat_hi,
+    }
+    if not clin:
+        sev_lo = lo > SEVERE_ABOVE or high_now
+        sev_hi = hi > SEVERE_ABOVE or high_possible
+        out["severe"] = sev_lo if sev_lo == sev_hi else None
+        out["severe_documented"] = documented > SEVERE_ABOVE or high_now
+        out["severe_determined"] = sev_lo == sev_hi
+        out["severe_definition"] = "EULAR 2020 (S17): ESSDAI > 14 or any domain at high level"
+    else:
+        out["weights_status"] = CLIN_WEIGHTS_STATUS
+        out["category_status"] = CLIN_CATEGORY_STATUS
+    out["domains"] = doms
+    return out
+
+
+def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
+    """The ``essdai`` and ``clinessdai`` keys of one timepoint's JSON."""
+    ds = _domains_cached(sicca)
+    if not ds:
+        return {}
+    ess = total(ev, ds, clin=False)
+    ess["warnings"] = sorted({str(v) for v in ev.values(f"{RULESET}.warning")})
+    ess["warning_rules"] = ev.rules_for(f"{RULESET}.warning")
+    ess["options"] = dict(ev.options)
+    return {"essdai": ess, "clinessdai": total(ev, ds, clin=True)}
+
+
+def render(console: Any, tp: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    ess, clin = tp.get("essdai"), tp.get("clinessdai")
+    if not ess:
+        return
+    t = Table(title="ESSDAI domains", show_lines=False)
+    for col in ("domain", "state", "level", "ESSDAI pts", "ClinESSDAI pts", "rules / flags"):
+        t.add_column(col)
+    for name, d in ess["domains"].items():
+        c = (clin or {}).get("domains", {}).get(name)
+        lvl = "?" if d["level"] is None else str(d["level"])
+        pts = (f"0..{d['points_max']}" if d["points"] is None else str(d["points"]))
+        cp = "—" if c is None else (f"0..{c['points_max']}" if c["points"] is None
+                                     else str(c["points"]))
+        why = ", ".join(d["rules"] + [f"[yellow]{f}[/]" for f in d["flags"]])
+        t.add_row(name, d["state"], lvl, pts, cp, why)
+    console.print(t)
+    console.print(_line("ESSDAI", ess))
+    if clin:
+        console.print(_line("ClinESSDAI", clin) + f" [dim]({clin['weights_status']})[/]")
+    sev = {True: "yes", False: "no", None: "undetermined"}[ess["severe"]]
+    console.print(f"EULAR 2020 severe: {sev}")
+    for w in ess.get("warnings", []):
+        console.print(f"[red]warning[/]: {w} (ESSDAI is validated for primary SS)")
+
+
+def _line(label: str, s: dict[str, Any]) -> str:
+    det = "" if s["category_determined"] else \
+        f" — category not determined ({s['category_min']} to {s['category_max']})"
+    lab = f" [dim]({s['documented_label']}: {', '.join(s['not_assessable'])})[/]" \
+        if s["not_assessable"] else ""
+    return (f"[bold]{label}[/] documented {s['documented']}{lab}, range {s['min']}–{s['max']}, "
+            f"category {s['category']}{det}")
+
+
+def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,
+           sicca: Sicca) -> dict[str, Any]:
+    """ESSDAI/ClinESSDAI changes between two timepoints (spec §1.5, §9.3)."""
+    from .response import instrument_delta
+
+    if "essdai" not in a or "essdai" not in b:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("essdai", "clinessdai"):
+        out.update(instrument_delta(key, a[key], b[key]))
+    return out
+
+
+def render_changes(console: Any, changes: list[dict[str, Any]]) -> None:
+    from .response import render_changes as _render
+
+    _render(console, changes)

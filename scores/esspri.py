@@ -1,0 +1,95 @@
+"""ESSPRI: the mean of dryness, fatigue and pain (0-10), PASS, and its MCII (clinical-spec §3).
+
+The rules (rules/esspri/esspri.yaml) say whether the score is computable and which items are
+missing; this module takes the mean as an exact Fraction (shown to 2 decimals). All three items
+are required: a missing one gives a null score with state ``not_computable``, never a partial
+mean and never 0.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Any
+
+from engine.evaluate import Evaluation, Sicca
+
+ITEMS = ("dryness", "fatigue", "pain")
+#: PASS (patient-acceptable symptom state): ESSPRI < 5, so 5.00 is not PASS [V-P: S4].
+PASS_BELOW = Fraction(5)
+#: MCII: a decrease of >= 1 point or >= 15 % of the baseline value [V-P: S4].
+MCII_POINTS = Fraction(1)
+MCII_RELATIVE = Fraction(15, 100)
+
+
+def exact(ev: Evaluation) -> Fraction | None:
+    """The exact mean, or None when the rules found it not computable."""
+    if not ev.has("esspri.state", "computable"):
+        return None
+    vals = []
+    for item in ITEMS:
+        f = ev.fact(f"esspri.{item}")
+        if f is None or f.value is None:
+            return None
+        vals.append(Fraction(f.value))
+    return sum(vals, Fraction(0)) / len(vals)
+
+
+def shown(x: Fraction) -> Decimal:
+    """Two decimals (display only; comparisons use the exact Fraction)."""
+    q = Decimal(x.numerator) / Decimal(x.denominator)
+    return q.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+
+def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
+    if not any(r["name"] == "esspri" for r in sicca.rulesets()):
+        return {}
+    x = exact(ev)
+    rules = ev.rules_for("esspri.state")
+    if x is None:
+        missing = sorted({str(v) for v in ev.values("esspri.missing")})
+        return {"esspri": {"score": None, "pass": None, "state": "not_computable",
+                           "missing": missing, "rules": rules + ev.rules_for("esspri.missing"),
+                           "reason": "all three ratings (dryness, fatigue, pain) are required; "
+                           "missing: " + ", ".join(missing)}}
+    items = {i: ev.fact(f"esspri.{i}").value for i in ITEMS}  # type: ignore[union-attr]
+    return {"esspri": {"score": shown(x), "exact": f"{x.numerator}/{x.denominator}",
+                       "pass": x < PASS_BELOW, "state": "computable", "items": items,
+                       "rules": rules}}
+
+
+def mcii(a: Fraction | None, b: Fraction | None) -> bool | None:
+    """ESSPRI MCII from a to b; None when either score is not computable."""
+    if a is None or b is None:
+        return None
+    drop = a - b
+    if drop >= MCII_POINTS:
+        return True
+    # relative change undefined at baseline 0: only the absolute rule applies [CONVENTION]
+    return a != 0 and drop / a >= MCII_RELATIVE
+
+
+def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,
+           sicca: Sicca) -> dict[str, Any]:
+    if "esspri" not in a or "esspri" not in b:
+        return {}
+    xa, xb = exact(ev_a), exact(ev_b)
+    if xa is None or xb is None:
+        return {"esspri_delta": None, "esspri_mcii": None, "esspri_state": "not_computable",
+                "esspri_reason": "ESSPRI not computable at "
+                + " and ".join(t for t, x in ((a["id"], xa), (b["id"], xb)) if x is None)}
+    rel = None if xa == 0 else (xb - xa) / xa
+    return {"esspri_delta": shown(xb - xa), "esspri_delta_exact": str(xb - xa),
+            "esspri_relative": None if rel is None else shown(rel * 100),
+            "esspri_mcii": mcii(xa, xb), "esspri_state": "computable"}
+
+
+def render(console: Any, tp: dict[str, Any]) -> None:
+    e = tp.get("esspri")
+    if not e:
+        return
+    if e["score"] is None:
+        console.print(f"[bold]ESSPRI[/] not computable (missing: {', '.join(e['missing'])})")
+    else:
+        console.print(f"[bold]ESSPRI[/] {e['score']} ({e['exact']}), PASS "
+                      f"{'yes' if e['pass'] else 'no'} (< 5)")
