@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, turning Sicca errors into exit code 2."""
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:  # non-standalone click returns typer.Exit's code
+            sys.exit(code)
     except SiccaError as err:
         typer.echo(str(err), err=True)
         sys.exit(err.exit_code)
