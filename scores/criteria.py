@@ -1,0 +1,328 @@
+"""Classification criteria: five-valued verdicts from three-valued items (spec §4.4, §5.3, §6).
+
+The rules conclude, per criteria set ``S``, one state per item (``S.item.<item>`` = positive |
+negative | unknown), the entry status (``S.entry``), each exclusion (``S.exclusion.<x>`` =
+present | absent | not_documented) and flags (``S.flag.<f>``). Everything else comes from the
+rule files' ``meta`` (merged over the set's files):
+
+    meta: {set: acr_eular_2016, verdict: {kind: weighted_sum, threshold: 4}, entry: true,
+           items: {focus_score: {weight: 3, label: ...}, ...}, exclusions: {hcv: {label: ...}},
+           flags: {isolated_ro52: "..."}}
+
+so a new set that uses an existing verdict kind (weighted_sum | count | aecg) needs only its
+YAML and its feature file. Verdict order (spec §4.4): excluded > not_applicable > undetermined
+(entry unknown) > met / not_met / undetermined. The arithmetic here never looks at inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from engine.errors import EvaluationError, Problem
+from engine.evaluate import Evaluation, Sicca
+
+ITEM_STATES = ("positive", "negative", "unknown")
+EXCLUSION_STATES = ("present", "absent", "not_documented")
+VERDICTS = ("met", "not_met", "undetermined", "excluded", "not_applicable")
+
+States = dict[str, str]
+Core = tuple[str, int, int, dict[str, Any]]  # verdict, score_min, score_max, detail
+
+
+# --- meta ------------------------------------------------------------------------------------
+
+def set_meta(sicca: Sicca, ruleset: str) -> dict[str, Any]:
+    """The meta of every file of ``ruleset`` merged (mappings merged one level deep)."""
+    out: dict[str, Any] = {}
+    for m in sicca.meta(ruleset):
+        for k, v in m.items():
+            if k == "_file":
+                continue
+            if isinstance(v, dict) and isinstance(out.get(k), dict):
+                out[k] = {**out[k], **v}
+            else:
+                out[k] = v
+    return out
+
+
+def criteria_sets(sicca: Sicca) -> list[str]:
+    """Rule sets whose meta declares a verdict, by meta ``order`` then name."""
+    metas = {r["name"]: set_meta(sicca, r["name"]) for r in sicca.rulesets()}
+    return sorted((n for n, m in metas.items() if "verdict" in m),
+                  key=lambda n: (int(metas[n].get("order", 99)), n))
+
+
+# --- verdict kinds (pure arithmetic on item states) -----------------------------------------
+
+def _threshold(states: States, weights: Mapping[str, int], threshold: int) -> Core:
+    smin = sum(weights[i] for i, s in states.items() if s == "positive")
+    smax = smin + sum(weights[i] for i, s in states.items() if s == "unknown")
+    verdict = "met" if smin >= threshold else "not_met" if smax < threshold else "undetermined"
+    return verdict, smin, smax, {"threshold": threshold}
+
+
+def weighted_sum(states: States, meta: Mapping[str, Any]) -> Core:
+    """2016 ACR/EULAR: Σ weights of positive items (min) to + Σ weights of unknown ones (max)."""
+    weights = {i: int(meta["items"][i].get("weight", 1)) for i in states}
+    return _threshold(states, weights, int(meta["verdict"]["threshold"]))
+
+
+def count(states: States, meta: Mapping[str, Any]) -> Core:
+    """2012 ACR: number of positive items against a threshold (spec §6)."""
+    return _threshold(states, dict.fromkeys(states, 1), int(meta["verdict"]["threshold"]))
+
+
+def aecg(states: States, meta: Mapping[str, Any], secondary: bool = False) -> Core:
+    """AECG 2002: rules (a) and (b) (or the secondary rule), pessimistic and optimistic (§5.3)."""
+    v = meta["verdict"]
+    objective = [i for i, m in meta["items"].items() if m.get("objective")]
+
+    def holds(assume: str) -> list[str]:  # assume: what an unknown item is taken to be
+        pos = {i for i, s in states.items()
+               if s == "positive" or (s == "unknown" and assume == "positive")}
+        if secondary:
+            sec = v["secondary"]
+            ok = any(i in pos for i in sec["requires_any"]) and \
+                sum(i in pos for i in sec["of"]) >= int(sec["min_of"])
+            return ["secondary"] if ok else []
+        out = []
+        a, b = v["rule_a"], v["rule_b"]
+        if len(pos) >= int(a["min_items"]) and any(i in pos for i in a["requires_any"]):
+            out.append("a")
+        if sum(i in pos for i in objective) >= int(b["min_objective"]):
+            out.append("b")
+        return out
+
+    pess, opt = holds("negative"), holds("positive")
+    verdict = "met" if pess else "not_met" if not opt else "undetermined"
+    smin = sum(s == "positive" for s in states.values())
+    smax = smin + sum(s == "unknown" for s in states.values())
+    return verdict, smin, smax, {"rules_met": pess, "rules_possible": opt,
+                                 "classification": "secondary SS" if secondary else "primary SS"}
+
+
+KINDS: dict[str, Callable[..., Core]] = {"weighted_sum": weighted_sum, "count": count,
+                                         "aecg": aecg}
+
+
+def verdict_of(meta: Mapping[str, Any], states: States, entry: str | None,
+               exclusions: Mapping[str, str], secondary: bool = False) -> Core:
+    """The full verdict: excluded > not_applicable > undetermined (entry unknown) > the kind."""
+    kind = meta["verdict"]["kind"]
+    fn = KINDS[kind]
+    core = fn(states, meta, secondary) if kind == "aecg" else fn(states, meta)
+    verdict, smin, smax, detail = core
+    if any(s == "present" for s in exclusions.values()):
+        return "excluded", smin, smax, detail
+    if entry == "negative":
+        return "not_applicable", smin, smax, detail
+    if entry == "unknown":
+        return "undetermined", smin, smax, detail
+    return verdict, smin, smax, detail
+
+
+# --- reading the evaluation -----------------------------------------------------------------
+
+def _one_state(ev: Evaluation, fact: str, allowed: tuple[str, ...]) -> str:
+    got = [str(v) for v in ev.values(fact)]
+    if len(got) != 1 or got[0] not in allowed:
+        raise EvaluationError(Problem(
+            f"'{fact}' concluded {got or 'nothing'} at {ev.timepoint}", code="E401",
+            expected=f"exactly one of {' | '.join(allowed)}",
+            hint="the rules for this fact must cover every input state exactly once: "
+                 + ", ".join(ev.rules_for(fact)) if got else "no rule fired for it"))
+    return got[0]
+
+
+def _walk(node: dict[str, Any], out: dict[str, set[str]]) -> None:
+    for r in node.get("rules", []):
+        for m in r.get("matched", []):
+            if "concluded" in m:
+                if isinstance(m["concluded"], dict):
+                    _walk(m["concluded"], out)
+                continue
+            if m.get("inferred") is True:
+                out["inferred"].add(m["fact"])
+            if m.get("hypothetical") is True:
+                out["hypothetical"].add(m["fact"])
+            if str(m["fact"]).endswith(".interpreted") and m.get("code") == "yes":
+                out["interpreted"].add(m["fact"])
+
+
+def _rests_on(ev: Evaluation, fact: str, state: str) -> dict[str, set[str]]:
+    """Input facts flagged inferred / interpreted / hypothetical under a conclusion."""
+    out: dict[str, set[str]] = {"inferred": set(), "interpreted": set(), "hypothetical": set()}
+    for t in ev.trace(fact, state):
+        _walk(t, out)
+    return out
+
+
+def _decides(current: str, if_pos: str, if_neg: str) -> str:
+    parts = []
+    if if_pos != current:
+        parts.append(f"positive would give {if_pos}")
+    if if_neg != current:
+        parts.append(f"negative would give {if_neg}")
+    return ", ".join(parts) if parts else "not decisive alone"
+
+
+def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """One criteria set at one timepoint: items, entry, exclusions, verdict, missing, flags."""
+    kind = meta["verdict"]["kind"]
+    weighted = kind == "weighted_sum"
+    items: dict[str, dict[str, Any]] = {}
+    states: States = {}
+    rests: dict[str, dict[str, set[str]]] = {}
+    for item, im in meta["items"].items():
+        fact = f"{name}.item.{item}"
+        state = _one_state(ev, fact, ITEM_STATES)
+        states[item] = state
+        weight = int(im.get("weight", 1))
+        rests[item] = _rests_on(ev, fact, state)
+        items[item] = {"state": state,
+                       "points": (weight if state == "positive" else 0) if weighted else
+                       (1 if state == "positive" else 0),
+                       "rules": ev.rules_for(fact, state),
+                       "label": im.get("label", item)}
+        if weighted:
+            items[item]["weight"] = weight
+        if "roman" in im:
+            items[item]["roman"] = im["roman"]
+        for k in ("inferred", "interpreted", "hypothetical"):
+            if rests[item][k]:
+                items[item][k] = True
+    out: dict[str, Any] = {"label": meta.get("label", name)}
+    entry: str | None = None
+    if meta.get("entry"):
+        entry = _one_state(ev, f"{name}.entry", ITEM_STATES)
+        rests["entry"] = _rests_on(ev, f"{name}.entry", entry)
+        out["entry"] = {"state": entry, "rules": ev.rules_for(f"{name}.entry", entry)}
+        for k in ("inferred", "interpreted", "hypothetical"):
+            if rests["entry"][k]:
+                out["entry"][k] = True
+    exclusions: dict[str, str] = {}
+    excl_rules: list[str] = []
+    for x in meta.get("exclusions", {}):
+        fact = f"{name}.exclusion.{x}"
+        exclusions[x] = _one_state(ev, fact, EXCLUSION_STATES)
+        excl_rules += ev.rules_for(fact, exclusions[x])
+    secondary = False
+    assoc_state = None
+    if "associated_disease" in meta:
+        assoc_state = _one_state(ev, meta["associated_disease"]["fact"], EXCLUSION_STATES)
+        secondary = assoc_state == "present"
+
+    def full(st: States, en: str | None) -> Core:
+        return verdict_of(meta, st, en, exclusions, secondary)
+
+    verdict, smin, smax, detail = full(states, entry)
+    missing: list[dict[str, Any]] = []
+    if verdict == "undetermined":
+        for item, state in states.items():
+            if state != "unknown":
+                continue
+            vp = full({**states, item: "positive"}, entry)[0]
+            vn = full({**states, item: "negative"}, entry)[0]
+            row: dict[str, Any] = {"item": item, "if_positive": vp, "if_negative": vn,
+                                   "decides": _decides(verdict, vp, vn)}
+            if weighted:
+                row["points"] = items[item]["weight"]
+            missing.append(row)
+        if entry == "unknown":
+            vp = full(states, "positive")[0]
+            missing.append({"item": "entry", "if_positive": vp, "if_negative": "not_applicable",
+                            "decides": _decides(verdict, vp, "not_applicable")})
+    conditional: list[str] = []
+    if verdict != "excluded" and any(s == "not_documented" for s in exclusions.values()):
+        conditional.append("exclusions_not_documented")
+    if assoc_state == "not_documented" and verdict != "excluded":
+        conditional.append("associated_disease_not_documented")
+    lists: dict[str, list[str]] = {}
+    for k, tag in (("inferred", "inferred_from_narrative"),
+                   ("interpreted", "interpreted_focus_score"),
+                   ("hypothetical", "hypothetical_values")):
+        resting = [i for i, r in rests.items() if r[k]]
+        lists[k] = resting
+        if not resting:
+            continue
+        # the verdict rests on them when it would differ with those items unknown
+        st = {i: ("unknown" if i in resting else s) for i, s in states.items()}
+        en = "unknown" if "entry" in resting else entry
+        if k == "hypothetical" or full(st, en)[0] != verdict:
+            conditional.append(tag)
+    flags = [f for f in meta.get("flags", {}) if ev.has(f"{name}.flag.{f}")]
+    rules: list[str] = []
+    for it in items.values():
+        rules += it["rules"]
+    if "entry" in out:
+        rules += out["entry"]["rules"]
+    rules += excl_rules
+    if assoc_state is not None:
+        rules += ev.rules_for(meta["associated_disease"]["fact"], assoc_state)
+    for f in flags:
+        rules += ev.rules_for(f"{name}.flag.{f}")
+    out.update({
+        "verdict": verdict, "score_min": smin, "score_max": smax,
+        "items": items, "missing": missing, "conditional": conditional,
+        "rules": list(dict.fromkeys(rules)),
+        "exclusions": exclusions,
+        "flags": [{"flag": f, "message": meta["flags"][f]} for f in flags],
+        "inferred": lists["inferred"], "interpreted": lists["interpreted"],
+        "hypothetical": lists["hypothetical"],
+    })
+    if kind == "aecg":
+        out["classification"] = detail["classification"]
+        out["rules_met"] = detail["rules_met"]
+        out["associated_disease"] = assoc_state
+    else:
+        out["threshold"] = detail["threshold"]
+    return out
+
+
+def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
+    """The ``criteria`` key of a timepoint's JSON: one entry per criteria set."""
+    return {"criteria": {n: evaluate_set(ev, n, set_meta(sicca, n))
+                         for n in criteria_sets(sicca)}}
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+_STYLE = {"positive": "green", "negative": "red", "unknown": "yellow", "met": "bold green",
+          "not_met": "bold red", "undetermined": "bold yellow", "excluded": "bold magenta",
+          "not_applicable": "bold blue"}
+
+
+def render(console: Any, tp_out: Mapping[str, Any]) -> None:
+    """A checklist per criteria set: item, state, points, rules; verdict, range, missing."""
+    from rich.table import Table
+
+    for name, res in tp_out.get("criteria", {}).items():
+        table = Table(title=f"{name} · {res['label']}", title_justify="left", expand=False)
+        for col in ("item", "state", "points", "rules"):
+            table.add_column(col)
+        if "entry" in res:
+            e = res["entry"]
+            table.add_row("entry", _styled(e["state"], e), "", ", ".join(e["rules"]))
+        for item, it in res["items"].items():
+            label = f"{it.get('roman', '')} {item}".strip()
+            table.add_row(label, _styled(it["state"], it), str(it["points"]),
+                          ", ".join(it["rules"]))
+        console.print(table)
+        extra = f" · {res['classification']}" if "classification" in res else ""
+        rule = f" by rule {', '.join(res['rules_met'])}" if res.get("rules_met") else ""
+        v = res["verdict"]
+        console.print(f"  verdict [{_STYLE.get(v, 'bold')}]{v}[/]{rule}{extra} · score "
+                      f"{res['score_min']}–{res['score_max']}")
+        for m in res["missing"]:
+            console.print(f"  missing {m['item']}: {m['decides']}")
+        if res["conditional"]:
+            console.print("  conditional on: " + ", ".join(res["conditional"]))
+        for f in res["flags"]:
+            console.print(f"  [yellow]flag {f['flag']}[/]: {f['message']}")
+
+
+def _styled(state: str, it: Mapping[str, Any]) -> str:
+    marks = " ".join(k for k in ("inferred", "interpreted", "hypothetical") if it.get(k))
+    s = f"[{_STYLE.get(state, '')}]{state}[/]"
+    return f"{s} [dim]({marks})[/]" if marks else s
