@@ -1,0 +1,36 @@
+Feature: ESSDAI glandular domain (rules/essdai/glandular.yaml)
+  Weight 2 (ClinESSDAI 2); levels 0, 1, 2: there is no high level. Swelling from a stone or an
+  infection is not rated. Parotid <= 3 cm low, > 3 cm moderate.
+
+  Scenario Outline: <case>
+    Given a visit stating no involvement outside the glandular domain
+    And the visit records findings: <findings>
+    When the visit is scored
+    Then the glandular domain is <state>, level <level>, <points> points
+    And the glandular domain has ClinESSDAI points <clin>
+    And the glandular domain level rests on <rule>
+
+    # points = 2 × level (ClinESSDAI 2 × level)
+    Examples:
+      | case                                   | findings                                                               | state | level | points | clin | rule                               |
+      | parotid 3.0 cm is low (end included)   | glandular: {parotid_swelling: 3.0}                                     | rated | 1     | 2      | 2    | essdai.glandular.low.parotid       |
+      | parotid 3.1 cm is moderate             | glandular: {parotid_swelling: 3.1}                                     | rated | 2     | 4      | 4    | essdai.glandular.moderate.parotid  |
+      | parotid swelling from a stone          | glandular: {parotid_swelling: {value: 4, cause: stone}}                | rated | 0     | 0      | 0    | no rule                            |
+      | limited submandibular swelling         | glandular: {submandibular_swelling: {state: present, size: limited}}   | rated | 1     | 2      | 2    | essdai.glandular.low.submandibular |
+      | important submandibular swelling       | glandular: {submandibular_swelling: {state: present, size: important}} | rated | 2     | 4      | 4    | essdai.glandular.moderate.submandibular |
+      | infected submandibular gland           | glandular: {submandibular_swelling: {state: present, size: important, cause: infection}} | rated | 0 | 0 | 0 | no rule                    |
+      | limited lacrimal swelling              | glandular: {lacrimal_swelling: {state: present, size: limited}}        | rated | 1     | 2      | 2    | essdai.glandular.low.lacrimal      |
+      | important lacrimal swelling            | glandular: {lacrimal_swelling: {state: present, size: important}}      | rated | 2     | 4      | 4    | essdai.glandular.moderate.lacrimal |
+      | no swelling recorded as absent         | glandular: {parotid_swelling: not_done, lacrimal_swelling: absent}     | rated | 0     | 0      | 0    | no rule                            |
+
+  Scenario: Nothing recorded and no statement of absence: not assessable
+    Given a visit
+    When the visit is scored
+    Then the glandular domain is not_assessable, level -, - points
+    And the glandular domain level rests on essdai.glandular.not_assessable
+
+  Scenario: Nothing recorded, the record states no involvement: assumed absent
+    Given a visit stating no involvement of any domain
+    When the visit is scored
+    Then the glandular domain is assumed_absent, level 0, 0 points
+    And the glandular domain level rests on essdai.glandular.assumed_absent
