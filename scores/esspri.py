@@ -53,7 +53,8 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
                            "reason": "all three ratings (dryness, fatigue, pain) are required; "
                            "missing: " + ", ".join(missing)}}
     items = {i: ev.fact(f"esspri.{i}").value for i in ITEMS}  # type: ignore[union-attr]
-    return {"esspri": {"score": shown(x), "exact": f"{x.numerator}/{x.denominator}",
+    return {"esspri": {"score": shown(x), "shown": f"{shown(x):.2f}",
+                       "exact": f"{x.numerator}/{x.denominator}",
                        "pass": x < PASS_BELOW, "state": "computable", "items": items,
                        "rules": rules}}
 
@@ -79,7 +80,8 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
                 "esspri_reason": "ESSPRI not computable at "
                 + " and ".join(t for t, x in ((a["id"], xa), (b["id"], xb)) if x is None)}
     rel = None if xa == 0 else (xb - xa) / xa
-    return {"esspri_delta": shown(xb - xa), "esspri_delta_exact": str(xb - xa),
+    return {"esspri_delta": shown(xb - xa), "esspri_delta_shown": f"{shown(xb - xa):.2f}",
+            "esspri_delta_exact": str(xb - xa),
             "esspri_relative": None if rel is None else shown(rel * 100),
             "esspri_mcii": mcii(xa, xb), "esspri_state": "computable"}
 
