@@ -113,7 +113,7 @@ def load_rule_files(dirs: list[Path], problems: Problems,
         if not isinstance(src.data, dict):
             problems.add(src.problem((), "a rule file must be a mapping", code="E301"))
             continue
-        if src.data.get("kind") in ("vocabulary", "analytes"):
+        if src.data.get("kind") in ("vocabulary", "analytes", "synth"):
             continue
         rf = _parse_file(src, path, rel, problems)
         if rf is not None and (only is None or rf.ruleset in only):
