@@ -145,7 +145,8 @@ def whatif_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)
     opts = parse_pairs(option, "--option")
     before = build(sicca, c, opts, timepoints=timepoint or None)
     after = build(sicca, with_hypotheticals(c, values), opts, timepoints=timepoint or None)
-    hyp = [{"set": f"{k}={v}", "item": k, "value": v, "hypothetical": True} for k, v in pairs]
+    hyp: list[dict[str, Any]] = [{"set": f"{k}={v}", "item": k, "value": v,
+                                  "hypothetical": True} for k, v in pairs]
     data = {"case": c.file, "engine": sicca.engine, "rulesets": sicca.rulesets(),
             "options": before["options"], "hypothetical": hyp,
             "timepoints": compare(before, after)}

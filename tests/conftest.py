@@ -6,6 +6,7 @@ import pytest as _pytest
 
 from tests.steps.activity import *  # noqa: F401,F403
 from tests.steps.common import *  # noqa: F401,F403
+from tests.steps.criteria import *  # noqa: F401,F403
 from tests.steps.labs import *  # noqa: F401,F403
 
 # --- rule coverage (issue 5, part 9) ---------------------------------------------------------

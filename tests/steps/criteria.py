@@ -1,0 +1,341 @@
+"""Steps for the classification criteria (features/criteria/*.feature, case_rfib/criteria.feature).
+
+A record is a small in-memory case (YAML text through engine.yamlsrc.parse_text and
+engine.models.parse_case), or a case file. Every record is classified on both backends
+(durable and native); the two outputs must be identical before any expectation is checked.
+Expectations are read from the output of scores.criteria, never hard-coded in the steps.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pytest_bdd import given, parsers, then, when
+
+from engine.evaluate import ENGINES, Sicca
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@functools.cache
+def criteria_sicca(engine: str) -> Sicca:
+    """One compiled Sicca per engine for the whole session (compiling is the slow part)."""
+    return Sicca.load(engine=engine)
+
+
+@pytest.fixture(scope="session")
+def criteria_siccas() -> dict[str, Sicca]:
+    return {e: criteria_sicca(e) for e in ENGINES}
+
+
+class Record:
+    """The record being built: one scored timepoint, optional dated history, options."""
+
+    def __init__(self) -> None:
+        self.timepoint: dict[str, Any] = {"id": "visit", "date": "2024-01"}
+        self.history: list[dict[str, Any]] = []
+        self.options: dict[str, str] = {}
+        self.path: Path | None = None
+
+    def text(self) -> str:
+        case: dict[str, Any] = {"sicca_case": 1, "patient": {"id": "scenario"},
+                                "timepoints": [self.timepoint]}
+        if self.history:
+            case["history"] = self.history
+        return yaml.safe_dump(case, sort_keys=False, allow_unicode=True)
+
+
+class Classified:
+    """The criteria output per timepoint id (identical on both engines)."""
+
+    def __init__(self, by_tp: dict[str, dict[str, Any]], last: str) -> None:
+        self.by_tp = by_tp
+        self.last = last
+
+    def set(self, name: str, tp: str | None = None) -> dict[str, Any]:
+        crit = self.by_tp[tp or self.last]
+        assert name in crit, f"no criteria set {name!r}; have {sorted(crit)}"
+        return crit[name]  # type: ignore[no-any-return]
+
+    def show(self, name: str) -> str:
+        return json.dumps(self.set(name), indent=1, default=str)[:4000]
+
+
+def _flow(text: str) -> dict[str, Any]:
+    text = text.strip()
+    data = yaml.safe_load(text if text.startswith("{") else "{" + text + "}")
+    assert isinstance(data, dict), f"not a mapping: {text!r}"
+    return data
+
+
+def _merge(into: dict[str, Any], data: dict[str, Any]) -> None:
+    for k, v in data.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = v
+
+
+def _names(text: str) -> list[str]:
+    text = text.strip()
+    return [] if text in ("nothing", "none", "-") else [x.strip() for x in text.split(",")]
+
+
+def classify(siccas: dict[str, Sicca], record: Record) -> Classified:
+    from engine.models import parse_case
+    from engine.yamlsrc import parse_text
+    from scores.criteria import score
+
+    outs: dict[str, dict[str, dict[str, Any]]] = {}
+    last = ""
+    for engine, sicca in siccas.items():
+        if record.path is not None:
+            case = sicca.load_case(record.path)
+        else:
+            case = parse_case(parse_text(record.text(), "<scenario>.yaml"), sicca.catalogue)
+        outs[engine] = {}
+        for tp in case.timepoints:
+            ev = sicca.evaluate(case, tp, record.options)
+            outs[engine][tp.id] = score(ev, sicca)["criteria"]
+            last = tp.id
+    first, *others = outs.values()
+    for other in others:
+        assert other == first, "the durable and native backends disagree"
+    return Classified(first, last)
+
+
+# --- building records ---------------------------------------------------------------------
+
+@given("a classification record", target_fixture="record")
+def _() -> Record:
+    return Record()
+
+
+@given(parsers.parse("the record has {section}: {text}"))
+def _(record: Record, section: str, text: str) -> None:
+    _merge(record.timepoint.setdefault(section, {}), _flow(text))
+
+
+@given(parsers.parse("the record's history at {date} has {section}: {text}"))
+def _(record: Record, date: str, section: str, text: str) -> None:
+    entry = next((h for h in record.history if h["date"] == date), None)
+    if entry is None:
+        entry = {"date": date, "label": f"history {date}"}
+        record.history.append(entry)
+    _merge(entry.setdefault(section, {}), _flow(text))
+
+
+@given(parsers.parse("the criteria option {name:w} is {value}"))
+def _(record: Record, name: str, value: str) -> None:
+    record.options[name] = value
+
+
+@given(parsers.parse('the case file "{path}"'), target_fixture="record")
+def _(path: str) -> Record:
+    r = Record()
+    r.path = ROOT / path
+    return r
+
+
+# --- classifying ----------------------------------------------------------------------------
+
+@when("the criteria are applied", target_fixture="classified")
+def _(criteria_siccas: dict[str, Sicca], record: Record) -> Classified:
+    return classify(criteria_siccas, record)
+
+
+@when(parsers.parse("the criteria are applied at {tid:w}"), target_fixture="classified")
+def _(criteria_siccas: dict[str, Sicca], record: Record, tid: str) -> Classified:
+    out = classify(criteria_siccas, record)
+    assert tid in out.by_tp, f"no timepoint {tid!r}; have {sorted(out.by_tp)}"
+    out.last = tid
+    return out
+
+
+@when(parsers.parse('the what-if "{pairs}" is run'), target_fixture="whatif")
+def _(record: Record, pairs: str) -> dict[str, Any]:
+    from engine.cli import main
+
+    assert record.path is not None, "the what-if runs on a case file"
+    outs = {}
+    for engine in ENGINES:
+        argv = ["what-if", str(record.path), "--engine", engine, "--format", "json"]
+        for p in _names(pairs):
+            argv += ["--set", p]
+        for k, v in record.options.items():
+            argv += ["--option", f"{k}={v}"]
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            main(argv)
+        data = json.loads(buf.getvalue())
+        data.pop("engine")
+        outs[engine] = data
+    first, *others = outs.values()
+    for other in others:
+        assert other == first, "the durable and native backends disagree"
+    return first
+
+
+# --- verdicts -------------------------------------------------------------------------------
+
+@then(parsers.parse("the {name:w} verdict is {verdict:w}"))
+def _(classified: Classified, name: str, verdict: str) -> None:
+    assert classified.set(name)["verdict"] == verdict, classified.show(name)
+
+
+@then(parsers.parse("the {name:w} score is {lo:d} to {hi:d}"))
+def _(classified: Classified, name: str, lo: int, hi: int) -> None:
+    got = classified.set(name)
+    assert (got["score_min"], got["score_max"]) == (lo, hi), classified.show(name)
+
+
+@then(parsers.parse("the {name:w} item {item:w} is {state:w} with {points:d} points"))
+def _(classified: Classified, name: str, item: str, state: str, points: int) -> None:
+    it = classified.set(name)["items"][item]
+    assert (it["state"], it["points"]) == (state, points), classified.show(name)
+
+
+@then(parsers.parse("the {name:w} item {item:w} is {state:w}"))
+def _(classified: Classified, name: str, item: str, state: str) -> None:
+    assert classified.set(name)["items"][item]["state"] == state, classified.show(name)
+
+
+@then(parsers.parse("the {name:w} item {item:w} rests on {rule}"))
+def _(classified: Classified, name: str, item: str, rule: str) -> None:
+    assert rule in classified.set(name)["items"][item]["rules"], classified.show(name)
+
+
+@then(parsers.parse("the {name:w} items are {states}"))
+def _(classified: Classified, name: str, states: str) -> None:
+    want = dict(x.split("=") for x in _names(states))
+    got = {i: v["state"] for i, v in classified.set(name)["items"].items()}
+    assert {i: got[i] for i in want} == want, classified.show(name)
+
+
+@then(parsers.parse("the {name:w} entry is {state:w}"))
+def _(classified: Classified, name: str, state: str) -> None:
+    assert classified.set(name)["entry"]["state"] == state, classified.show(name)
+
+
+@then(parsers.parse("the {name:w} entry rests on {rule}"))
+def _(classified: Classified, name: str, rule: str) -> None:
+    assert rule in classified.set(name)["entry"]["rules"], classified.show(name)
+
+
+@then(parsers.parse("the {name:w} exclusion {x:w} is {state:w}"))
+def _(classified: Classified, name: str, x: str, state: str) -> None:
+    assert classified.set(name)["exclusions"][x] == state, classified.show(name)
+
+
+@then(parsers.parse("the {name:w} verdict names as missing {items}"))
+def _(classified: Classified, name: str, items: str) -> None:
+    got = [m["item"] for m in classified.set(name)["missing"]]
+    assert got == _names(items), classified.show(name)
+
+
+@then(parsers.parse('for {name:w} a positive {item:w} alone would give {verdict:w}'))
+def _(classified: Classified, name: str, item: str, verdict: str) -> None:
+    row = next(m for m in classified.set(name)["missing"] if m["item"] == item)
+    assert row["if_positive"] == verdict, classified.show(name)
+
+
+@then(parsers.parse('for {name:w} a negative {item:w} alone would give {verdict:w}'))
+def _(classified: Classified, name: str, item: str, verdict: str) -> None:
+    row = next(m for m in classified.set(name)["missing"] if m["item"] == item)
+    assert row["if_negative"] == verdict, classified.show(name)
+
+
+@then(parsers.parse("the {name:w} verdict is conditional on {tags}"))
+def _(classified: Classified, name: str, tags: str) -> None:
+    got = classified.set(name)["conditional"]
+    assert got == _names(tags), classified.show(name)
+
+
+@then(parsers.parse("the {name:w} output lists {kind} items {items}"))
+def _(classified: Classified, name: str, kind: str, items: str) -> None:
+    assert classified.set(name)[kind] == _names(items), classified.show(name)
+
+
+@then(parsers.parse("the {name:w} flags {flags}"))
+def _(classified: Classified, name: str, flags: str) -> None:
+    got = [f["flag"] for f in classified.set(name)["flags"]]
+    assert got == _names(flags), classified.show(name)
+
+
+@then(parsers.parse("the aecg_2002 verdict is met by rule {rules} as {label}"))
+def _(classified: Classified, rules: str, label: str) -> None:
+    got = classified.set("aecg_2002")
+    assert got["verdict"] == "met", classified.show("aecg_2002")
+    assert got["rules_met"] == _names(rules), classified.show("aecg_2002")
+    assert got["classification"] == label, classified.show("aecg_2002")
+
+
+@then(parsers.parse("the aecg_2002 classification is {label}"))
+def _(classified: Classified, label: str) -> None:
+    assert classified.set("aecg_2002")["classification"] == label, classified.show("aecg_2002")
+
+
+def _summary(crit: dict[str, Any]) -> dict[str, Any]:
+    return {n: {"verdict": r["verdict"], "score": (r["score_min"], r["score_max"]),
+                "items": {i: v["state"] for i, v in r["items"].items()},
+                "missing": r["missing"], "conditional": r["conditional"]}
+            for n, r in crit.items()}
+
+
+@then("the verdicts are the same at every timepoint")
+def _(classified: Classified) -> None:
+    first, *others = [_summary(c) for c in classified.by_tp.values()]
+    for other in others:
+        assert other == first
+
+
+# --- what-if ----------------------------------------------------------------------------------
+
+def _whatif_set(whatif: dict[str, Any], name: str) -> dict[str, Any]:
+    return whatif["timepoints"][0]["criteria"][name]  # type: ignore[no-any-return]
+
+
+@then(parsers.parse("the what-if turns {name:w} from {a:w} {alo:d}-{ahi:d} "
+                    "to {b:w} {blo:d}-{bhi:d}"))
+def _(whatif: dict[str, Any], name: str, a: str, alo: int, ahi: int, b: str, blo: int,
+      bhi: int) -> None:
+    r = _whatif_set(whatif, name)
+    before, after = r["before"], r["after"]
+    assert (before["verdict"], before["score_min"], before["score_max"]) == (a, alo, ahi), r
+    assert (after["verdict"], after["score_min"], after["score_max"]) == (b, blo, bhi), r
+    assert r["changed"] is True
+
+
+@then(parsers.parse("the what-if leaves {name:w} {verdict:w}"))
+def _(whatif: dict[str, Any], name: str, verdict: str) -> None:
+    r = _whatif_set(whatif, name)
+    assert r["before"]["verdict"] == r["after"]["verdict"] == verdict, r
+    assert r["verdict_changed"] is False
+
+
+@then(parsers.parse("the what-if marks {items} as hypothetical at every timepoint"))
+def _(whatif: dict[str, Any], items: str) -> None:
+    want = _names(items)
+    assert [h["item"] for h in whatif["hypothetical"]] == want
+    assert all(h["hypothetical"] is True for h in whatif["hypothetical"])
+    for tp in whatif["timepoints"]:
+        for r in tp["criteria"].values():
+            assert "hypothetical_values" in r["after"]["conditional"] or not r["after"][
+                "hypothetical"], r
+        assert any(r["after"]["hypothetical"] for r in tp["criteria"].values())
+
+
+@given(parsers.parse("the record has the lab {analyte} at {value} {unit}, reference {ref}"))
+def _(record: Record, analyte: str, value: str, unit: str, ref: str) -> None:
+    number: Any = float(value) if "." in value else int(value)
+    lab: dict[str, Any] = {"analyte": analyte, "value": number, "unit": unit}
+    if ref != "-":
+        lab["reference"] = ref
+    record.timepoint.setdefault("labs", []).append(lab)
