@@ -102,6 +102,8 @@ def lint(paths: list[Path] | None = None) -> LintReport:
     for p in problems.items:
         _name_rule(p)
         _locate(p, by_id)
+        if p.source_line is None and p.file and p.line and 0 < p.line <= len(_lines(p.file)):
+            p.source_line = _lines(p.file)[p.line - 1]
     focus = [str(t) for t in targets]
     report.problems = sorted(problems.items, key=lambda p: _order(p, focus))
     for p in report.problems:

@@ -67,6 +67,16 @@ def pack(tmp_path: Path, *rules: str, name: str = "rules.yaml", head: str = HEAD
 # (fixture, exit code, error code, file, line:col, rule id, field path, text of the hint)
 CASES = [
     ("yaml_syntax", 1, "E001", "broken.yaml", "11:9", None, None, None),
+    ("duplicate_key", 1, "E002", "rules.yaml", "11:5", None, "rules[0].when", None),
+    ("not_a_mapping", 1, "E301", "rules.yaml", "1:1", None, "<document>", None),
+    ("constant_not_a_word", 1, "E320", "rules.yaml", "10:41", "pack.a", "rules[0].when.eq",
+     None),
+    ("unknown_field", 1, "E323", "rules.yaml", "10:34", "pack.a", "rules[0].when.field", None),
+    ("in_with_numbers", 1, "E325", "rules.yaml", "10:31", "pack.a", "rules[0].when.in", None),
+    ("between_not_a_pair", 1, "E326", "rules.yaml", "10:36", "pack.a",
+     "rules[0].when.between", "write `between: [37.5, 38.5]`"),
+    ("too_many_branches", 1, "E332", "rules.yaml", "10:7", "pack.a", "rules[0].when",
+     "split the rule"),
     ("missing_ruleset", 1, "E305", "rules.yaml", "1:1", None, "<document>", None),
     ("schema_unknown_key", 1, "E307", "rules.yaml", "9:5", "pack.a",
      "rules[0].descripton.<key>", "did you mean 'description'?"),
@@ -375,7 +385,9 @@ def test_bundled_rule_file_validates(path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["schema_unknown_key", "schema_missing_then", "schema_bad_tag",
                                   "schema_bad_status", "between_without_ends", "bad_conclusion",
-                                  "unknown_condition_key", "missing_ruleset", "empty_any"])
+                                  "unknown_condition_key", "missing_ruleset", "empty_any",
+                                  "not_a_mapping", "unknown_field", "in_with_numbers",
+                                  "between_not_a_pair", "constant_not_a_word"])
 def test_schema_rejects_malformed_fixture(kind: str) -> None:
     (path,) = sorted((FIXTURES / kind).glob("*.yaml"))
     assert not VALIDATOR.is_valid(yaml.safe_load(path.read_text(encoding="utf-8")))
