@@ -166,12 +166,25 @@ def load_vocabulary(paths: list[Path]) -> Vocabulary:
     vocab = Vocabulary()
     problems = Problems()
     for path in _yaml_files(paths):
+        if not _declares_kind(path, "vocabulary"):
+            continue  # rule files are the loader's: a broken one must not stop the vocabulary
         src = load(path)
         if not isinstance(src.data, dict) or src.data.get("kind") != "vocabulary":
             continue
         _add_file(vocab, src, problems)
     problems.raise_if_any(RuleSyntaxError)
     return vocab
+
+
+def _declares_kind(path: Path, kind: str) -> bool:
+    """Whether a file says ``kind: <kind>`` on a line of its own (read without parsing)."""
+    import re
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(rf"^kind:\s*{kind}\s*(#.*)?$", text, re.M) is not None
 
 
 def _yaml_files(paths: list[Path]) -> list[Path]:
