@@ -199,6 +199,8 @@ def total(ev: Evaluation, ds: list[Domain], clin: bool) -> dict[str, Any]:
         out["severe_determined"] = sev_lo == sev_hi
         out["severe_definition"] = "EULAR 2020 (S17): ESSDAI > 14 or any domain at high level"
     else:
+        out["severe"] = None  # same shape as ESSDAI; S17 defines "severe" on ESSDAI only
+        out["severe_state"] = "not_defined_for_clinessdai"
         out["weights_status"] = CLIN_WEIGHTS_STATUS
         out["category_status"] = CLIN_CATEGORY_STATUS
     out["domains"] = doms
