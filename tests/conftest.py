@@ -31,10 +31,12 @@ def pytest_configure(config: _pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[_pytest.Item]) -> None:
+    from pytest_bdd.scenario import scenario_wrapper_template_registry as registry
+
     for item in items:
-        sc = getattr(getattr(item, "function", None), "__scenario__", None)
+        sc = registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
         if sc is not None:
-            _FEATURES_RUN.add(str(Path(sc.feature.abspath).resolve()))
+            _FEATURES_RUN.add(str(Path(sc.feature.filename).resolve()))
 
 
 def uncovered_rules() -> list[str] | None:
@@ -58,6 +60,7 @@ def pytest_sessionfinish(session: _pytest.Session, exitstatus: int) -> None:
         rep = session.config.pluginmanager.get_plugin("terminalreporter")
         text = f"{len(missing)} rule(s) fired by no scenario:\n  " + "\n  ".join(missing)
         if rep is not None:
+            rep.ensure_newline()
             rep.write_sep("=", "rule coverage")
             rep.write_line(text)
         else:
