@@ -58,3 +58,7 @@ Feature: Disease activity of the rFib case (clinical-spec §9.3, §9.4, §9.6)
     And from baseline to after_4_infusions the ESSDAI change is 0 (bounds -6 to 6), MCII no
     # STAR: systemic 3 (ClinESSDAI -9) + biological 1 (RF-IgM -45.8 %) = 4; ESSPRI 3, lacrimal 1, salivary 1 unknown -> 4-9
     And from baseline to after_12_infusions STAR scores 4 to 9 points, undetermined
+    # T0 -> T1 assuming nothing: ClinESSDAI (9..15) -> (9..15) leaves the systemic item unknown: 1 + 0..8 = 1-9
+    And from baseline to after_4_infusions STAR scores 1 to 9 points, undetermined
+    # haematology unchanged (spec §9.6): ClinESSDAI 9 -> 9, systemic 0; biological 1 (RF-IgM -42.4 %) + up to 3 + 1 + 1 = 1-6
+    And from baseline to after_4_infusions, assuming the unassessable domains unchanged, STAR scores 1 to 6 points, undetermined

@@ -370,3 +370,10 @@ def _(report: dict[str, Any], item: str, state: str) -> None:
 def _(report: dict[str, Any], name: str, value: str) -> None:
     assert report["options"][name] == value, report["options"]
     assert _tp(report)["essdai"]["options"][name] == value
+
+
+@then(parsers.parse("from {a} to {b}, assuming the unassessable domains unchanged, STAR scores "
+                    "{lo} to {hi} points, {verdict}"))
+def _(report: dict[str, Any], a: str, b: str, lo: str, hi: str, verdict: str) -> None:
+    s = _change(report, a, b)["star"]["assuming_unassessable_unchanged"]
+    assert (str(s["points_min"]), str(s["points_max"]), s["verdict"]) == (lo, hi, verdict), s
