@@ -60,7 +60,7 @@ class Domain:
 
 
 def _problem(message: str, file: str, **kw: Any) -> InputError:
-    return InputError(Problem(message, file=file, code="E340", **kw))
+    return InputError(Problem(message, file=file, code="E360", **kw))
 
 
 def domains(sicca: Sicca) -> list[Domain]:
@@ -119,7 +119,7 @@ def check_conclusions(sicca: Sicca, ds: list[Domain]) -> None:
         if value is None or value not in [Decimal(x) for x in dom.levels] or value == 0:
             raise InputError(Problem(
                 f"rule '{rule['id']}' concludes level {concl['value'] or concl['code']} for "
-                f"domain '{dom.name}'", file=rule["loc"], rule=rule["id"], code="E341",
+                f"domain '{dom.name}'", file=rule["loc"], rule=rule["id"], code="E361",
                 expected=f"one of {[x for x in dom.levels if x]}"))
 
 
