@@ -135,27 +135,32 @@ def _one_state(ev: Evaluation, fact: str, allowed: tuple[str, ...]) -> str:
     return got[0]
 
 
-def _walk(node: dict[str, Any], out: dict[str, set[str]]) -> None:
+def _flags_of(node: dict[str, Any]) -> set[str]:
+    """Flags a conclusion rests on: those under *every* firing (another firing without them
+    would conclude the same), each firing collecting its inputs' flags and its chains'."""
+    per_firing: list[set[str]] = []
     for r in node.get("rules", []):
+        got: set[str] = set()
         for m in r.get("matched", []):
             if "concluded" in m:
                 if isinstance(m["concluded"], dict):
-                    _walk(m["concluded"], out)
+                    got |= _flags_of(m["concluded"])
                 continue
-            if m.get("inferred") is True:
-                out["inferred"].add(m["fact"])
-            if m.get("hypothetical") is True:
-                out["hypothetical"].add(m["fact"])
+            for k in ("inferred", "hypothetical"):
+                if m.get(k) is True:
+                    got.add(k)
             if str(m["fact"]).endswith(".interpreted") and m.get("code") == "yes":
-                out["interpreted"].add(m["fact"])
+                got.add("interpreted")
+        per_firing.append(got)
+    return set.intersection(*per_firing) if per_firing else set()
 
 
-def _rests_on(ev: Evaluation, fact: str, state: str) -> dict[str, set[str]]:
-    """Input facts flagged inferred / interpreted / hypothetical under a conclusion."""
-    out: dict[str, set[str]] = {"inferred": set(), "interpreted": set(), "hypothetical": set()}
+def _rests_on(ev: Evaluation, fact: str, state: str) -> dict[str, bool]:
+    """Whether a conclusion rests on inferred / interpreted / hypothetical inputs."""
+    flags: set[str] = set()
     for t in ev.trace(fact, state):
-        _walk(t, out)
-    return out
+        flags |= _flags_of(t)
+    return {k: k in flags for k in ("inferred", "interpreted", "hypothetical")}
 
 
 def _decides(current: str, if_pos: str, if_neg: str) -> str:
@@ -173,7 +178,7 @@ def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str
     weighted = kind == "weighted_sum"
     items: dict[str, dict[str, Any]] = {}
     states: States = {}
-    rests: dict[str, dict[str, set[str]]] = {}
+    rests: dict[str, dict[str, bool]] = {}
     for item, im in meta["items"].items():
         fact = f"{name}.item.{item}"
         state = _one_state(ev, fact, ITEM_STATES)
