@@ -48,7 +48,7 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
             if hasattr(inst, "render"):
                 inst.render(console, tp)
         if tp.get("unused_inputs"):
-            console.print("[dim]recorded but not used by any rule: "
+            console.print("[dim]recorded, used by no score (labs: see sicca labs): "
                           + ", ".join(tp["unused_inputs"]) + "[/]")
     if report["changes"]:
         console.rule("[bold]changes[/]")

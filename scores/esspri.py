@@ -15,6 +15,8 @@ from typing import Any
 from engine.evaluate import Evaluation, Sicca
 
 ITEMS = ("dryness", "fatigue", "pain")
+#: Input facts read here directly (the mean is arithmetic on the ratings themselves).
+INPUTS_READ = tuple(f"esspri.{i}" for i in ITEMS)
 #: PASS (patient-acceptable symptom state): ESSPRI < 5, so 5.00 is not PASS [V-P: S4].
 PASS_BELOW = Fraction(5)
 #: MCII: a decrease of >= 1 point or >= 15 % of the baseline value [V-P: S4].

@@ -51,6 +51,8 @@ def build(sicca: Sicca, case: Case, options: dict[str, str] | None = None,
 def unused_inputs(ev: Evaluation, sicca: Sicca) -> list[str]:
     """Recorded inputs that no loaded rule reads: reported, never silently dropped."""
     used = set(sicca.program["inputs"])
+    for inst in instruments():
+        used.update(getattr(inst, "INPUTS_READ", ()))
     out = []
     for name, f in ev.visit.facts.items():
         if f.state == "not_reported" or name.startswith("option.") or name in used:

@@ -37,6 +37,9 @@ UWS_GAIN = Fraction(25, 100)
 IGG_DROP = Fraction(10, 100)
 RF_DROP = Fraction(25, 100)
 RF_FACTS = ("lab.rf_igm",)                # total RF or IgM-RF (IU/mL); IgA-RF is not the measure
+#: Input facts read here directly (not through rules), so they are not reported as unused.
+INPUTS_READ = ("schirmer.mean", "ocular_staining_score.mean", "unstimulated_saliva_flow",
+               "lab.igg") + RF_FACTS
 
 
 def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
