@@ -552,11 +552,12 @@ def _parse_per_eye(item: Item, raw: Any, src: Sourced, path: PathKey,
         iv.sides[side] = sv
     done = [s for s in iv.sides.values() if s.state == "reported" and s.value is not None]
     if done:
-        values = [s.value for s in done if s.value is not None]
         iv.state, iv.unit = "reported", item.spec.unit
-        iv.value = min(values) if item.spec.worse == "min" else max(values)
-        if len(values) == 2:
-            iv.flags["mean"] = (values[0] + values[1]) / 2
+        iv.value, iv.censor = worse_eye([(s.value, s.censor) for s in done],
+                                        len(done) < 2, item.spec.worse or "max")
+        exact = [s.value for s in done if s.value is not None and not s.censor]
+        if len(exact) == 2:
+            iv.flags["mean"] = (exact[0] + exact[1]) / 2
     for key in COMMON_KEYS:
         if key in raw:
             iv.flags[key] = raw[key]
@@ -564,6 +565,49 @@ def _parse_per_eye(item: Item, raw: Any, src: Sourced, path: PathKey,
         if name in raw:
             iv.attrs[name] = _parse_attr(item, name, raw[name], src, path + (name,))
     return iv
+
+
+_Bound = tuple[Decimal | None, bool]  # (limit or None for unbounded, limit included)
+
+
+def worse_eye(sides: list[tuple[Decimal | None, str | None]], one_missing: bool,
+              worse: str) -> tuple[Decimal | None, str | None]:
+    """The worse eye as one (possibly censored) value, by interval arithmetic.
+
+    Each eye is an interval ("<10" is (-inf, 10), an eye not measured is unbounded); the worse
+    eye is the min (or max) of the intervals. A bounded result is kept by the bound on the
+    worse side, which is conservative: a comparison it cannot decide stays undecided.
+    """
+    lows: list[_Bound] = []
+    highs: list[_Bound] = []
+    for value, censor in sides:
+        c = censor or ""
+        lows.append((value, c != ">") if c in ("", ">", ">=") else (None, False))
+        highs.append((value, c != "<") if c in ("", "<", "<=") else (None, False))
+    if one_missing:
+        lows.append((None, False))
+        highs.append((None, False))
+    pick_min = worse == "min"
+
+    def extreme(bounds: list[_Bound], lower: bool) -> _Bound:
+        # For the min of intervals: lower ends take the smallest (None = -inf wins), upper ends
+        # the smallest finite (None = +inf loses); mirrored for the max.
+        finite = [b for b in bounds if b[0] is not None]
+        if (lower == pick_min) and len(finite) < len(bounds):
+            return (None, False)
+        if not finite:
+            return (None, False)
+        key = (lambda b: (b[0], not b[1])) if pick_min else (lambda b: (b[0], b[1]))
+        return min(finite, key=key) if pick_min else max(finite, key=key)
+
+    lo, hi = extreme(lows, True), extreme(highs, False)
+    if lo[0] is not None and hi[0] is not None and lo[0] == hi[0] and lo[1] and hi[1]:
+        return lo[0], None
+    if pick_min or lo[0] is None:
+        if hi[0] is None:
+            return None, None
+        return hi[0], "<=" if hi[1] else "<"
+    return lo[0], ">=" if lo[1] else ">"
 
 
 def _check_range(item: Item, value: Decimal, src: Sourced, path: PathKey) -> None:

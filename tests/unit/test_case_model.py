@@ -136,3 +136,22 @@ def test_every_spec_item_has_a_place_in_the_vocabulary() -> None:
                  "schirmer", "ocular_staining_score", "van_bijsterveld",
                  "unstimulated_saliva_flow", "sialography", "scintigraphy"):
         assert test in vocab, test
+
+
+@pytest.mark.parametrize("right,left,worse,expected", [
+    ("4", "6", "min", ("4", None)),          # Schirmer: the lower eye
+    ("4", "6", "max", ("6", None)),          # staining: the higher eye
+    ("<10", "<10", "min", ("10", "<")),      # regression: the censor was dropped (10 exactly)
+    ("<10", "8", "min", ("8", "<=")),        # min((-inf, 10), 8) lies in (-inf, 8]
+    ("8", None, "min", ("8", "<=")),         # the other eye unmeasured: at most 8
+    ("8", None, "max", ("8", ">=")),
+    (">5", "3", "max", ("5", ">")),          # max((5, inf), 3) = (5, inf)
+])
+def test_worse_eye_keeps_censoring(right: str, left: str | None, worse: str,
+                                   expected: tuple[str, str | None]) -> None:
+    from engine.labs import parse_value
+    from engine.models import worse_eye
+
+    sides = [parse_value(x) for x in (right, left) if x is not None]
+    value, censor = worse_eye([(v, c) for v, c in sides], left is None, worse)
+    assert (str(value), censor) == expected
