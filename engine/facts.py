@@ -98,24 +98,59 @@ def _computed(value: Decimal) -> Decimal:
         return +value
 
 
+@dataclass
+class _Plan:
+    """What build_visit needs of a vocabulary and catalog, worked out once (not per visit)."""
+
+    index: dict[str, int]
+    ids: dict[str, str]
+    units: dict[str, str | None]
+    items: list[tuple[Any, list[str]]]      # (item, its fact names known to the catalog)
+    cumulative: list[Any]
+    current: list[Any]
+
+
+_PLANS: dict[tuple[int, int], tuple[Any, Any, _Plan]] = {}
+
+
+def _plan(vocab: Any, catalog: Catalog) -> _Plan:
+    key = (id(vocab), id(catalog))
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is vocab and hit[1] is catalog:
+        return hit[2]
+    index = {name: i for i, name in enumerate(catalog.facts)}
+    items = [(item, [n for n in item.fact_names() if n in index])
+             for item in vocab.items.values() if item.type != "option"]
+    plan = _Plan(index, {n: f"f{i}" for n, i in index.items()},
+                 {n: spec.unit for n, spec in catalog.facts.items()}, items,
+                 [i for i, _ in items if i.cumulative], [i for i, _ in items if not i.cumulative])
+    if len(_PLANS) > 16:
+        _PLANS.clear()
+    _PLANS[key] = (vocab, catalog, plan)
+    return plan
+
+
 def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str],
                 overrides: dict[str, Any] | None = None) -> Visit:
     """The facts of ``tp``; cumulative sections take the latest record dated on or before it."""
     vocab = case.vocabulary
-    records = case.records_until(tp)
+    plan = _plan(vocab, catalog)
+    index, ids, unit_of = plan.index, plan.ids, plan.units
     current: dict[str, ItemValue] = {}
-    for item in vocab.items.values():
-        if item.type == "option":
-            continue
-        if item.cumulative:
+    if plan.cumulative:
+        records = case.records_until(tp)
+        for item in plan.cumulative:
+            name = item.name
             for rec in records:  # in date order: later records replace earlier ones
-                iv = rec.items.get(item.name)
+                iv = rec.items.get(name)
                 if iv is not None and iv.state != "not_reported":
-                    current[item.name] = iv
-        elif item.name in tp.items:
-            current[item.name] = tp.items[item.name]
+                    current[name] = iv
+    tp_items = tp.items
+    for item in plan.current:
+        iv = tp_items.get(item.name)
+        if iv is not None:
+            current[item.name] = iv
     facts: dict[str, Fact] = {}
-    index = {name: i for i, name in enumerate(catalog.facts)}
 
     def put(name: str, state: str, value: Decimal | None = None, code: str | None = None,
             censor: str | None = None, iv: ItemValue | None = None, unit: str | None = None,
@@ -127,22 +162,19 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
                 value = _computed(value)
             else:
                 _check_digits(value, path or name, case.file, tp.id)
-        f = Fact(f"f{index[name]}", name, state, value, code, censor,
-                 unit if unit is not None else catalog.facts[name].unit)
-        f.path = path
+        f = Fact(ids[name], name, state, value, code, censor,
+                 unit if unit is not None else unit_of[name], path)
         if iv is not None:
             f.path, f.record, f.line = path or iv.path, iv.record, iv.line
             f.date = str(iv.date) if iv.date else None
             f.flags = {k: v for k, v in iv.flags.items() if k != "mean"}
         facts[name] = f
 
-    for item in vocab.items.values():
-        if item.type == "option":
-            continue
+    for item, names in plan.items:
         iv = current.get(item.name)
         if iv is None:
-            for n in item.fact_names():
-                put(n, "not_reported")
+            for n in names:  # the common case: nothing recorded
+                facts[n] = Fact(ids[n], n, "not_reported", None, None, None, unit_of[n])
             continue
         put(item.name, iv.state, iv.value, iv.code, iv.censor, iv)
         if item.type == "per_eye":
@@ -163,15 +195,16 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
                 put(n, "not_reported", iv=iv, path=f"{iv.path}.{attr}")
             else:
                 put(n, av.state, av.value, av.code, av.censor, iv, path=av.path)
-    for j, a in enumerate(case.analytes.all()):
-        lab = next((x for x in tp.labs if x.analyte.key == a.key), None)
+    labs = {x.analyte.key: (i, x) for i, x in reversed(list(enumerate(tp.labs)))}
+    for a in case.analytes.all():
+        hit = labs.get(a.key)
         base = f"lab.{a.key}"
-        if lab is None:
+        if hit is None:
             put(base, "not_reported")
             put(base + ".flag", "not_reported")
             put(base + ".x_uln", "not_reported")
             continue
-        i = tp.labs.index(lab)
+        i, lab = hit
         path = f"timepoints[{tp.index}].labs[{i}]"
         state = lab.state
         put(base, state, lab.canonical_value, None, lab.censored, unit=a.unit, path=path)
@@ -183,7 +216,6 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
         for n in (base, base + ".flag", base + ".x_uln"):
             if n in facts:
                 facts[n].record = tp.id
-        del j
     for item in vocab.options():
         chosen = options.get(item.name, item.spec.default)
         put(f"option.{item.name}", "reported", None, chosen, flags={"default": chosen ==
