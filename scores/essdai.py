@@ -267,8 +267,3 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
         out.update(instrument_delta(key, a[key], b[key]))
     return out
 
-
-def render_changes(console: Any, changes: list[dict[str, Any]]) -> None:
-    from .response import render_changes as _render
-
-    _render(console, changes)
