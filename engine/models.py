@@ -250,11 +250,13 @@ def _shell_keys(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _did_you_mean(name: str, pool: list[str]) -> str | None:
+def _did_you_mean(name: str, pool: list[str], list_keys: bool = True) -> str | None:
     import difflib
 
     hit = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    return f"did you mean '{hit[0]}'?" if hit else f"allowed keys: {', '.join(pool)}"
+    if hit:
+        return f"did you mean '{hit[0]}'?"
+    return f"allowed keys: {', '.join(pool)}" if list_keys else None
 
 
 def _pyd_msg(err: Any) -> str:
@@ -516,7 +518,7 @@ def _parse_attr(item: Item, name: str, raw: Any, src: Sourced, path: PathKey) ->
         return ItemValue(full, "reported", value=value, censor=censor, unit=spec.unit,
                          path=_dotted(path))
     if spec.choices is not None and raw not in spec.choices:
-        hint = _did_you_mean(str(raw), spec.choices)
+        hint = _did_you_mean(str(raw), spec.choices, list_keys=False)
         raise InputError(src.problem(path, f"'{raw}' is not a value of '{full}'", code="E115",
                                      expected=" | ".join(spec.choices), found=repr(raw),
                                      hint=hint))
