@@ -59,6 +59,7 @@ class Outcome:
     visits: int = 0
     reason: str = ""
     lines: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # only while the header is made
 
 
 @dataclass
@@ -172,7 +173,10 @@ def _patient_id(data: Any, text: str | None) -> str:
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, ValueError):
-            return "?"
+            try:  # a YAML case file (only read again for a failed record)
+                data = parse_text(text, "<id>").data
+            except Exception:  # noqa: BLE001
+                return "?"
     if isinstance(data, dict) and isinstance(data.get("patient"), dict):
         return str(data["patient"].get("id", "?"))
     return "?"
@@ -264,7 +268,8 @@ def _cell(v: Any) -> Any:
 class Scorer:
     """Parses and scores records with one compiled Sicca (one per process)."""
 
-    def __init__(self, sicca: Any, formatter: Formatter, options: dict[str, str]) -> None:
+    def __init__(self, sicca: Any, formatter: Formatter | None,
+                 options: dict[str, str]) -> None:
         self.sicca = sicca
         self.formatter = formatter
         self.options = sicca.check_options(options)
@@ -296,7 +301,10 @@ class Scorer:
         try:
             report = build(self.sicca, case, self.options)
             rows = timepoint_rows(report, rec.position, bool(case.patient.synthetic))
-            out.lines = [self.formatter.line(r) for r in rows]
+            if self.formatter is None:
+                out.rows = rows
+            else:
+                out.lines = [self.formatter.line(r) for r in rows]
         except Exception as exc:  # noqa: BLE001
             out.reason = _reason(exc)
             return out
@@ -374,13 +382,29 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
         raise InputError(Problem(f"unknown output format '{fmt}'", field="--format",
                                  code="E132", expected=" | ".join(FORMATS)))
     opts = dict(options or {})
-    header = csv_header(sicca, opts) if fmt == "csv" else None
-    formatter = Formatter(fmt, header)
-    scorer = Scorer(sicca, formatter, opts)
-    n = workers or os.cpu_count() or 1
-    summary = Summary(total_records=total if total is not None else count_records(source))
     t0 = time.perf_counter()
     chunks = _chunks(read_input(source), max(1, chunk))
+    first: list[Outcome] | None = None
+    header: list[str] | None = None
+    if fmt == "csv":
+        # The CSV columns: a probe's keys, then every further key of the first chunk (scored
+        # here, before any worker starts); a later row's unforeseen key goes to `extra`.
+        header = csv_header(sicca, opts)
+        first = Scorer(sicca, None, opts).chunk(next(chunks, []))
+        known = set(header)
+        for o in first:
+            for r in o.rows:
+                for k in r:
+                    if k not in known:
+                        known.add(k)
+                        header.append(k)
+    formatter = Formatter(fmt, header)
+    scorer = Scorer(sicca, formatter, opts)
+    if first is not None:
+        for o in first:
+            o.lines, o.rows = [formatter.line(r) for r in o.rows], []
+    n = workers or os.cpu_count() or 1
+    summary = Summary(total_records=total if total is not None else count_records(source))
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", encoding="utf-8", newline="") as fh:
         fh.write(formatter.head())
@@ -398,6 +422,8 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
                 on_progress(summary)
 
         try:
+            if first is not None:
+                emit(first)
             if n == 1:
                 for c in chunks:
                     emit(scorer.chunk(c))

@@ -20,9 +20,7 @@ app.add_typer(rules_app, name="rules")
 
 def _register() -> None:
     # Each command family lives in its own module; importing it registers its commands.
-    from . import cli_labs, cli_rules, cli_score  # noqa: F401
-    from . import cli_whatif  # noqa: F401
-    from . import cli_batch  # noqa: F401
+    from . import cli_batch, cli_labs, cli_rules, cli_score, cli_whatif  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

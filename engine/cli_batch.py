@@ -17,6 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from .batch import FORMATS, Outcome, Summary, count_records, run
 from .cli import app
@@ -102,8 +103,9 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
                 bar.console.print(f"... more failed records are counted but not shown"
                                   f"{'' if errors else ' (use --errors FILE to list them all)'}")
         if o.status == "failed" and shown[0] <= MAX_SHOWN:
-            bar.console.print(f"[red]failed[/] record {o.index + 1} ({o.position}) patient "
-                              f"{o.patient}: {o.reason}", markup=False, highlight=False)
+            bar.console.print(Text.assemble(("failed", "red"), f" record {o.index + 1} "
+                                            f"({o.position}) patient {o.patient}: {o.reason}"),
+                              soft_wrap=True, highlight=False)
         if o.status == "failed" and err_fh is not None:
             err_fh.write(json.dumps({"record": o.index + 1, "position": o.position,
                                          "patient": o.patient, "reason": o.reason},
@@ -132,9 +134,9 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
         err_console.print(f"[yellow]interrupted after {summary.records} of "
                           f"{summary.total_records} records; output holds {summary.records} "
                           f"records ({summary.rows} rows)[/]")
-        err_console.print(line, markup=False, highlight=False)
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
         sys.exit(130)
-    err_console.print(line, markup=False, highlight=False)
+    err_console.print(line, markup=False, highlight=False, soft_wrap=True)
     if summary.records != summary.total_records:  # pragma: no cover
         err_console.print("[red]internal error: records read differ from records counted[/]")
         sys.exit(3)

@@ -1,0 +1,67 @@
+"""The benchmark's three scorers agree: durable-rules, native, and bench/handcoded.py.
+
+On 10,000 synthetic visits the native backend and the hand-coded scorer give the same ESSDAI
+domain states and levels, ESSDAI total, criteria item states, entries, exclusions and verdicts.
+The durable backend is checked on the first 2,000 of them (it runs at about 200 visits/s with
+the instruments, so 10,000 would take the suite over a minute); `python bench/score.py --check`
+runs all three on 10,000. Other judgement-call options are checked on 1,000 visits each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench.handcoded import HandCoded, differences, project
+from engine.evaluate import Sicca
+from engine.models import Case, parse_case
+from engine.synth import Generator, load_config
+from engine.yamlsrc import Sourced
+from scores.report import build
+
+
+@pytest.fixture(scope="module")
+def native() -> Sicca:
+    return Sicca.load(engine="native")
+
+
+def _cases(sicca: Sicca, n_visits: int, seed: int) -> list[Case]:
+    gen = Generator(sicca.catalogue, load_config(), seed, problems=False)
+    return [parse_case(Sourced(r.data, f"synth:{r.index}", {}, []), sicca.catalogue)
+            for r in gen.cohort(n_visits=n_visits)]
+
+
+def _check(sicca: Sicca, cases: list[Case], options: dict[str, str],
+           other: Sicca | None = None) -> int:
+    hc = HandCoded(sicca.catalogue.vocabulary, options)
+    n = 0
+    for case in cases:
+        rep = build(sicca, case, options)["timepoints"]
+        ref = build(other, case, options)["timepoints"] if other is not None else None
+        for i, (tp, out) in enumerate(zip(case.timepoints, rep, strict=True)):
+            n += 1
+            mine = project(out)
+            diffs: list[Any] = differences(mine, hc.score(case, tp))
+            if ref is not None:
+                diffs += differences(project(ref[i]), mine)
+            assert not diffs, (case.patient.id, tp.id, options, diffs[:5])
+    return n
+
+
+def test_native_and_handcoded_agree_on_10000_visits(native: Sicca) -> None:
+    assert _check(native, _cases(native, 10_000, seed=20261201), {}) == 10_000
+
+
+def test_durable_agrees_with_both_on_2000_visits(native: Sicca) -> None:
+    durable = Sicca(native.compiled, native.catalogue, "durable")
+    assert _check(native, _cases(native, 2_000, seed=20261201), {}, other=durable) == 2_000
+
+
+@pytest.mark.parametrize("options", [
+    {"purpura_extent": "generalised", "rating_window": "at_visit"},
+    {"attribution": "require_confirmed", "focus_score_reading": "unknown"},
+    {"inferred_symptoms": "unknown", "aecg_mode": "strict"},
+])
+def test_agree_under_other_options(native: Sicca, options: dict[str, str]) -> None:
+    assert _check(native, _cases(native, 1_000, seed=7), options) == 1_000
