@@ -7,28 +7,17 @@ agree before any expectation is checked.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from engine.evaluate import ENGINES, Sicca
+from engine.evaluate import Sicca
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@functools.cache
-def sicca_for(engine: str) -> Sicca:
-    """One compiled Sicca per engine for the whole session (compiling is the slow part)."""
-    return Sicca.load(engine=engine)
-
-
-@pytest.fixture(scope="session")
-def siccas() -> dict[str, Sicca]:
-    return {e: sicca_for(e) for e in ENGINES}
 
 
 class Visits:

@@ -8,31 +8,22 @@ Expectations are read from the output of scores.criteria, never hard-coded in th
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
 from engine.evaluate import ENGINES, Sicca
+from tests.steps.common import sicca_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@functools.cache
-def criteria_sicca(engine: str) -> Sicca:
-    """One compiled Sicca per engine for the whole session (compiling is the slow part)."""
-    return Sicca.load(engine=engine)
-
-
-@pytest.fixture(scope="session")
-def criteria_siccas() -> dict[str, Sicca]:
-    return {e: criteria_sicca(e) for e in ENGINES}
+criteria_sicca = sicca_for  # the shared, session-wide compiled rules
 
 
 class Record:
@@ -147,13 +138,13 @@ def _(path: str) -> Record:
 # --- classifying ----------------------------------------------------------------------------
 
 @when("the criteria are applied", target_fixture="classified")
-def _(criteria_siccas: dict[str, Sicca], record: Record) -> Classified:
-    return classify(criteria_siccas, record)
+def _(siccas: dict[str, Sicca], record: Record) -> Classified:
+    return classify(siccas, record)
 
 
 @when(parsers.parse("the criteria are applied at {tid:w}"), target_fixture="classified")
-def _(criteria_siccas: dict[str, Sicca], record: Record, tid: str) -> Classified:
-    out = classify(criteria_siccas, record)
+def _(siccas: dict[str, Sicca], record: Record, tid: str) -> Classified:
+    out = classify(siccas, record)
     assert tid in out.by_tp, f"no timepoint {tid!r}; have {sorted(out.by_tp)}"
     out.last = tid
     return out

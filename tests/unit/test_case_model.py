@@ -8,20 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
 from engine.models import PartialDate, load_case
+from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 INVALID = ROOT / "tests" / "data" / "invalid" / "case"
 SEED = ROOT / "examples" / "rfib-case.yaml"
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 @pytest.mark.parametrize("fixture,line,field,words", [

@@ -8,19 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "tests" / "data" / "packs" / "engine_demo"
 SEED = ROOT / "examples" / "rfib-case.yaml"
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 @pytest.mark.parametrize("engine", ["durable", "native"])

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
 from engine.errors import InputError
 from engine.importer import merge_into, parse_timepoint_columns, read_lab_table, render_fragment
 from engine.labs import AnalyteTable
 from engine.yamlsrc import parse_text
+from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE1 = Path("/work/shared/case/table1.csv")
@@ -43,14 +43,6 @@ complement,C3,g/L,0.9-1.8,1.13,,normal,not measured later
 """
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(argv)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
