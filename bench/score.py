@@ -299,10 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     breakdown(durable, args.seed, 1000)
     scaling = {}
     if not args.no_batch:
-        scaling["native"] = batch_scaling(sicca, args.seed, 2000 if args.quick else 10_000,
+        scaling["native"] = batch_scaling(sicca, args.seed, 2000 if args.quick else 5000,
                                           "native")
         if not args.quick:
-            scaling["durable"] = batch_scaling(sicca, args.seed, 10_000, "durable")
+            scaling["durable"] = batch_scaling(sicca, args.seed, 5000, "durable")
     bad = 0
     if args.check:
         bad = check(sicca, durable, hc, args.seed, 10_000)

@@ -17,6 +17,7 @@ problems are still located by line (``file:line``) and field path.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import multiprocessing as mp
@@ -383,6 +384,10 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
                                  code="E132", expected=" | ".join(FORMATS)))
     opts = dict(options or {})
     t0 = time.perf_counter()
+    n = workers or os.cpu_count() or 1
+    total_records = total if total is not None else count_records(source)
+    if n > 1:  # at least ~32 tasks per worker, so the last ones leave no worker idle long
+        chunk = max(5, min(chunk, total_records // (32 * n)))
     chunks = _chunks(read_input(source), max(1, chunk))
     first: list[Outcome] | None = None
     header: list[str] | None = None
@@ -403,8 +408,7 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
     if first is not None:
         for o in first:
             o.lines, o.rows = [formatter.line(r) for r in o.rows], []
-    n = workers or os.cpu_count() or 1
-    summary = Summary(total_records=total if total is not None else count_records(source))
+    summary = Summary(total_records=total_records)
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", encoding="utf-8", newline="") as fh:
         fh.write(formatter.head())
@@ -429,6 +433,7 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
                     emit(scorer.chunk(c))
             else:
                 _WORKER = scorer  # inherited by the forked workers: rules compiled once
+                gc.freeze()  # the compiled program stays shared: no collector writes into it
                 ctx = mp.get_context("fork")
                 with ctx.Pool(n, initializer=_init_worker, initargs=(None,)) as pool:
                     pending: deque[Any] = deque()
@@ -443,6 +448,8 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
                     except KeyboardInterrupt:
                         pool.terminate()
                         raise
+                    finally:
+                        gc.unfreeze()
         except KeyboardInterrupt:
             summary.interrupted = True
         finally:
