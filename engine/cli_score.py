@@ -58,7 +58,7 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
 
 
 def _header(report: dict[str, object]) -> None:
-    rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})"  # type: ignore[index]
+    rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})"
                    for r in report["rulesets"])  # type: ignore[attr-defined]
     console.print(f"[bold]{report['case']}[/] patient {report['patient']} · engine "
                   f"{report['engine']}")
