@@ -29,7 +29,7 @@ from typing import Any
 from . import units
 from .errors import InputError, Problem, Problems
 from .labs import AnalyteTable, parse_lab_entry
-from .yamlsrc import PathKey, Sourced, parse_text
+from .yamlsrc import PathKey, Sourced, parse_text, read_text
 from .yamlsrc import load as load_yaml
 
 REQUIRED_COLUMNS = ("analyte", "unit", "reference")
@@ -99,13 +99,7 @@ def read_lab_table(path: str | Path, timepoint_columns: dict[str, str], table: A
                    comment_columns: tuple[str, ...] = ("reading_note",)) -> LabImport:
     """Read and validate a lab CSV; raises one InputError listing every problem."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(Problem("file not found", file=str(path), code="E000")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(f"cannot read file: {exc}", file=str(path),
-                                 code="E000")) from None
+    text = read_text(p, encoding="utf-8-sig")  # a BOM from spreadsheet exports is dropped
     lines = text.splitlines()
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []

@@ -140,13 +140,16 @@ def _compose(text: str, file: str, lines: list[str]) -> Sourced:
     return Sourced(data, file, marks, lines)
 
 
-def load(path: str | Path) -> Sourced:
-    """Read and parse a YAML/JSON file; a missing or unreadable file is an InputError."""
-    p = Path(path)
+def read_text(path: str | Path, encoding: str = "utf-8") -> str:
+    """A user's file as text; a missing or unreadable file is an InputError naming it."""
     try:
-        text = p.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding=encoding)
     except FileNotFoundError:
         raise InputError(Problem("file not found", file=str(path), code="E000")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(f"cannot read file: {exc}", file=str(path), code="E000")) from None
-    return parse_text(text, str(path))
+
+
+def load(path: str | Path) -> Sourced:
+    """Read and parse a YAML/JSON file; a missing or unreadable file is an InputError."""
+    return parse_text(read_text(path), str(path))

@@ -14,6 +14,7 @@ import yaml
 from pytest_bdd import given, parsers, then, when
 
 from engine.evaluate import Sicca
+from tests.steps.common import flow, merge
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +39,7 @@ class Visits:
         return self.timepoints[-1]
 
     def record(self, section: str, data: dict[str, Any]) -> None:
-        _merge(self.current.setdefault(section, {}), data)
+        merge(self.current.setdefault(section, {}), data)
 
     def text(self) -> str:
         case = {"sicca_case": 1, "patient": {"id": "scenario"}, "timepoints": self.timepoints}
@@ -47,19 +48,8 @@ class Visits:
         return yaml.safe_dump(case, sort_keys=False)
 
 
-def _merge(into: dict[str, Any], data: dict[str, Any]) -> None:
-    for k, v in data.items():
-        if isinstance(v, dict) and isinstance(into.get(k), dict):
-            _merge(into[k], v)
-        else:
-            into[k] = v
 
 
-def _flow(text: str) -> dict[str, Any]:
-    text = text.strip()
-    data = yaml.safe_load(text if text.startswith("{") else "{" + text + "}")
-    assert isinstance(data, dict), f"not a mapping: {text!r}"
-    return data
 
 
 def _domains(sicca: Sicca) -> list[str]:
@@ -106,7 +96,7 @@ def _(visits: Visits, siccas: dict[str, Sicca]) -> None:
 def _(visits: Visits, section: str, text: str) -> None:
     if text.strip() in ("nothing", "-"):
         return
-    visits.record(section, _flow(text))
+    visits.record(section, flow(text))
 
 
 @given(parsers.parse("the lab {analyte} is {value} {unit}, reference {ref}"))

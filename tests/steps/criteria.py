@@ -18,7 +18,7 @@ import yaml
 from pytest_bdd import given, parsers, then, when
 
 from engine.evaluate import ENGINES, Sicca
-from tests.steps.common import sicca_for
+from tests.steps.common import flow, merge, sicca_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,19 +59,8 @@ class Classified:
         return json.dumps(self.set(name), indent=1, default=str)[:4000]
 
 
-def _flow(text: str) -> dict[str, Any]:
-    text = text.strip()
-    data = yaml.safe_load(text if text.startswith("{") else "{" + text + "}")
-    assert isinstance(data, dict), f"not a mapping: {text!r}"
-    return data
 
 
-def _merge(into: dict[str, Any], data: dict[str, Any]) -> None:
-    for k, v in data.items():
-        if isinstance(v, dict) and isinstance(into.get(k), dict):
-            _merge(into[k], v)
-        else:
-            into[k] = v
 
 
 def _names(text: str) -> list[str]:
@@ -111,7 +100,7 @@ def _() -> Record:
 
 @given(parsers.parse("the record has {section}: {text}"))
 def _(record: Record, section: str, text: str) -> None:
-    _merge(record.timepoint.setdefault(section, {}), _flow(text))
+    merge(record.timepoint.setdefault(section, {}), flow(text))
 
 
 @given(parsers.parse("the record's history at {date} has {section}: {text}"))
@@ -120,7 +109,7 @@ def _(record: Record, date: str, section: str, text: str) -> None:
     if entry is None:
         entry = {"date": date, "label": f"history {date}"}
         record.history.append(entry)
-    _merge(entry.setdefault(section, {}), _flow(text))
+    merge(entry.setdefault(section, {}), flow(text))
 
 
 @given(parsers.parse("the criteria option {name:w} is {value}"))
