@@ -29,7 +29,7 @@ from .cli_common import (
     parse_pairs,
 )
 from .errors import InputError, Problem
-from .models import Case, ItemValue, parse_item
+from .models import Case, ItemValue, main_key, parse_item
 from .vocabulary import Item, Vocabulary
 from .yamlsrc import parse_text
 
@@ -55,8 +55,6 @@ def _resolve(name: str, vocab: Vocabulary) -> tuple[Item, str | None]:
                              hint=f"did you mean '{hint}'?" if hint else None))
 
 
-def _main_key(item: Item) -> str:
-    return {"finding": "state", "result": "result", "answer": "answer"}.get(item.type, "value")
 
 
 def parse_hypotheticals(pairs: list[tuple[str, str]], vocab: Vocabulary) -> dict[str, ItemValue]:
@@ -76,7 +74,7 @@ def parse_hypotheticals(pairs: list[tuple[str, str]], vocab: Vocabulary) -> dict
         if sub is None and item.type == "per_eye":
             raw.update({"right": value, "left": value})  # one number: both eyes
         elif sub is None:
-            raw[_main_key(item)] = value
+            raw[main_key(item.type)] = value
         else:
             raw[sub] = value
     # one line per item, so a located error names the item as written on the command line

@@ -422,8 +422,8 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
     if t == "per_eye":
         return _parse_per_eye(item, raw, src, path, iv)
     if not isinstance(raw, dict):
-        raw = {_main_key(t): raw}
-    allowed = {_main_key(t), "state"} | COMMON_KEYS | set(item.spec.attributes)
+        raw = {main_key(t): raw}
+    allowed = {main_key(t), "state"} | COMMON_KEYS | set(item.spec.attributes)
     if t == "measurement":
         allowed.add("unit")
     for key in raw:
@@ -431,7 +431,7 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
             raise InputError(src.problem(path + (key, "<key>"), f"unknown key '{key}' for "
                                          f"{t} '{item.name}'", code="E112",
                                          hint=_did_you_mean(str(key), sorted(allowed))))
-    main = raw.get(_main_key(t))
+    main = raw.get(main_key(t))
     state = raw.get("state")
     if state is not None and state not in (FINDING_STATES if t == "finding" else MISSING_STATES):
         raise InputError(src.problem(path + ("state",), f"unknown state '{state}'", code="E113",
@@ -469,8 +469,8 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
         elif _state_word(main):
             iv.state = str(main)
         else:
-            value, censor = _num(main, src, path + ((_main_key(t),) if isinstance(raw, dict)
-                                                    and _main_key(t) in raw else ()),
+            value, censor = _num(main, src, path + ((main_key(t),) if isinstance(raw, dict)
+                                                    and main_key(t) in raw else ()),
                                  f"the value of '{item.name}'")
             unit = raw.get("unit")
             if unit is not None and item.spec.unit and unit != item.spec.unit:
@@ -496,7 +496,8 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
     return iv
 
 
-def _main_key(t: str) -> str:
+def main_key(t: str) -> str:
+    """The long-form key holding an item type's value (state, result, answer or value)."""
     return {"finding": "state", "result": "result", "answer": "answer"}.get(t, "value")
 
 
