@@ -49,7 +49,7 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
                 inst.render(console, tp)
         if tp.get("unused_inputs"):
             console.print("[dim]recorded, used by no score (labs: see sicca labs): "
-                          + ", ".join(tp["unused_inputs"]) + "[/]")
+                          + ", ".join(tp["unused_inputs"]) + "[/]", soft_wrap=True)
     if report["changes"]:
         console.rule("[bold]changes[/]")
         for inst in instruments():
@@ -61,10 +61,10 @@ def _header(report: dict[str, object]) -> None:
     rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})"
                    for r in report["rulesets"])  # type: ignore[attr-defined]
     console.print(f"[bold]{report['case']}[/] patient {report['patient']} · engine "
-                  f"{report['engine']}")
-    console.print(f"rule sets: {rs}")
+                  f"{report['engine']}", soft_wrap=True)
+    console.print(f"rule sets: {rs}", soft_wrap=True)
     opts = report["options"]
-    console.print("options: " + ", ".join(f"{k}={v}" for k, v in opts.items()))  # type: ignore[attr-defined,unused-ignore]
+    console.print("options: " + ", ".join(f"{k}={v}" for k, v in opts.items()), soft_wrap=True)  # type: ignore[attr-defined,unused-ignore]
 
 
 @app.command("explain")

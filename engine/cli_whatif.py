@@ -152,7 +152,7 @@ def whatif_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)
         typer.echo(dumps(data))
         return
     console.print(f"[bold]{c.file}[/] · engine {sicca.engine} · [yellow]hypothetical: "
-                  + ", ".join(h["set"] for h in hyp) + "[/]")
+                  + ", ".join(h["set"] for h in hyp) + "[/]", soft_wrap=True)
     for tp in data["timepoints"]:
         table = Table(title=f"{tp['id']} {tp['date']}", title_justify="left")
         for col in ("criteria set", "before", "after (hypothetical)", "changed"):
