@@ -68,7 +68,18 @@ class Evaluation:
     program: dict[str, Any]
     options: dict[str, str]
     engine: str
-    _by_id: dict[str, Any] = field(default_factory=dict)
+    _objs: dict[str, Derived] = field(default_factory=dict)
+    _facts_by_id: dict[str, Fact] | None = None
+
+    def lookup(self, fid: str) -> Derived | Fact | None:
+        """The concluded or input fact with engine id ``fid`` (input ids indexed on first use:
+        most evaluations are never explained)."""
+        obj = self._objs.get(fid)
+        if obj is not None:
+            return obj
+        if self._facts_by_id is None:
+            self._facts_by_id = {f.id: f for f in self.visit.facts.values()}
+        return self._facts_by_id.get(fid)
 
     @property
     def timepoint(self) -> str:
@@ -80,6 +91,11 @@ class Evaluation:
     def values(self, name: str) -> list[Decimal | str]:
         return [d.value if d.value is not None else str(d.code) for d in
                 self.derived.get(name, [])]
+
+    def conclusions(self, name: str, value: Any = None) -> list[Derived]:
+        """The concluded facts named ``name`` (with ``value``, when given)."""
+        got = self.derived.get(name, [])
+        return list(got) if value is None else [d for d in got if _same(d, value)]
 
     def has(self, name: str, value: Any = None) -> bool:
         if value is None:
@@ -114,7 +130,7 @@ class Evaluation:
             rule = self.program["rules"][f.rule]
             matched = []
             for fid in f.matched:
-                obj = self._by_id.get(fid)
+                obj = self.lookup(fid)
                 if isinstance(obj, Derived):
                     matched.append({"fact": obj.name, "value": _jsonable(obj),
                                     "concluded": self._trace_derived(obj, depth + 1)
@@ -125,6 +141,14 @@ class Evaluation:
                           "source": rule["source"], "status": rule["status"],
                           "loc": rule["loc"], "matched": matched})
         return {"fact": d.name, "value": _jsonable(d), "rules": fired}
+
+
+def _firing_key(f: Firing) -> tuple[int, int, tuple[str, ...]]:
+    return f.rule, f.branch, f.matched
+
+
+def _derived_key(d: Derived) -> tuple[Decimal, str]:
+    return d.value if d.value is not None else Decimal(0), d.code or ""
 
 
 def _jsonable(d: Derived) -> Any:
@@ -156,7 +180,23 @@ class Sicca:
         self.extra_dirs = list(extra_dirs or [])
         self.program = compiled.program
         self.backend = make_backend(engine, self.program)
-        self._inputs = set(self.program["inputs"])
+        inputs = set(self.program["inputs"])
+        # Worked out once: the input facts in catalog order (the order the backends are given
+        # them), and per concluded id its name, value, code and place in id order.
+        self._input_names = [n for n in compiled.catalog.facts if n in inputs]
+        self._derived_table = {
+            d["id"]: (int(d["id"][1:]), d["name"],
+                      Decimal(d["value"]) if d["value"] is not None else None, d["code"])
+            for d in self.program["derived"]}
+        self._then = [r["then"] for r in self.program["rules"]]
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()`` once per loaded rule set: instruments keep what they read from the
+        program (merged meta, domain tables) here instead of re-reading it every visit."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     @classmethod
     def load(cls, rules: list[Path] | None = None, engine: str = "durable",
@@ -172,6 +212,9 @@ class Sicca:
         return {i.name: str(i.spec.default) for i in self.catalogue.vocabulary.options()}
 
     def check_options(self, options: dict[str, str]) -> dict[str, str]:
+        """Every option with its value: the defaults, replaced by ``options`` (checked)."""
+        if not options:
+            return dict(self.memo("options.defaults", self.option_defaults))
         known = {i.name: i for i in self.catalogue.vocabulary.options()}
         out = self.option_defaults()
         for k, v in options.items():
@@ -202,28 +245,27 @@ class Sicca:
         return self.evaluate_visit(visit, opts)
 
     def evaluate_visit(self, visit: Visit, options: dict[str, str]) -> Evaluation:
-        facts = [f.engine() for n, f in visit.facts.items() if n in self._inputs]
+        vf = visit.facts
+        facts = [vf[n].engine() for n in self._input_names if n in vf]
         raw = self.backend.evaluate(facts)
         return self.wrap(visit, raw, options)
 
     def wrap(self, visit: Visit, raw: RawResult, options: dict[str, str]) -> Evaluation:
-        table = {d["id"]: d for d in self.program["derived"]}
-        by_id: dict[str, Any] = {f.id: f for f in visit.facts.values()}
+        table, then = self._derived_table, self._then
         derived: dict[str, list[Derived]] = {}
         objs: dict[str, Derived] = {}
-        for did in sorted(raw.derived, key=lambda x: int(x[1:])):
-            d = table[did]
-            obj = Derived(did, d["name"], Decimal(d["value"]) if d["value"] is not None
-                          else None, d["code"])
+        for did in sorted(raw.derived, key=lambda x: table[x][0]):
+            _, name, value, code = table[did]
+            obj = Derived(did, name, value, code)
             objs[did] = obj
-            derived.setdefault(obj.name, []).append(obj)
-        for f in sorted(raw.firings):
-            objs[self.program["rules"][f.rule]["then"]].firings.append(f)
-        by_id.update(objs)
+            derived.setdefault(name, []).append(obj)
+        # (rule, branch, matched) order, as Firing's own ordering, without its slow __lt__
+        for f in sorted(raw.firings, key=_firing_key):
+            objs[then[f.rule]].firings.append(f)
         for lst in derived.values():
-            lst.sort(key=lambda d: (d.value if d.value is not None else Decimal(0),
-                                    d.code or ""))
-        ev = Evaluation(visit, derived, raw, self.program, options, self.backend.name, by_id)
+            if len(lst) > 1:
+                lst.sort(key=_derived_key)
+        ev = Evaluation(visit, derived, raw, self.program, options, self.backend.name, objs)
         for observe in Sicca.observers:
             observe(ev)
         return ev

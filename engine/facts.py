@@ -33,12 +33,15 @@ class Fact:
     date: str | None = None
     line: int | None = None
     flags: dict[str, Any] = field(default_factory=dict)
+    _engine: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def engine(self) -> dict[str, Any]:
-        """The clean-typed dict both backends receive."""
-        return {"id": self.id, "name": self.name, "state": self.state,
-                "value": float(self.value) if self.value is not None else None,
-                "code": self.code or "", "censor": self.censor or ""}
+        """The clean-typed dict both backends receive (made once; backends only read it)."""
+        if self._engine is None:
+            self._engine = {"id": self.id, "name": self.name, "state": self.state,
+                            "value": float(self.value) if self.value is not None else None,
+                            "code": self.code or "", "censor": self.censor or ""}
+        return self._engine
 
     def shown(self) -> str:
         if self.state not in ("reported", "derived"):
@@ -108,6 +111,10 @@ class _Plan:
     items: list[tuple[Any, list[str]]]      # (item, its fact names known to the catalog)
     cumulative: list[Any]
     current: list[Any]
+    # Every catalog fact as "not_reported", in catalog order. A visit starts from a copy of
+    # this dict and replaces what the record holds; the shared Facts are never mutated.
+    defaults: dict[str, Fact]
+    options: list[tuple[str, str | None]]   # (option fact name, default choice)
 
 
 _PLANS: dict[tuple[int, int], tuple[Any, Any, _Plan]] = {}
@@ -121,9 +128,15 @@ def _plan(vocab: Any, catalog: Catalog) -> _Plan:
     index = {name: i for i, name in enumerate(catalog.facts)}
     items = [(item, [n for n in item.fact_names() if n in index])
              for item in vocab.items.values() if item.type != "option"]
-    plan = _Plan(index, {n: f"f{i}" for n, i in index.items()},
-                 {n: spec.unit for n, spec in catalog.facts.items()}, items,
-                 [i for i, _ in items if i.cumulative], [i for i, _ in items if not i.cumulative])
+    ids = {n: f"f{i}" for n, i in index.items()}
+    units = {n: spec.unit for n, spec in catalog.facts.items()}
+    defaults = {n: Fact(ids[n], n, "not_reported", None, None, None, units[n])
+                for n in catalog.facts}
+    for f in defaults.values():
+        f.engine()
+    plan = _Plan(index, ids, units, items, [i for i, _ in items if i.cumulative],
+                 [i for i, _ in items if not i.cumulative], defaults,
+                 [(f"option.{i.name}", i.spec.default) for i in vocab.options()])
     if len(_PLANS) > 16:
         _PLANS.clear()
     _PLANS[key] = (vocab, catalog, plan)
@@ -150,31 +163,36 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
         iv = tp_items.get(item.name)
         if iv is not None:
             current[item.name] = iv
-    facts: dict[str, Fact] = {}
+    facts = plan.defaults.copy()  # replacing a key keeps its (catalog) place
+
+    file, tp_id = case.file, tp.id
 
     def put(name: str, state: str, value: Decimal | None = None, code: str | None = None,
             censor: str | None = None, iv: ItemValue | None = None, unit: str | None = None,
             path: str | None = None, flags: dict[str, Any] | None = None) -> None:
-        if name not in index:
+        fid = ids.get(name)
+        if fid is None:
             return
         if value is not None:
             if name.endswith((".x_uln", ".mean")):
                 value = _computed(value)
-            else:
-                _check_digits(value, path or name, case.file, tp.id)
-        f = Fact(ids[name], name, state, value, code, censor,
+            elif len(value.as_tuple().digits) > MAX_DIGITS:
+                _check_digits(value, path or name, file, tp_id)
+        f = Fact(fid, name, state, value, code, censor,
                  unit if unit is not None else unit_of[name], path)
         if iv is not None:
             f.path, f.record, f.line = path or iv.path, iv.record, iv.line
-            f.date = str(iv.date) if iv.date else None
-            f.flags = {k: v for k, v in iv.flags.items() if k != "mean"}
+            if iv.date is not None:
+                f.date = iv.date.text
+            if iv.flags:
+                f.flags = {k: v for k, v in iv.flags.items() if k != "mean"}
+        elif flags:
+            f.flags = flags
         facts[name] = f
 
-    for item, names in plan.items:
+    for item, _ in plan.items:
         iv = current.get(item.name)
-        if iv is None:
-            for n in names:  # the common case: nothing recorded
-                facts[n] = Fact(ids[n], n, "not_reported", None, None, None, unit_of[n])
+        if iv is None:  # the common case: nothing recorded, the defaults stand
             continue
         put(item.name, iv.state, iv.value, iv.code, iv.censor, iv)
         if item.type == "per_eye":
@@ -199,10 +217,7 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
     for a in case.analytes.all():
         hit = labs.get(a.key)
         base = f"lab.{a.key}"
-        if hit is None:
-            put(base, "not_reported")
-            put(base + ".flag", "not_reported")
-            put(base + ".x_uln", "not_reported")
+        if hit is None:  # not measured at this timepoint: the defaults stand
             continue
         i, lab = hit
         path = f"timepoints[{tp.index}].labs[{i}]"
@@ -214,17 +229,15 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
             lab.x_uln, None, lab.censored if lab.x_uln is not None else None, unit="",
             path=path)
         for n in (base, base + ".flag", base + ".x_uln"):
-            if n in facts:
+            if n in index:  # made just above by put, never a shared default
                 facts[n].record = tp.id
-    for item in vocab.options():
-        chosen = options.get(item.name, item.spec.default)
-        put(f"option.{item.name}", "reported", None, chosen, flags={"default": chosen ==
-                                                                     item.spec.default})
+    for name, default in plan.options:
+        put(name, "reported", None, options.get(name[7:], default))
     if overrides:
         for name, fact in overrides.items():
             if name in facts:
                 old = facts[name]
                 fact.id, fact.flags = old.id, dict(fact.flags, hypothetical=True)
+                fact._engine = None  # its id changed
                 facts[name] = fact
-    ordered = {n: facts[n] for n in catalog.facts if n in facts}
-    return Visit(case.file, tp.id, ordered)
+    return Visit(case.file, tp.id, facts)

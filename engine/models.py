@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import total_ordering
+from functools import cached_property, total_ordering
 from pathlib import Path
 from typing import Any, Literal
 
@@ -69,6 +69,11 @@ class PartialDate:
         return self.key() <= other.key()
 
     def __str__(self) -> str:
+        return self.text
+
+    @cached_property
+    def text(self) -> str:
+        """The ISO form (``2023-10`` or ``2023-10-05``), made once: facts quote it per visit."""
         return f"{self.year:04d}-{self.month:02d}" + (f"-{self.day:02d}" if self.day else "")
 
 

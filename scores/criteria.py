@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.errors import EvaluationError, Problem
-from engine.evaluate import Evaluation, Sicca
+from engine.evaluate import Derived, Evaluation, Sicca
+from engine.facts import Fact
 
 ITEM_STATES = ("positive", "negative", "unknown")
 EXCLUSION_STATES = ("present", "absent", "not_documented")
@@ -48,6 +49,11 @@ def set_meta(sicca: Sicca, ruleset: str) -> dict[str, Any]:
 
 def criteria_sets(sicca: Sicca) -> list[str]:
     """Rule sets whose meta declares a verdict, by meta ``order`` then name."""
+    result: list[str] = sicca.memo("criteria.sets", lambda: _criteria_sets(sicca))
+    return result
+
+
+def _criteria_sets(sicca: Sicca) -> list[str]:
     metas = {r["name"]: set_meta(sicca, r["name"]) for r in sicca.rulesets()}
     return sorted((n for n, m in metas.items() if "verdict" in m),
                   key=lambda n: (int(metas[n].get("order", 99)), n))
@@ -135,31 +141,47 @@ def _one_state(ev: Evaluation, fact: str, allowed: tuple[str, ...]) -> str:
     return got[0]
 
 
-def _flags_of(node: dict[str, Any]) -> set[str]:
-    """Flags a conclusion rests on: those under *every* firing (another firing without them
-    would conclude the same), each firing collecting its inputs' flags and its chains'."""
+def _input_flags(f: Fact) -> set[str]:
+    got = {k for k in ("inferred", "hypothetical") if f.flags.get(k) is True}
+    if f.name.endswith(".interpreted") and f.code == "yes":
+        got.add("interpreted")
+    return got
+
+
+def _derived_flags(ev: Evaluation, d: Derived, memo: dict[str, frozenset[str]],
+                   open_: set[str]) -> frozenset[str]:
+    """The flags ``d`` rests on: those under *every* firing (another firing without them would
+    conclude the same), each firing collecting its inputs' flags and its chains'. Walks the
+    firings directly (no trace is built); each conclusion is worked out once per visit.
+    A conclusion that (through a cyclic stratum) reads itself adds nothing to itself."""
+    hit = memo.get(d.id)
+    if hit is not None:
+        return hit
+    open_.add(d.id)
     per_firing: list[set[str]] = []
-    for r in node.get("rules", []):
+    for firing in d.firings:
         got: set[str] = set()
-        for m in r.get("matched", []):
-            if "concluded" in m:
-                if isinstance(m["concluded"], dict):
-                    got |= _flags_of(m["concluded"])
-                continue
-            for k in ("inferred", "hypothetical"):
-                if m.get(k) is True:
-                    got.add(k)
-            if str(m["fact"]).endswith(".interpreted") and m.get("code") == "yes":
-                got.add("interpreted")
+        for fid in firing.matched:
+            obj = ev.lookup(fid)
+            if isinstance(obj, Derived):
+                if obj.id not in open_:
+                    got |= _derived_flags(ev, obj, memo, open_)
+            elif obj is not None:
+                got |= _input_flags(obj)
         per_firing.append(got)
-    return set.intersection(*per_firing) if per_firing else set()
+    open_.discard(d.id)
+    out = frozenset(set.intersection(*per_firing)) if per_firing else frozenset()
+    memo[d.id] = out
+    return out
 
 
-def _rests_on(ev: Evaluation, fact: str, state: str) -> dict[str, bool]:
+def _rests_on(ev: Evaluation, fact: str, state: str,
+              memo: dict[str, frozenset[str]] | None = None) -> dict[str, bool]:
     """Whether a conclusion rests on inferred / interpreted / hypothetical inputs."""
+    memo = {} if memo is None else memo
     flags: set[str] = set()
-    for t in ev.trace(fact, state):
-        flags |= _flags_of(t)
+    for d in ev.conclusions(fact, state):
+        flags |= _derived_flags(ev, d, memo, set())
     return {k: k in flags for k in ("inferred", "interpreted", "hypothetical")}
 
 
@@ -179,12 +201,13 @@ def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str
     items: dict[str, dict[str, Any]] = {}
     states: States = {}
     rests: dict[str, dict[str, bool]] = {}
+    memo: dict[str, frozenset[str]] = {}
     for item, im in meta["items"].items():
         fact = f"{name}.item.{item}"
         state = _one_state(ev, fact, ITEM_STATES)
         states[item] = state
         weight = int(im.get("weight", 1))
-        rests[item] = _rests_on(ev, fact, state)
+        rests[item] = _rests_on(ev, fact, state, memo)
         items[item] = {"state": state,
                        "points": (weight if state == "positive" else 0) if weighted else
                        (1 if state == "positive" else 0),
@@ -201,7 +224,7 @@ def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str
     entry: str | None = None
     if meta.get("entry"):
         entry = _one_state(ev, f"{name}.entry", ITEM_STATES)
-        rests["entry"] = _rests_on(ev, f"{name}.entry", entry)
+        rests["entry"] = _rests_on(ev, f"{name}.entry", entry, memo)
         out["entry"] = {"state": entry, "rules": ev.rules_for(f"{name}.entry", entry)}
         for k in ("inferred", "interpreted", "hypothetical"):
             if rests["entry"][k]:
@@ -287,8 +310,9 @@ def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str
 
 def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
     """The ``criteria`` key of a timepoint's JSON: one entry per criteria set."""
-    return {"criteria": {n: evaluate_set(ev, n, set_meta(sicca, n))
-                         for n in criteria_sets(sicca)}}
+    metas: dict[str, dict[str, Any]] = sicca.memo(
+        "criteria.metas", lambda: {n: set_meta(sicca, n) for n in criteria_sets(sicca)})
+    return {"criteria": {n: evaluate_set(ev, n, m) for n, m in metas.items()}}
 
 
 # --- rendering ------------------------------------------------------------------------------

@@ -123,14 +123,9 @@ def check_conclusions(sicca: Sicca, ds: list[Domain]) -> None:
                 expected=f"one of {[x for x in dom.levels if x]}"))
 
 
-_CACHE: dict[int, list[Domain]] = {}
-
-
 def _domains_cached(sicca: Sicca) -> list[Domain]:
-    key = id(sicca.program)
-    if key not in _CACHE:
-        _CACHE[key] = domains(sicca)
-    return _CACHE[key]
+    result: list[Domain] = sicca.memo("essdai.domains", lambda: domains(sicca))
+    return result
 
 
 def category(total: Decimal | None) -> str | None:
@@ -163,8 +158,11 @@ def domain_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
             "flags": flags}
 
 
-def total(ev: Evaluation, ds: list[Domain], clin: bool) -> dict[str, Any]:
-    """One instrument's totals: documented, min, max, categories, severe, per-domain points."""
+def total(ev: Evaluation, ds: list[Domain], clin: bool,
+          states: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One instrument's totals: documented, min, max, categories, severe, per-domain points
+    (``states``: the domain states when already worked out, as ESSDAI and ClinESSDAI share
+    them)."""
     doms: dict[str, Any] = {}
     documented = lo = hi = Decimal(0)
     high_now = high_possible = False
@@ -172,7 +170,7 @@ def total(ev: Evaluation, ds: list[Domain], clin: bool) -> dict[str, Any]:
         w = d.clin_weight if clin else d.weight
         if w is None:
             continue
-        st = domain_state(ev, d)
+        st = states[d.name] if states is not None else domain_state(ev, d)
         pts = w * st["level"] if st["level"] is not None else None
         doms[d.name] = dict(st, weight=w, points=pts, points_min=w * st["level_min"],
                             points_max=w * st["level_max"])
@@ -212,11 +210,12 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
     ds = _domains_cached(sicca)
     if not ds:
         return {}
-    ess = total(ev, ds, clin=False)
+    states = {d.name: domain_state(ev, d) for d in ds}
+    ess = total(ev, ds, clin=False, states=states)
     ess["warnings"] = sorted({str(v) for v in ev.values(f"{RULESET}.warning")})
     ess["warning_rules"] = ev.rules_for(f"{RULESET}.warning")
     ess["options"] = dict(ev.options)
-    return {"essdai": ess, "clinessdai": total(ev, ds, clin=True)}
+    return {"essdai": ess, "clinessdai": total(ev, ds, clin=True, states=states)}
 
 
 def render(console: Any, tp: dict[str, Any]) -> None:
