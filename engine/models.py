@@ -173,9 +173,13 @@ class Case:
                                  expected=f"one of {ids}", code="E120"))
 
     def records_until(self, tp: Record) -> list[Record]:
-        """History and timepoints dated on or before ``tp`` (for cumulative sections)."""
+        """History and timepoints dated on or before ``tp``, oldest first (for cumulative
+        sections: a later record replaces an earlier one). History entries may be listed in
+        any order and fall between timepoints; within one month a timepoint comes after the
+        history entries (its own record is the authority for its month)."""
         earlier = [r for r in self.history if r.date.same_or_before(tp.date)]
         earlier += [t for t in self.timepoints if t.index <= tp.index]
+        earlier.sort(key=lambda r: (r.date.year, r.date.month, r.scored, r.date.day or 0))
         return earlier
 
 

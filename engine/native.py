@@ -145,11 +145,14 @@ class NativeBackend:
                 neg = [(lit["fact"], _conj([_pred(t) for t in lit["tests"]]))
                        for lit in br if lit["negated"]]
                 by_stratum[r["stratum"]].append(_Branch(i, j, pos, neg, r["then"]))
-        # per stratum: (branches in dependency order, cyclic?, branches reading conclusions)
-        self.strata: list[tuple[list[_Branch], bool, list[_Branch]]] = []
+        # per stratum: (input-only branches indexed by fact, the other branches in dependency
+        # order, cyclic?, branches reading conclusions)
+        self.strata: list[tuple[list[_Indexed], list[_Branch], bool, list[_Branch]]] = []
         for branches in by_stratum:
             cyclic = _order(branches, self.derived)
-            self.strata.append((branches, cyclic, [b for b in branches if b.derived]))
+            flat = [b for b in branches if b.inputs and not b.derived]
+            rest = [b for b in branches if not (b.inputs and not b.derived)]
+            self.strata.append((_index(flat), rest, cyclic, [b for b in branches if b.derived]))
 
     def evaluate(self, facts: list[Fact]) -> RawResult:
         inputs = {f["name"]: f for f in facts}
@@ -157,8 +160,21 @@ class NativeBackend:
         have: set[str] = set()
         firings: list[Firing] = []
         seen: set[tuple[int, int, tuple[str, ...]]] = set()
-        for branches, cyclic, readers in self.strata:
-            self._pass(branches, inputs, derived, have, firings, seen)
+        for index, rest, cyclic, readers in self.strata:
+            # Branches on inputs only read nothing the stratum concludes, so they may run
+            # first and in any order; each is tried only when its indexed fact can pass.
+            get = inputs.get
+            tried: list[_Branch] = []
+            for name, always, if_recorded in index:
+                f = get(name)
+                if f is None:
+                    continue
+                tried += always
+                if if_recorded and not (f["state"] == "not_reported" and f["value"] is None
+                                        and f["code"] == "" and f["censor"] == ""):
+                    tried += if_recorded
+            self._pass(tried, inputs, derived, have, firings, seen)
+            self._pass(rest, inputs, derived, have, firings, seen)
             if cyclic:
                 while self._pass(readers, inputs, derived, have, firings, seen):
                     pass
@@ -213,6 +229,31 @@ class NativeBackend:
                     fact = self._facts[b.then]
                     derived.setdefault(fact["name"], []).append(fact)
         return new
+
+
+#: A fact nothing was recorded for, as the backends receive it (tests read only these fields).
+_NOT_REPORTED: Fact = {"id": "", "name": "", "state": "not_reported", "value": None, "code": "",
+                       "censor": ""}
+
+#: (fact name, branches to try whatever the fact holds, branches to try only when it holds
+#: more than "not reported")
+_Indexed = tuple[str, list[_Branch], list[_Branch]]
+
+
+def _index(branches: list[_Branch]) -> list[_Indexed]:
+    """Index input-only branches by one of their facts: the first whose test fails on a
+    not_reported fact (then the branch cannot fire while that fact is not reported), else the
+    first. Most facts of a visit are not reported, so most branches are never tried."""
+    by_fact: dict[str, tuple[list[_Branch], list[_Branch]]] = {}
+    for b in branches:
+        key, fails = b.inputs[0][0], False
+        for name, pred in b.inputs:
+            if not pred(_NOT_REPORTED):
+                key, fails = name, True
+                break
+        always, if_recorded = by_fact.setdefault(key, ([], []))
+        (if_recorded if fails else always).append(b)
+    return [(name, a, r) for name, (a, r) in by_fact.items()]
 
 
 def _order(branches: list[_Branch], table: dict[str, dict[str, Any]]) -> bool:

@@ -86,6 +86,26 @@ def test_cumulative_tests_hold_at_later_timepoints() -> None:
         assert visit.facts["anti_ssa"].state == "not_reported"
 
 
+def test_cumulative_tests_take_the_latest_record_by_date_not_by_section(tmp_path: Path) -> None:
+    # Focus score: 'not_done' at v1 (2023-10); 3 in a history entry of 2024-01, listed before
+    # an older history entry of 2022-05 (0). At v2 (2024-06) the latest record is the 2024-01
+    # one (3), not v1's 'not_done' and not the 2022 value; at v1 it is v1's own.
+    from engine.evaluate import Sicca
+
+    data = {"sicca_case": 1, "patient": {"id": "h-1"},
+            "history": [{"date": "2024-01", "label": "ophthalmology", "tests": {"focus_score": 3}},
+                        {"date": "2022-05", "label": "first visit", "tests": {"focus_score": 0}}],
+            "timepoints": [{"id": "v1", "date": "2023-10", "tests": {"focus_score": "not_done"}},
+                           {"id": "v2", "date": "2024-06"}]}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(data))
+    sicca = Sicca.load(engine="native")
+    case = sicca.load_case(path)
+    v1, v2 = (sicca.visit(case, tp).facts["focus_score"] for tp in case.timepoints)
+    assert (v1.state, v1.record) == ("not_done", "v1")
+    assert (v2.state, v2.value, v2.record) == ("reported", Decimal(3), "ophthalmology")
+
+
 def test_json_case_files_are_accepted(tmp_path: Path) -> None:
     data = {"sicca_case": 1, "patient": {"id": "j-1"},
             "timepoints": [{"id": "v1", "date": "2024-01-05",
