@@ -83,6 +83,9 @@ class Visit:
     timepoint: str
     facts: dict[str, Fact]
     unused: list[str] = field(default_factory=list)
+    #: names of the facts the record (or an override) set, in catalog order; every other
+    #: fact is the shared not_reported default
+    recorded: list[str] = field(default_factory=list)
 
 
 def _check_digits(value: Decimal, where: str, file: str, timepoint: str) -> None:
@@ -108,9 +111,9 @@ class _Plan:
     index: dict[str, int]
     ids: dict[str, str]
     units: dict[str, str | None]
-    items: list[tuple[Any, list[str]]]      # (item, its fact names known to the catalog)
-    cumulative: list[Any]
-    current: list[Any]
+    items: dict[str, Any]                   # item name -> item (options apart)
+    cumulative: frozenset[str]              # items that hold until recorded again
+    current: frozenset[str]                 # items that belong to their own timepoint
     # Every catalog fact as "not_reported", in catalog order. A visit starts from a copy of
     # this dict and replaces what the record holds; the shared Facts are never mutated.
     defaults: dict[str, Fact]
@@ -126,16 +129,16 @@ def _plan(vocab: Any, catalog: Catalog) -> _Plan:
     if hit is not None and hit[0] is vocab and hit[1] is catalog:
         return hit[2]
     index = {name: i for i, name in enumerate(catalog.facts)}
-    items = [(item, [n for n in item.fact_names() if n in index])
-             for item in vocab.items.values() if item.type != "option"]
+    items = {item.name: item for item in vocab.items.values() if item.type != "option"}
     ids = {n: f"f{i}" for n, i in index.items()}
     units = {n: spec.unit for n, spec in catalog.facts.items()}
     defaults = {n: Fact(ids[n], n, "not_reported", None, None, None, units[n])
                 for n in catalog.facts}
     for f in defaults.values():
         f.engine()
-    plan = _Plan(index, ids, units, items, [i for i, _ in items if i.cumulative],
-                 [i for i, _ in items if not i.cumulative], defaults,
+    plan = _Plan(index, ids, units, items,
+                 frozenset(n for n, i in items.items() if i.cumulative),
+                 frozenset(n for n, i in items.items() if not i.cumulative), defaults,
                  [(f"option.{i.name}", i.spec.default) for i in vocab.options()])
     if len(_PLANS) > 16:
         _PLANS.clear()
@@ -150,26 +153,24 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
     plan = _plan(vocab, catalog)
     index, ids, unit_of = plan.index, plan.ids, plan.units
     current: dict[str, ItemValue] = {}
-    if plan.cumulative:
-        records = case.records_until(tp)
-        for item in plan.cumulative:
-            name = item.name
-            for rec in records:  # in date order: later records replace earlier ones
-                iv = rec.items.get(name)
-                if iv is not None and iv.state != "not_reported":
+    cumulative = plan.cumulative
+    if cumulative:
+        for rec in case.records_until(tp):  # oldest first: later records replace earlier ones
+            for name, iv in rec.items.items():
+                if name in cumulative and iv.state != "not_reported":
                     current[name] = iv
-    tp_items = tp.items
-    for item in plan.current:
-        iv = tp_items.get(item.name)
-        if iv is not None:
-            current[item.name] = iv
+    in_current = plan.current
+    for name, iv in tp.items.items():
+        if name in in_current:
+            current[name] = iv
     facts = plan.defaults.copy()  # replacing a key keeps its (catalog) place
+    recorded: list[str] = []
 
     file, tp_id = case.file, tp.id
 
     def put(name: str, state: str, value: Decimal | None = None, code: str | None = None,
             censor: str | None = None, iv: ItemValue | None = None, unit: str | None = None,
-            path: str | None = None, flags: dict[str, Any] | None = None) -> None:
+            path: str | None = None) -> None:
         fid = ids.get(name)
         if fid is None:
             return
@@ -186,14 +187,12 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
                 f.date = iv.date.text
             if iv.flags:
                 f.flags = {k: v for k, v in iv.flags.items() if k != "mean"}
-        elif flags:
-            f.flags = flags
         facts[name] = f
+        recorded.append(name)
 
-    for item, _ in plan.items:
-        iv = current.get(item.name)
-        if iv is None:  # the common case: nothing recorded, the defaults stand
-            continue
+    items = plan.items
+    for name, iv in current.items():  # the rest keep their not_reported defaults
+        item = items[name]
         put(item.name, iv.state, iv.value, iv.code, iv.censor, iv)
         if item.type == "per_eye":
             for side in ("right", "left"):
@@ -240,4 +239,5 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
                 fact.id, fact.flags = old.id, dict(fact.flags, hypothetical=True)
                 fact._engine = None  # its id changed
                 facts[name] = fact
-    return Visit(case.file, tp.id, facts)
+                recorded.append(name)
+    return Visit(case.file, tp.id, facts, recorded=sorted(set(recorded), key=index.__getitem__))

@@ -175,9 +175,23 @@ def _derived_flags(ev: Evaluation, d: Derived, memo: dict[str, frozenset[str]],
     return out
 
 
+def any_flagged(ev: Evaluation) -> bool:
+    """Whether any recorded input of the visit is inferred, interpreted or hypothetical (if
+    none is, no conclusion can rest on one and the walk is skipped)."""
+    facts = ev.visit.facts
+    for n in ev.visit.recorded:
+        f = facts[n]
+        if (f.flags or f.code == "yes") and _input_flags(f):
+            return True
+    return False
+
+
 def _rests_on(ev: Evaluation, fact: str, state: str,
-              memo: dict[str, frozenset[str]] | None = None) -> dict[str, bool]:
+              memo: dict[str, frozenset[str]] | None = None,
+              flagged: bool = True) -> dict[str, bool]:
     """Whether a conclusion rests on inferred / interpreted / hypothetical inputs."""
+    if not flagged:
+        return dict.fromkeys(("inferred", "interpreted", "hypothetical"), False)
     memo = {} if memo is None else memo
     flags: set[str] = set()
     for d in ev.conclusions(fact, state):
@@ -194,20 +208,24 @@ def _decides(current: str, if_pos: str, if_neg: str) -> str:
     return ", ".join(parts) if parts else "not decisive alone"
 
 
-def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str, Any]:
-    """One criteria set at one timepoint: items, entry, exclusions, verdict, missing, flags."""
+def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any],
+                 memo: dict[str, frozenset[str]] | None = None,
+                 flagged: bool | None = None) -> dict[str, Any]:
+    """One criteria set at one timepoint: items, entry, exclusions, verdict, missing, flags
+    (``memo``, ``flagged``: shared by the sets of one evaluation, see ``score``)."""
     kind = meta["verdict"]["kind"]
     weighted = kind == "weighted_sum"
     items: dict[str, dict[str, Any]] = {}
     states: States = {}
     rests: dict[str, dict[str, bool]] = {}
-    memo: dict[str, frozenset[str]] = {}
+    memo = {} if memo is None else memo
+    flagged = any_flagged(ev) if flagged is None else flagged
     for item, im in meta["items"].items():
         fact = f"{name}.item.{item}"
         state = _one_state(ev, fact, ITEM_STATES)
         states[item] = state
         weight = int(im.get("weight", 1))
-        rests[item] = _rests_on(ev, fact, state, memo)
+        rests[item] = _rests_on(ev, fact, state, memo, flagged)
         items[item] = {"state": state,
                        "points": (weight if state == "positive" else 0) if weighted else
                        (1 if state == "positive" else 0),
@@ -224,7 +242,7 @@ def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str
     entry: str | None = None
     if meta.get("entry"):
         entry = _one_state(ev, f"{name}.entry", ITEM_STATES)
-        rests["entry"] = _rests_on(ev, f"{name}.entry", entry, memo)
+        rests["entry"] = _rests_on(ev, f"{name}.entry", entry, memo, flagged)
         out["entry"] = {"state": entry, "rules": ev.rules_for(f"{name}.entry", entry)}
         for k in ("inferred", "interpreted", "hypothetical"):
             if rests["entry"][k]:
@@ -312,7 +330,9 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
     """The ``criteria`` key of a timepoint's JSON: one entry per criteria set."""
     metas: dict[str, dict[str, Any]] = sicca.memo(
         "criteria.metas", lambda: {n: set_meta(sicca, n) for n in criteria_sets(sicca)})
-    return {"criteria": {n: evaluate_set(ev, n, m) for n, m in metas.items()}}
+    memo: dict[str, frozenset[str]] = {}
+    flagged = any_flagged(ev)
+    return {"criteria": {n: evaluate_set(ev, n, m, memo, flagged) for n, m in metas.items()}}
 
 
 # --- rendering ------------------------------------------------------------------------------

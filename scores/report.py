@@ -50,14 +50,21 @@ def build(sicca: Sicca, case: Case, options: dict[str, str] | None = None,
 
 def unused_inputs(ev: Evaluation, sicca: Sicca) -> list[str]:
     """Recorded inputs that no loaded rule reads: reported, never silently dropped."""
-    used = set(sicca.program["inputs"])
-    for inst in instruments():
-        used.update(getattr(inst, "INPUTS_READ", ()))
+    used: set[str] = sicca.memo("report.inputs_read", lambda: _inputs_read(sicca))
     out = []
-    for name, f in ev.visit.facts.items():
+    facts = ev.visit.facts
+    for name in ev.visit.recorded:  # the others are not_reported
+        f = facts[name]
         if f.state == "not_reported" or name.startswith("option.") or name in used:
             continue
         if name.endswith((".flag", ".x_uln", ".mean", ".right", ".left")):
             continue
         out.append(name)
     return out
+
+
+def _inputs_read(sicca: Sicca) -> set[str]:
+    used = set(sicca.program["inputs"])
+    for inst in instruments():
+        used.update(getattr(inst, "INPUTS_READ", ()))
+    return used
