@@ -6,6 +6,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -170,10 +171,21 @@ def test_an_exception_inside_an_action_is_not_swallowed(demo: Sicca) -> None:
     from engine.errors import EvaluationError
 
     durable = DurableBackend(demo.program)
-    visit = random_visits(demo.program, demo.compiled.catalog, 1, seed=3)[0]
-    # sabotage: the derived table loses an entry, so the action raises inside durable-rules
-    durable.derived.clear()
-    fired = NativeBackend(demo.program).evaluate(visit).firings
-    assert fired, "the sabotage needs a visit where something fires"
-    with pytest.raises(EvaluationError, match="swallowed an exception"):
+    visits = random_visits(demo.program, demo.compiled.catalog, 40, seed=3)
+    visit = next(v for v in visits if NativeBackend(demo.program).evaluate(v).firings)
+
+    def broken(matched: dict[str, Any], v: Any) -> None:
+        raise RuntimeError("sabotaged action")
+
+    # sabotage: every rule action of the first stratum raises inside durable-rules' loop
+    handle, actions = durable._rulesets[0]
+    saved = dict(actions)
+    for name in actions:
+        if "~" in name:
+            actions[name] = broken
+    with pytest.raises(EvaluationError, match="a rule action failed.*sabotaged action"):
         durable.evaluate(visit)
+    # the session was cleaned up: the same backend goes on and agrees with the oracle
+    actions.update(saved)
+    assert durable.evaluate(visit).canonical() == NativeBackend(demo.program).evaluate(
+        visit).canonical()
