@@ -199,7 +199,7 @@ def import_labs_command(
     from .importer import merge_into, parse_timepoint_columns, read_lab_table, render_fragment
 
     if output is not None and into is not None:
-        raise InputError(Problem("give -o or --into, not both", field="--into", code="E339"))
+        raise InputError(Problem("give -o or --into, not both", field="--into", code="E539"))
     table = AnalyteTable.default()
     cols = parse_timepoint_columns(timepoint_column)
     comments = tuple(comment_column) if comment_column else ("reading_note",)

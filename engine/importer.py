@@ -87,10 +87,10 @@ def parse_timepoint_columns(specs: list[str]) -> dict[str, str]:
                                                           tid.strip()):
             raise InputError(Problem(f"bad --timepoint-column {spec!r}", field="--timepoint-column",
                                      expected="COLUMN=TIMEPOINT_ID, e.g. before_rfib=baseline",
-                                     found=repr(spec), code="E330"))
+                                     found=repr(spec), code="E530"))
         if col.strip() in out:
             raise InputError(Problem(f"column '{col.strip()}' mapped twice",
-                                     field="--timepoint-column", code="E330"))
+                                     field="--timepoint-column", code="E530"))
         out[col.strip()] = tid.strip()
     return out
 
@@ -107,17 +107,17 @@ def read_lab_table(path: str | Path, timepoint_columns: dict[str, str], table: A
     head = Sourced(None, str(path), {(): (1, 1)}, lines)
     for col in REQUIRED_COLUMNS:
         if col not in header:
-            problems.add(head.problem((), f"the table has no '{col}' column", code="E331",
+            problems.add(head.problem((), f"the table has no '{col}' column", code="E531",
                                       expected="columns " + ", ".join(REQUIRED_COLUMNS)
                                       + " and one column per timepoint",
                                       found=", ".join(header)))
     for col in timepoint_columns:
         if col not in header:
             problems.add(head.problem((), f"no column '{col}' (from --timepoint-column)",
-                                      code="E332", found=", ".join(header)))
+                                      code="E532", found=", ".join(header)))
     if not timepoint_columns:
         problems.add(Problem("no timepoint column given", field="--timepoint-column",
-                             expected="--timepoint-column COLUMN=ID (repeatable)", code="E330"))
+                             expected="--timepoint-column COLUMN=ID (repeatable)", code="E530"))
     problems.raise_if_any(InputError)
 
     result = LabImport(str(path), {tid: [] for tid in timepoint_columns.values()})
@@ -141,7 +141,7 @@ def read_lab_table(path: str | Path, timepoint_columns: dict[str, str], table: A
                 marks[("rows", i, col)] = (line_no, offsets[k])
         if None in row:
             problems.add(Sourced(None, str(path), marks, lines).problem(
-                ("rows", i), "row has more cells than the header", code="E333"))
+                ("rows", i), "row has more cells than the header", code="E533"))
             continue
         name = (row.get("analyte") or "").strip()
         note = " ".join(f"{row[c].strip()}" for c in comments if (row.get(c) or "").strip())
@@ -188,7 +188,7 @@ def read_lab_table(path: str | Path, timepoint_columns: dict[str, str], table: A
                 if key in seen:
                     problems.add(Sourced(None, str(path), marks, lines).problem(
                         ("rows", i, "analyte"), f"analyte '{analyte.name}' appears twice",
-                        code="E334", hint=f"first on line {seen[key]}"))
+                        code="E534", hint=f"first on line {seen[key]}"))
                 seen[key] = line_no
                 panel = (row.get("panel") or "").strip()
                 if panel and panel != analyte.panel:
@@ -266,14 +266,14 @@ def merge_into(imp: LabImport, case_path: str | Path, table: AnalyteTable,
     lines = list(src.lines)
     problems = Problems()
     if not isinstance(data, dict) or not isinstance(data.get("timepoints"), list):
-        raise InputError(src.problem((), "the case file has no 'timepoints' list", code="E335"))
+        raise InputError(src.problem((), "the case file has no 'timepoints' list", code="E535"))
     tps: list[Any] = data["timepoints"]
     ids = {str(tp.get("id")): i for i, tp in enumerate(tps) if isinstance(tp, dict)}
     edits: list[tuple[int, int, list[str]]] = []  # (start, end) 0-based line slice, new lines
     for tid, labs in imp.timepoints.items():
         if tid not in ids:
             problems.add(src.problem(("timepoints",), f"the case has no timepoint '{tid}'",
-                                     code="E336", expected="one of " + ", ".join(ids),
+                                     code="E536", expected="one of " + ", ".join(ids),
                                      hint="map the column to an existing id with COL=ID"))
             continue
         i = ids[tid]
@@ -281,7 +281,7 @@ def merge_into(imp: LabImport, case_path: str | Path, table: AnalyteTable,
         start_line, start_col = src.marks[tp_path]
         if lines[start_line - 1][start_col - 1:].lstrip().startswith("{"):
             problems.add(src.problem(tp_path, f"timepoint '{tid}' is written in flow style "
-                                              "({...}); cannot insert labs", code="E337"))
+                                              "({...}); cannot insert labs", code="E537"))
             continue
         key_marks = [(src.marks[tp_path + (k, "<key>")], k) for k in tps[i]]
         indent = min(m[0][1] for m in key_marks) - 1
@@ -290,7 +290,7 @@ def merge_into(imp: LabImport, case_path: str | Path, table: AnalyteTable,
             labs_line = src.marks[tp_path + ("labs", "<key>")][0]
             if not replace:
                 problems.add(src.problem(tp_path + ("labs", "<key>"),
-                                         f"timepoint '{tid}' already has labs", code="E338",
+                                         f"timepoint '{tid}' already has labs", code="E538",
                                          hint="pass --replace to replace them"))
                 continue
             later = [m[0][0] for m in key_marks if m[0][0] > labs_line]

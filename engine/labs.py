@@ -126,7 +126,7 @@ def _pydantic_problems(src: Sourced, at: PathKey, exc: ValidationError) -> list[
     for err in exc.errors():
         loc = at + tuple(err["loc"])
         key_loc = loc + ("<key>",) if err["type"] == "extra_forbidden" else loc
-        p = src.problem(key_loc, err["msg"], code="E310", found=repr(err.get("input"))[:80])
+        p = src.problem(key_loc, err["msg"], code="E510", found=repr(err.get("input"))[:80])
         p.field = dotted(loc)
         out.append(p)
     return out
@@ -168,14 +168,14 @@ class AnalyteTable:
                 if dim != a.dimension:
                     problems.add(src.problem(at + ("dimension",),
                                              f"unit '{a.unit}' is a {dim} unit, not {a.dimension}",
-                                             code="E311", expected=str(dim), found=a.dimension))
+                                             code="E511", expected=str(dim), found=a.dimension))
                 for label in (a.key, a.name, *a.aliases):
                     norm = normalize_name(label)
                     other = seen.get(norm)
                     if other is not None and other[1].key != a.key:
                         problems.add(src.problem(at, f"'{label}' of analyte '{a.key}' also "
                                                      f"names analyte '{other[1].key}'",
-                                                 code="E312", hint=f"defined at {other[0]}"))
+                                                 code="E512", hint=f"defined at {other[0]}"))
                     elif other is None:
                         line, _ = src.mark(at)
                         seen[norm] = (f"{src.file}:{line}", a)
@@ -185,7 +185,7 @@ class AnalyteTable:
             keys[a.key] = keys.get(a.key, 0) + 1
         for k, n in keys.items():
             if n > 1:
-                problems.add(Problem(f"analyte key '{k}' defined {n} times", code="E312"))
+                problems.add(Problem(f"analyte key '{k}' defined {n} times", code="E512"))
         problems.raise_if_any(RuleSyntaxError)
         return cls(found)
 
@@ -411,7 +411,7 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
     line, _ = src.mark(path)
     where = f"{src.file}:{line}" if line else src.file
     if not isinstance(raw, dict):
-        raise InputError(src.problem(path, "a lab entry is a mapping", code="E320",
+        raise InputError(src.problem(path, "a lab entry is a mapping", code="E520",
                                      expected="{analyte: ..., value: ..., unit: ..., "
                                               "reference: ...}", found=repr(raw)[:80]))
     for k in raw:
@@ -419,25 +419,25 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
             close = [c for c in _ENTRY_KEYS if str(k) and c.startswith(str(k).lower())]
             close = close or difflib.get_close_matches(str(k), _ENTRY_KEYS, n=1)
             prob = src.problem(path + (k, "<key>"), f"unknown key '{k}' in lab entry",
-                               code="E321", expected=", ".join(_ENTRY_KEYS), found=repr(k),
+                               code="E521", expected=", ".join(_ENTRY_KEYS), found=repr(k),
                                hint=f"did you mean '{close[0]}'?" if close else None)
             prob.field = dotted(path + (k,))
             raise InputError(prob)
     if "analyte" not in raw:
-        raise InputError(src.problem(path, "lab entry has no 'analyte'", code="E322",
+        raise InputError(src.problem(path, "lab entry has no 'analyte'", code="E522",
                                      expected="analyte: <name>"))
     name = raw["analyte"]
     analyte = table.resolve(name) if isinstance(name, str) else None
     if analyte is None:
         guess = table.suggest(name) if isinstance(name, str) else None
         raise InputError(src.problem(path + ("analyte",), f"unknown analyte {name!r}",
-                                     code="E323", found=repr(name),
+                                     code="E523", found=repr(name),
                                      expected="an analyte of rules/vocabulary/analytes.yaml",
                                      hint=f"did you mean '{guess}'?" if guess else
                                      "see rules/vocabulary/analytes.yaml"))
     if "value" not in raw:
         raise InputError(src.problem(path, f"lab entry for '{analyte.name}' has no 'value'",
-                                     code="E322", expected="value: <number>, \"<x\", \">x\" "
+                                     code="E522", expected="value: <number>, \"<x\", \">x\" "
                                                            "or not_done"))
     value_raw = raw["value"]
     if isinstance(value_raw, str) and value_raw.strip() in _ABSENT_WORDS:
@@ -454,17 +454,17 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
     except ValueError:
         raise InputError(src.problem(path + ("value",),
                                      f"value of '{analyte.name}' is not a number",
-                                     code="E324", found=repr(value_raw),
+                                     code="E524", found=repr(value_raw),
                                      expected="a number, \"<x\", \">x\", not_done or "
                                               "not_reported")) from None
     if value is None:
         raise InputError(src.problem(path + ("value",), f"value of '{analyte.name}' is empty",
-                                     code="E324", expected="a number, \"<x\", \">x\", not_done"))
+                                     code="E524", expected="a number, \"<x\", \">x\", not_done"))
     unit_raw = raw.get("unit")
     if not isinstance(unit_raw, str) or not unit_raw.strip():
         raise InputError(src.problem(path + ("unit",) if "unit" in raw else path,
                                      f"lab entry for '{analyte.name}' has no unit",
-                                     code="E325", expected=f"unit: {analyte.unit} (or another "
+                                     code="E525", expected=f"unit: {analyte.unit} (or another "
                                      f"{analyte.dimension} unit)", found=repr(unit_raw)))
     unit = units.normalize(unit_raw)
     base = src.problem(path + ("unit",), "")
@@ -485,7 +485,7 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
             reference = ReferenceRange.parse(ref_raw).scaled(f)
             printed = ref_raw
         except ValueError as exc:
-            raise InputError(src.problem(path + ("reference",), str(exc), code="E326",
+            raise InputError(src.problem(path + ("reference",), str(exc), code="E526",
                                          found=repr(ref_raw),
                                          expected="\"a-b\", \"<x\", \"<=x\", \">x\" or \">=x\"",
                                          hint="write it as printed, e.g. \"0.9-1.8\" or "

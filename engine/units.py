@@ -183,23 +183,23 @@ def factor(src: str, dst: str, problem: Problem | None = None) -> Decimal:
         bad = src if s is None else dst
         raise UnitError(_with(base, f"unknown unit '{bad}'", expected="a UCUM unit such as "
                               "g/L, mg/dL, pg/mL, %, mm/h, 10*9/L, /mm3, U/mL",
-                              found=repr(bad), code="E301",
+                              found=repr(bad), code="E501",
                               hint=_unit_hint(bad)))
     if s.ucum == d.ucum:
         return D(1)
     if s.arbitrary or d.arbitrary:
         raise UnitError(_with(base, f"cannot convert '{s.ucum}' to '{d.ucum}': {_ARBITRARY_WHY}",
-                              expected=f"exactly '{d.ucum}'", found=repr(src), code="E303",
+                              expected=f"exactly '{d.ucum}'", found=repr(src), code="E503",
                               hint="report the value in the unit the analyte is defined with"))
     if s.dimension != d.dimension:
         raise UnitError(_with(base, f"unit '{s.ucum}' ({s.dimension}) does not fit "
                                     f"'{d.ucum}' ({d.dimension})",
                               expected=f"a {d.dimension} unit: "
                                        + ", ".join(units_of(d.dimension)),
-                              found=repr(src), code="E302"))
+                              found=repr(src), code="E502"))
     if s.dimension == "temperature":
         raise UnitError(_with(base, f"temperatures are not rescaled ('{s.ucum}' -> '{d.ucum}')",
-                              expected="Cel", found=repr(src), code="E302"))
+                              expected="Cel", found=repr(src), code="E502"))
     return s.factor / d.factor
 
 

@@ -1,0 +1,52 @@
+"""Every error code means one thing: each belongs to one kind of input, as the README's table
+of code families says, and no code is raised by modules of two families."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CODE = re.compile(r'code="([EW]\d{3})"')
+
+#: module -> family, as in the README's table (E1xx case, E3xx rules, E5xx labs, ...)
+FAMILY = {
+    "labs": "labs", "importer": "labs", "units": "labs", "cli_labs": "labs",
+    "loader": "rules", "compiler": "rules", "lint": "rules", "cli_rules": "rules",
+    "rule_schema": "rules", "essdai": "rules",
+    "models": "case", "facts": "case", "evaluate": "case", "cli_common": "case",
+    "cli_whatif": "case", "cli_score": "case", "cli": "case",
+    "batch": "cohort", "cli_batch": "cohort", "synth": "cohort",
+}
+#: codes of any file, whatever reads it: not found / unreadable, malformed, duplicate key
+ANY_FILE = {"E000", "E001", "E002"}
+#: the code ranges of each family (inclusive)
+RANGES = {"labs": [(501, 539)], "rules": [(300, 361)]}
+
+
+def _codes() -> dict[str, set[str]]:
+    """code -> the families of the modules that raise it"""
+    out: dict[str, set[str]] = {}
+    for path in [*(ROOT / "engine").glob("*.py"), *(ROOT / "scores").glob("*.py")]:
+        family = FAMILY.get(path.stem, path.stem)
+        for code in CODE.findall(path.read_text(encoding="utf-8")):
+            out.setdefault(code, set()).add(family)
+    return out
+
+
+def test_no_code_is_raised_by_two_kinds_of_input() -> None:
+    shared = {c: f for c, f in _codes().items() if len(f) > 1 and c not in ANY_FILE}
+    assert shared == {}, shared
+
+
+def test_lab_and_rule_codes_stay_in_their_ranges() -> None:
+    for code, families in _codes().items():
+        n = int(code[1:])
+        for fam in families & set(RANGES):
+            assert any(lo <= n <= hi for lo, hi in RANGES[fam]), (code, fam)
+
+
+def test_the_readme_lists_every_family_range() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for row in ("E501–E503", "E510–E512", "E520–E526", "E530–E539", "E300–E361", "E100–E124"):
+        assert f"| {row}" in readme, row
