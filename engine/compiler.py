@@ -334,14 +334,17 @@ def compile_program(files: list[RuleFile], catalog: Catalog, problems: Problems)
     from . import units
 
     derived_kinds: dict[str, set[str]] = {}
+    first_rule: dict[str, str] = {}  # concluded fact -> the first rule concluding it
     for rf in files:
         for r in rf.rules:
             v = r.then["value"]
             derived_kinds.setdefault(str(r.then["fact"]), set()).add(
                 "number" if isinstance(v, (int, float)) else str(v))
+            first_rule.setdefault(str(r.then["fact"]), r.id)
     for name in derived_kinds:
         if name in catalog.facts:
-            problems.add(Problem(f"concluded fact '{name}' is also an input fact", code="E333"))
+            problems.add(Problem(f"concluded fact '{name}' is also an input fact", code="E333",
+                                 rule=first_rule[name]))
     derived_table: dict[tuple[str, str | None, str | None], str] = {}
     rules_out: list[dict[str, Any]] = []
     for rf in files:
@@ -470,28 +473,37 @@ def build(extra_dirs: list[Path] | None = None, catalogue: Any = None,
 
 
 def check_limits(program: dict[str, Any], problems: Problems) -> None:
-    """durable-rules limits, checked before anything reaches its C core."""
+    """durable-rules limits, checked before anything reaches its C core. Each problem names
+    the rule at which the count first went over the limit."""
     constants: dict[str, set[Any]] = {}  # field -> distinct constants
     siblings: dict[str, int] = {}
+    over: dict[tuple[str, str], str] = {}  # (code, field or fact) -> rule id
     for r in program["rules"]:
         for b in r["branches"]:
             for lit in b:
                 constants.setdefault("name", set()).add(lit["fact"])
+                if len(constants["name"]) > MAX_CONSTANTS:
+                    over.setdefault(("E336", "name"), r["id"])
                 for t in lit["tests"]:
                     consts = t["value"] if isinstance(t["value"], list) else [t["value"]]
                     constants.setdefault(t["field"], set()).update(consts)
+                    if len(constants[t["field"]]) > MAX_CONSTANTS:
+                        over.setdefault(("E336", t["field"]), r["id"])
                     if t["field"] == "value":
                         siblings[lit["fact"]] = siblings.get(lit["fact"], 0) + 1
+                        if siblings[lit["fact"]] > MAX_SIBLINGS:
+                            over.setdefault(("E337", lit["fact"]), r["id"])
             if not b:
                 problems.add(Problem("a branch with no condition", rule=r["id"], code="E335"))
     for fld, vals in constants.items():
         if len(vals) > MAX_CONSTANTS:
             problems.add(Problem(f"{len(vals)} distinct constants on field '{fld}'",
-                                 code="E336", expected=f"at most {MAX_CONSTANTS} (durable-rules "
-                                 "hangs at 512)"))
+                                 code="E336", rule=over[("E336", fld)],
+                                 expected=f"at most {MAX_CONSTANTS} (durable-rules hangs at 512)"))
     for fact, n in siblings.items():
         if n > MAX_SIBLINGS:
             problems.add(Problem(f"{n} numeric comparisons on '{fact}'", code="E337",
+                                 rule=over[("E337", fact)],
                                  expected=f"at most {MAX_SIBLINGS} (durable-rules error 303)"))
 
 

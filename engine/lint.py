@@ -93,7 +93,6 @@ def lint(paths: list[Path] | None = None) -> LintReport:
         catalog, integers = loaded
         program = compile_program(files, catalog, problems)
         check_limits(program, problems)
-        _attach_rules(program, files, problems)
         _lint_program(program, files, catalog, integers, problems)
     by_id: dict[str, Rule] = {}
     for f in files:
@@ -151,38 +150,6 @@ def _catalog(dirs: list[Path], problems: Problems) -> tuple[Catalog, set[str]] |
     counts = {n for i in cat.vocabulary.items.values() if i.type == "count"
               for n in i.fact_names() if n == i.name}
     return Catalog.from_catalogue(cat), counts
-
-
-def _attach_rules(program: dict[str, Any], files: list[RuleFile], problems: Problems) -> None:
-    """Name the rule behind the compiler's whole-program problems, so that they get a place."""
-    from .compiler import MAX_CONSTANTS, MAX_SIBLINGS
-
-    culprit: dict[str, str] = {}
-    constants: dict[str, set[Any]] = {}
-    siblings: dict[str, int] = {}
-    for r in program["rules"]:
-        for b in r["branches"]:
-            for lit in b:
-                for t in lit["tests"]:
-                    vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
-                    constants.setdefault(t["field"], set()).update(vals)
-                    if len(constants[t["field"]]) > MAX_CONSTANTS:
-                        culprit.setdefault(f"E336 field '{t['field']}'", r["id"])
-                    if t["field"] == "value":
-                        siblings[lit["fact"]] = siblings.get(lit["fact"], 0) + 1
-                        if siblings[lit["fact"]] > MAX_SIBLINGS:
-                            culprit.setdefault(f"E337 '{lit['fact']}'", r["id"])
-    for f in files:
-        for rule in f.rules:
-            culprit.setdefault(f"E333 '{rule.then['fact']}'", rule.id)
-    for p in problems.items:
-        if p.rule is None and p.file is None:
-            for key, rid in culprit.items():
-                code, _, needle = key.partition(" ")
-                if p.code == code and p.message.endswith(needle) or \
-                        p.code == code and f" {needle} " in f" {p.message} ":
-                    p.rule = rid
-                    break
 
 
 def _order(p: Problem, focus: list[str]) -> tuple[int, str, int, int]:
