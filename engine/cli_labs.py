@@ -35,7 +35,7 @@ from rich.table import Table
 
 from .cli import app, import_app
 from .errors import InputError, Problem
-from .labs import TOLERANCE, AnalyteTable, LabResult, by_key, compute_changes
+from .labs import AnalyteTable, LabResult, by_key, compute_changes
 
 
 class Format(StrEnum):
@@ -90,11 +90,14 @@ def labs_report(case_path: str | Path) -> dict[str, Any]:
                     "label": tp.label, "labs": [_lab_json(r) for r in tp.labs]})
         if tp.labs:  # a timepoint without any lab (one_year) is not a point of the trends
             series.append((tp.id, by_key(tp.labs)))
-    changes = compute_changes(series) if series else []
+    conv = case.analytes.changes
+    changes = compute_changes(series, conv) if series else []
     return {
         "case": str(case_path),
         "conventions": {
-            "unchanged_within": float(TOLERANCE),
+            "unchanged_within": float(conv.unchanged_within) if conv else None,
+            "unchanged_within_status": conv.status if conv else None,
+            "unchanged_within_source": conv.source if conv else None,
             "direction": "ratio to/from: unchanged if within 1 +- unchanged_within (ends "
                          "included), else increase/decrease; indeterminate if censoring "
                          "leaves it open",

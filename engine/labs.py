@@ -31,10 +31,11 @@ x ULN
     values; None if the range has no upper limit (or it is 0). For a censored result this is
     the ratio of the bound (``"<0.91"`` -> a bound on x ULN; ``censored`` says which side).
 
-Changes (CONVENTION: the paper gives no tolerance)
-    ``direction`` compares ``to`` with ``from`` by the ratio ``r = to / from``:
-    ``unchanged`` if ``0.95 <= r <= 1.05`` (a relative change within +-5 %, both ends
-    included), ``increase`` if ``r > 1.05``, ``decrease`` if ``r < 0.95``. IgG 25.3 -> 25.2 g/L
+Changes (the tolerance and the words are data: ``changes:`` in the analyte file)
+    ``direction`` compares ``to`` with ``from`` by the ratio ``r = to / from``, with the
+    tolerance ``t`` of the analyte file (the bundled one: 0.05, a CONVENTION):
+    ``unchanged`` if ``1 - t <= r <= 1 + t`` (both ends included), ``increase`` if
+    ``r > 1 + t``, ``decrease`` if ``r < 1 - t``. IgG 25.3 -> 25.2 g/L
     (r = 0.996) is unchanged; B cells 28.90 -> 26.79 % (r = 0.927) decreased. With censored
     values ``r`` is an interval; the direction is the one band containing all of it, else
     ``indeterminate`` (CRP 1.01 -> "<0.91": r < 0.901, a decrease). ``from = 0``: unchanged if
@@ -42,9 +43,10 @@ Changes (CONVENTION: the paper gives no tolerance)
     ``transition`` compares flags: ``returned_to_normal`` (abnormal -> normal),
     ``became_abnormal`` (normal -> low/high), ``stayed_normal``, ``stayed_abnormal``; None if a
     flag is None.
-    :func:`paper_change` maps a change to Table 1's words: stayed_normal -> "normal";
+    :func:`paper_change` maps a change to words by its transition, from the analyte file's
+    ``changes.words`` (the bundled file: Table 1's words, stayed_normal -> "normal";
     returned_to_normal -> "<direction>; return to normal"; stayed_abnormal and became_abnormal
-    -> the direction ("increase", "decrease", "unchanged").
+    -> the direction).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any, Literal
@@ -68,8 +70,6 @@ Censor = Literal["<", ">"]
 Flag = Literal["low", "normal", "high"]
 LabState = Literal["reported", "not_done", "not_reported"]
 
-#: Relative change within which a value is "unchanged" (both ends included). CONVENTION.
-TOLERANCE = Decimal("0.05")
 
 _GREEK = {"β": "beta", "ß": "beta", "α": "alpha", "γ": "gamma", "κ": "kappa", "λ": "lambda",
           "µ": "u", "μ": "u"}
@@ -119,6 +119,38 @@ class _AnalyteFile(BaseModel):
 
     kind: Literal["analytes"]
     analytes: list[dict[str, Any]]
+    changes: dict[str, Any] | None = None
+
+
+_TRANSITIONS = ("returned_to_normal", "became_abnormal", "stayed_normal", "stayed_abnormal")
+
+
+class ChangeConvention(BaseModel):
+    """How a change between two results is put into words (``changes:`` of an analyte file).
+
+    ``unchanged_within``: the relative change within which a value is "unchanged" (ends
+    included); ``words``: per transition the words, where ``{direction}`` stands for the
+    direction (a plain substitution, never evaluated); ``status``/``source``: its verification
+    tag and where it comes from.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    unchanged_within: Decimal = Field(ge=0, lt=1)
+    words: dict[str, str]
+    status: Literal["V-P", "V-S", "UNVERIFIED", "CONVENTION"]
+    source: str
+
+    @field_validator("words")
+    @classmethod
+    def _every_transition(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = [t for t in _TRANSITIONS if t not in v]
+        if missing:
+            raise ValueError(f"words for every transition; missing {', '.join(missing)}")
+        unknown = [t for t in v if t not in _TRANSITIONS]
+        if unknown:
+            raise ValueError(f"unknown transition {', '.join(unknown)}; the transitions are "
+                             + ", ".join(_TRANSITIONS))
+        return v
 
 
 def _pydantic_problems(src: Sourced, at: PathKey, exc: ValidationError) -> list[Problem]:
@@ -135,8 +167,10 @@ def _pydantic_problems(src: Sourced, at: PathKey, exc: ValidationError) -> list[
 class AnalyteTable:
     """All known analytes, with name resolution (aliases, greek letters) and did-you-mean."""
 
-    def __init__(self, analytes: Iterable[Analyte]) -> None:
+    def __init__(self, analytes: Iterable[Analyte],
+                 changes: ChangeConvention | None = None) -> None:
         self._analytes: list[Analyte] = list(analytes)
+        self.changes = changes
         self._index: dict[str, Analyte] = {}
         for a in self._analytes:
             for label in (a.key, a.name, *a.aliases):
@@ -148,6 +182,8 @@ class AnalyteTable:
         problems = Problems()
         found: list[Analyte] = []
         seen: dict[str, tuple[str, Analyte]] = {}
+        changes: ChangeConvention | None = None
+        changes_at: str | None = None
         for path in paths:
             src = load_yaml(path)
             try:
@@ -156,6 +192,18 @@ class AnalyteTable:
                 for p in _pydantic_problems(src, (), exc):
                     problems.add(p)
                 continue
+            if doc.changes is not None:
+                line, _ = src.mark(("changes",))
+                if changes_at is not None:
+                    problems.add(src.problem(("changes",), "a second 'changes:' block",
+                                             code="E513", expected="one per analyte table",
+                                             hint=f"the first is at {changes_at}"))
+                try:
+                    changes = ChangeConvention.model_validate(doc.changes)
+                    changes_at = f"{src.file}:{line}"
+                except ValidationError as exc:
+                    for p in _pydantic_problems(src, ("changes",), exc):
+                        problems.add(p)
             for i, raw in enumerate(doc.analytes):
                 try:
                     a = Analyte.model_validate(raw)
@@ -187,7 +235,7 @@ class AnalyteTable:
             if n > 1:
                 problems.add(Problem(f"analyte key '{k}' defined {n} times", code="E512"))
         problems.raise_if_any(RuleSyntaxError)
-        return cls(found)
+        return cls(found, changes)
 
     @classmethod
     def default(cls) -> AnalyteTable:
@@ -507,8 +555,9 @@ Direction = Literal["increase", "decrease", "unchanged", "indeterminate"]
 Transition = Literal["returned_to_normal", "became_abnormal", "stayed_normal", "stayed_abnormal"]
 
 
-def direction(a: LabResult, b: LabResult) -> Direction:
-    """Direction from ``a`` to ``b`` (canonical values; TOLERANCE; censoring respected)."""
+def direction(a: LabResult, b: LabResult, tolerance: Decimal) -> Direction:
+    """Direction from ``a`` to ``b`` (canonical values; unchanged within ``tolerance``, ends
+    included; censoring respected)."""
     if a.canonical_value is None or b.canonical_value is None:
         return "indeterminate"
     alo, alo_c, ahi, ahi_c = _interval(a.canonical_value, a.censored)
@@ -518,7 +567,7 @@ def direction(a: LabResult, b: LabResult) -> Direction:
             return "unchanged" if b.canonical_value == 0 else "increase"
         return "increase" if b.censored == ">" else "indeterminate"
     # r = b / a ranges over (blo / ahi, bhi / alo); an open end if either end is open
-    down, up = Decimal(1) - TOLERANCE, Decimal(1) + TOLERANCE
+    down, up = Decimal(1) - tolerance, Decimal(1) + tolerance
     rlo: Decimal | None = None if ahi is None else _div(blo, ahi)
     rlo_closed = blo_c and ahi_c
     rhi: Decimal | None = None if (bhi is None or alo == 0) else _div(bhi, alo)
@@ -541,24 +590,30 @@ def transition(a: LabResult, b: LabResult) -> Transition | None:
     return "returned_to_normal" if b.flag == "normal" else "stayed_abnormal"
 
 
-def paper_change(change: dict[str, Any]) -> str | None:
-    """A change in Table 1's words ("decrease; return to normal", "normal", "unchanged", ...)."""
+def paper_change(change: dict[str, Any], words: Mapping[str, str]) -> str | None:
+    """A change in the convention's words (bundled: Table 1's, "decrease; return to normal",
+    "normal", ...); None when the direction or the transition is not known."""
     d, t = change.get("direction"), change.get("transition")
     if t is None or d in (None, "indeterminate"):
         return None
-    if t == "stayed_normal":
-        return "normal"
-    if t == "returned_to_normal":
-        return f"{d}; return to normal"
-    return str(d)
+    return words[t].replace("{direction}", str(d))
 
 
-def compare(a: LabResult, b: LabResult) -> dict[str, Any]:
+def _convention(conv: ChangeConvention | None) -> ChangeConvention:
+    if conv is None:
+        raise InputError(Problem("the analyte table has no 'changes:' block", code="E513",
+                                 expected="changes: {unchanged_within, words, status, "
+                                          "source} in rules/vocabulary/analytes.yaml"))
+    return conv
+
+
+def compare(a: LabResult, b: LabResult, conv: ChangeConvention | None) -> dict[str, Any]:
     """One analyte's change from ``a`` to ``b``."""
+    c = _convention(conv)
     out: dict[str, Any] = {
         "analyte": a.analyte.name,
         "key": a.analyte.key,
-        "direction": direction(a, b),
+        "direction": direction(a, b, c.unchanged_within),
         "transition": transition(a, b),
         "from_value": a.canonical_value,
         "from_censored": a.censored,
@@ -572,7 +627,7 @@ def compare(a: LabResult, b: LabResult) -> dict[str, Any]:
     if (a.censored is None and b.censored is None and a.canonical_value
             and b.canonical_value is not None):
         out["relative_change"] = _div(b.canonical_value - a.canonical_value, a.canonical_value)
-    out["paper_change"] = paper_change(out)
+    out["paper_change"] = paper_change(out, c.words)
     return out
 
 
@@ -585,7 +640,8 @@ def _latest(timepoints: list[tuple[str, dict[str, LabResult]]], key: str, upto: 
     return None
 
 
-def compute_changes(timepoints: list[tuple[str, dict[str, LabResult]]]) -> list[dict[str, Any]]:
+def compute_changes(timepoints: list[tuple[str, dict[str, LabResult]]],
+                    conv: ChangeConvention | None) -> list[dict[str, Any]]:
     """Changes from baseline (the first timepoint) to each later one, then each consecutive pair.
 
     ``timepoints`` is ``[(id, {analyte key: LabResult})]`` in time order. Each change is
@@ -617,7 +673,7 @@ def compute_changes(timepoints: list[tuple[str, dict[str, LabResult]]]) -> list[
                              "note": f"not measured after '{timepoints[a[0]][0]}' up to "
                                      f"'{timepoints[j][0]}'"})
                 continue
-            entry = compare(a[1], b[1])
+            entry = compare(a[1], b[1], conv)
             entry["from_measured"] = timepoints[a[0]][0]
             entry["to_measured"] = timepoints[b[0]][0]
             labs.append(entry)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from engine.labs import LabResult, by_key, compute_changes
+from engine.labs import ChangeConvention, LabResult, by_key, compute_changes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,13 +22,14 @@ class LabsCase:
     ids: list[str]  # timepoints with labs, in order
     all_ids: list[str]
     labs: dict[str, dict[str, LabResult]]
+    changes_convention: ChangeConvention | None
 
     def result(self, tid: str, analyte: str) -> LabResult | None:
         key = _key(self, analyte)
         return self.labs.get(tid, {}).get(key)
 
     def changes(self) -> list[dict[str, Any]]:
-        return compute_changes([(t, self.labs[t]) for t in self.ids])
+        return compute_changes([(t, self.labs[t]) for t in self.ids], self.changes_convention)
 
 
 def _key(case: LabsCase, analyte: str) -> str:
@@ -54,7 +55,7 @@ def _(path: str) -> LabsCase:
     case = load_case(ROOT / path)
     labs = {tp.id: by_key(tp.labs) for tp in case.timepoints}
     return LabsCase(ROOT / path, [tp.id for tp in case.timepoints if tp.labs],
-                    [tp.id for tp in case.timepoints], labs)
+                    [tp.id for tp in case.timepoints], labs, case.analytes.changes)
 
 
 @when(parsers.parse('the labs are compared from "{a}" to "{b}"'), target_fixture="labs_change")

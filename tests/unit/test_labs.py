@@ -286,7 +286,29 @@ def test_entry_arbitrary_unit_refused(table: AnalyteTable) -> None:
     ("10", ">11", "increase"), ("10", ">10", "indeterminate"),
 ])
 def test_direction(table: AnalyteTable, a: str, b: str, expected: str) -> None:
-    assert direction(lab(table, "CRP", a, "mg/L"), lab(table, "CRP", b, "mg/L")) == expected
+    assert table.changes is not None and table.changes.unchanged_within == D("0.05")
+    assert direction(lab(table, "CRP", a, "mg/L"), lab(table, "CRP", b, "mg/L"),
+                     table.changes.unchanged_within) == expected
+
+
+def test_the_tolerance_is_data_not_code(table: AnalyteTable) -> None:
+    # with a 10 % tolerance, 20 -> 21.9 (r = 1.095) is unchanged, 20 -> 22.01 (r = 1.1005)
+    # is an increase; with the bundled 5 % both are increases
+    a, b, c = (lab(table, "CRP", x, "mg/L") for x in ("20", "21.9", "22.01"))
+    assert (direction(a, b, D("0.10")), direction(a, c, D("0.10"))) == ("unchanged", "increase")
+    assert (direction(a, b, D("0.05")), direction(a, c, D("0.05"))) == ("increase", "increase")
+
+
+def test_change_words_need_every_transition() -> None:
+    from pydantic import ValidationError
+
+    from engine.labs import ChangeConvention
+
+    with pytest.raises(ValidationError, match="missing stayed_abnormal"):
+        ChangeConvention.model_validate({
+            "unchanged_within": 0.05, "status": "CONVENTION", "source": "x",
+            "words": {"stayed_normal": "normal", "returned_to_normal": "r",
+                      "became_abnormal": "b"}})
 
 
 def _series(table: AnalyteTable) -> list[tuple[str, dict[str, LabResult]]]:
@@ -302,7 +324,7 @@ def _series(table: AnalyteTable) -> list[tuple[str, dict[str, LabResult]]]:
 
 
 def test_change_pairs(table: AnalyteTable) -> None:
-    changes = compute_changes(_series(table))
+    changes = compute_changes(_series(table), table.changes)
     assert [(c["from"], c["to"]) for c in changes] == [
         ("before_rfib", "after_4_infusions"), ("before_rfib", "after_12_infusions"),
         ("after_4_infusions", "after_12_infusions")]
@@ -310,13 +332,13 @@ def test_change_pairs(table: AnalyteTable) -> None:
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["analyte"] for r in ROWS])
 def test_paper_change_reproduced(table: AnalyteTable, row: dict[str, str]) -> None:
-    change = compute_changes(_series(table))[1]  # baseline -> after 12 infusions
+    change = compute_changes(_series(table), table.changes)[1]  # baseline -> after 12 infusions
     entry = next(x for x in change["labs"] if x["analyte"] == row["analyte"])
     assert entry["paper_change"] == row["paper_change"]
 
 
 def test_missing_later_measurement_uses_last_measured(table: AnalyteTable) -> None:
-    changes = compute_changes(_series(table))
+    changes = compute_changes(_series(table), table.changes)
     c3 = next(x for x in changes[1]["labs"] if x["key"] == "c3")
     # C3 1.13 -> 1.11 (after 4; not measured after 12): r = 0.982 -> unchanged, normal
     assert c3["to_measured"] == "after_4_infusions"
@@ -327,7 +349,8 @@ def test_missing_later_measurement_uses_last_measured(table: AnalyteTable) -> No
 
 
 def test_rf_igg_becomes_abnormal(table: AnalyteTable) -> None:
-    rf = next(x for x in compute_changes(_series(table))[1]["labs"] if x["key"] == "rf_igg")
+    change = compute_changes(_series(table), table.changes)[1]
+    rf = next(x for x in change["labs"] if x["key"] == "rf_igg")
     # 13.03 -> 37.665 with 0-25: normal -> high; r = 2.89 -> increase
     assert (rf["direction"], rf["transition"], rf["paper_change"]) == \
         ("increase", "became_abnormal", "increase")
@@ -341,5 +364,7 @@ def test_rf_igg_becomes_abnormal(table: AnalyteTable) -> None:
     ("increase", "became_abnormal", "increase"), ("indeterminate", "stayed_normal", None),
     ("increase", None, None),
 ])
-def test_paper_change_words(d: str, t: str | None, words: str | None) -> None:
-    assert paper_change({"direction": d, "transition": t}) == words
+def test_paper_change_words(table: AnalyteTable, d: str, t: str | None,
+                            words: str | None) -> None:
+    assert table.changes is not None
+    assert paper_change({"direction": d, "transition": t}, table.changes.words) == words
