@@ -247,19 +247,22 @@ def _problem(table: AnalyteTable, text: str) -> str:
 
 
 def test_entry_errors_are_located(table: AnalyteTable) -> None:
+    # each with its own code of the lab family (E52x, README: error code families)
     msg = _problem(table, "labs:\n  - {analyte: IgGG, value: 1, unit: g/L}\n")
     assert "c.yaml:2:" in msg and "labs[0].analyte" in msg and "did you mean 'IgG'" in msg
+    assert "error E523" in msg
     msg = _problem(table, "labs:\n  - {analyte: IgG, value: lots, unit: g/L}\n")
     assert "c.yaml:2:" in msg and "labs[0].value" in msg and "not a number" in msg
+    assert "error E524" in msg
     msg = _problem(table, "labs:\n  - analyte: IgG\n    value: 25\n    unit: s\n")
-    assert "c.yaml:4:" in msg and "labs[0].unit" in msg
+    assert "c.yaml:4:" in msg and "labs[0].unit" in msg and "error E50" in msg  # a time unit
     msg = _problem(table, "labs:\n  - {analyte: IgG, value: 25, unit: g/L, reference: 8}\n")
-    assert "labs[0].reference" in msg
+    assert "labs[0].reference" in msg and "error E526" in msg
     msg = _problem(table, "labs:\n  - analyte: IgG\n    value: 25\n    unit: g/L\n    ref: x\n")
     assert "c.yaml:5:5" in msg and "unknown key 'ref'" in msg and "labs[0].ref\n" in msg
-    assert "did you mean 'reference'" in msg
+    assert "did you mean 'reference'" in msg and "error E521" in msg
     msg = _problem(table, "labs:\n  - {analyte: IgG, value: 25}\n")
-    assert "has no unit" in msg
+    assert "has no unit" in msg and "error E525" in msg
 
 
 def test_entry_arbitrary_unit_refused(table: AnalyteTable) -> None:
