@@ -21,7 +21,7 @@ from . import RULES_DIR
 from .errors import InputError, Problem, Problems
 from .labs import AnalyteTable, LabResult, parse_lab_entry
 from .vocabulary import SECTIONS, Item, Vocabulary, load_vocabulary, problem_for_unknown
-from .yamlsrc import PathKey, Sourced, load
+from .yamlsrc import PathKey, Sourced, dotted, load
 
 MISSING_STATES = ("not_reported", "not_done", "unknown", "invalid")
 FINDING_STATES = ("present", "absent") + MISSING_STATES
@@ -380,8 +380,7 @@ def _walk(block: dict[str, Any], path: PathKey, vocab: Vocabulary,
         if prefix and prefix in vocab.items:
             out.append((prefix, node, p))
             return
-        if isinstance(node, dict) and prefix == "" or (
-                isinstance(node, dict) and any(n.startswith(prefix + ".") for n in vocab.items)):
+        if isinstance(node, dict) and (prefix == "" or vocab.is_prefix(prefix)):
             for k, v in node.items():
                 rec(f"{prefix}.{k}" if prefix else str(k), v, p + (k,))
             return
@@ -505,9 +504,12 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
     return iv
 
 
+_MAIN_KEYS = {"finding": "state", "result": "result", "answer": "answer"}
+
+
 def main_key(t: str) -> str:
     """The long-form key holding an item type's value (state, result, answer or value)."""
-    return {"finding": "state", "result": "result", "answer": "answer"}.get(t, "value")
+    return _MAIN_KEYS.get(t, "value")
 
 
 def _parse_attr(item: Item, name: str, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
@@ -643,8 +645,6 @@ def _convert(value: Decimal, unit: str, to: str, src: Sourced, path: PathKey,
 
 
 def _dotted(path: PathKey) -> str:
-    from .yamlsrc import dotted
-
     return dotted(path)
 
 

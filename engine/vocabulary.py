@@ -106,6 +106,18 @@ class Vocabulary:
         hit = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
         return hit[0] if hit else None
 
+    def is_prefix(self, prefix: str) -> bool:
+        """Whether some item's name starts with ``prefix.`` (a group like ``cutaneous``)."""
+        cached = self.__dict__.get("_prefixes")
+        if cached is None or cached[0] != len(self.items):  # items may still be added
+            names: set[str] = set()
+            for n in self.items:
+                parts = n.split(".")
+                names.update(".".join(parts[:k]) for k in range(1, len(parts)))
+            cached = (len(self.items), frozenset(names))
+            self.__dict__["_prefixes"] = cached
+        return prefix in cached[1]
+
     def options(self) -> list[Item]:
         return [i for i in self.items.values() if i.type == "option"]
 

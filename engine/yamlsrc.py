@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ class Sourced:
 
     def mark(self, path: PathKey) -> tuple[int | None, int | None]:
         """The mark of the deepest node on ``path`` that has one."""
+        if not self.marks:  # JSON Lines records: no marks at all
+            return None, None
         p = tuple(path)
         while p:
             if p in self.marks:
@@ -51,7 +54,10 @@ class Sourced:
         )
 
 
+@lru_cache(maxsize=1 << 16)
 def dotted(path: PathKey) -> str:
+    """``("timepoints", 0, "labs", 2)`` -> ``timepoints[0].labs[2]`` (cached: the same paths
+    recur in every record of a cohort)."""
     out = ""
     for part in path:
         if isinstance(part, int):
