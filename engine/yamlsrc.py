@@ -18,6 +18,9 @@ import yaml
 from .errors import InputError, Problem
 
 PathKey = tuple[str | int, ...]
+#: Last element of a path that means "the key itself" (its mark points at the key, not at
+#: the value); never shown in a field path.
+KEY = "<key>"
 
 
 @dataclass
@@ -48,7 +51,7 @@ class Sourced:
             file=self.file,
             line=line,
             col=col,
-            field=dotted(path),
+            field=dotted(tuple(p for p in path if p != KEY)),  # the key's own mark only
             source_line=src,
             **kw,
         )

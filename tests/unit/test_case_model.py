@@ -106,6 +106,19 @@ def test_cumulative_tests_take_the_latest_record_by_date_not_by_section(tmp_path
     assert (v2.state, v2.value, v2.record) == ("reported", Decimal(3), "ophthalmology")
 
 
+def test_an_unknown_key_is_named_by_its_path_alone(tmp_path: Path) -> None:
+    from engine.errors import InputError
+
+    data = {"sicca_case": 1, "patient": {"id": "k-1"},
+            "timepoints": [{"id": "v1", "date": "2024-01", "findings": {"not_an_item": 1}}]}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as exc:
+        load_case(path)
+    msg = str(exc.value)
+    assert "at timepoints[0].findings.not_an_item" in msg and "<key>" not in msg, msg
+
+
 def test_json_case_files_are_accepted(tmp_path: Path) -> None:
     data = {"sicca_case": 1, "patient": {"id": "j-1"},
             "timepoints": [{"id": "v1", "date": "2024-01-05",
