@@ -67,4 +67,6 @@ def _inputs_read(sicca: Sicca) -> set[str]:
     used = set(sicca.program["inputs"])
     for inst in instruments():
         used.update(getattr(inst, "INPUTS_READ", ()))
+        if hasattr(inst, "inputs_read"):  # inputs named by the instrument's rule file
+            used.update(inst.inputs_read(sicca))
     return used

@@ -15,31 +15,83 @@ patient it is descriptive only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from engine.errors import InputError, Problem
 from engine.evaluate import Evaluation, Sicca
 
 from . import esspri
 
 #: MCII of ESSDAI: a decrease of >= 3 points [V-P: S4]; borrowed for ClinESSDAI [UNVERIFIED, §2].
 MCII_DROP = Decimal(3)
-#: STAR (S15 Table 3, spec §7.1): points and thresholds.
-STAR_POINTS = {"systemic": 3, "patient_reported": 3, "lacrimal": 1, "salivary": 1,
-               "biological": 1}
-STAR_RESPONDER_FROM = 5
-SCHIRMER_ABNORMAL_BELOW = Fraction(5)     # mm, mean of both eyes
-SCHIRMER_GAIN = Fraction(5)               # mm
-OSS_ABNORMAL_FROM = Fraction(3)           # mean of both eyes
-OSS_DROP = Fraction(2)
-UWS_GAIN = Fraction(25, 100)
-IGG_DROP = Fraction(10, 100)
-RF_DROP = Fraction(25, 100)
-RF_FACTS = ("lab.rf_igm",)                # total RF or IgM-RF (IU/mL); IgA-RF is not the measure
+#: The rule set whose meta holds STAR's points and thresholds (rules/response/star.yaml).
+STAR_RULESET = "star"
+STAR_ITEMS = ("systemic", "patient_reported", "lacrimal", "salivary", "biological")
 #: Input facts read here directly (not through rules), so they are not reported as unused.
+#: (The RF facts STAR reads are listed in star.yaml; lab.rf_igm is the bundled one.)
 INPUTS_READ = ("schirmer.mean", "ocular_staining_score.mean", "unstimulated_saliva_flow",
-               "lab.igg") + RF_FACTS
+               "lab.igg", "lab.rf_igm")
+
+
+@dataclass(frozen=True)
+class StarTable:
+    """STAR's points and thresholds, from the ``star`` rule set's meta (exact fractions)."""
+
+    points: dict[str, int]
+    responder_from: int
+    clinessdai_drop: Fraction
+    schirmer_abnormal_below: Fraction   # mm, mean of both eyes
+    schirmer_gain: Fraction             # mm
+    oss_abnormal_from: Fraction         # mean of both eyes
+    oss_drop: Fraction
+    uws_gain: Fraction                  # relative
+    igg_drop: Fraction                  # relative
+    rf_drop: Fraction                   # relative
+    rf_facts: tuple[str, ...]
+    file: str
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> StarTable:
+        items = meta["items"]
+
+        def q(item: str, key: str) -> Fraction:
+            return Fraction(str(items[item][key]))
+
+        return cls({k: int(items[k]["points"]) for k in STAR_ITEMS},
+                   int(meta["responder_from"]), q("systemic", "clinessdai_drop"),
+                   q("lacrimal", "schirmer_abnormal_below"), q("lacrimal", "schirmer_gain"),
+                   q("lacrimal", "oss_abnormal_from"), q("lacrimal", "oss_drop"),
+                   q("salivary", "uws_gain"), q("biological", "igg_drop"),
+                   q("biological", "rf_drop"), tuple(items["biological"]["rf_facts"]),
+                   str(meta["_file"]))
+
+
+def inputs_read(sicca: Sicca) -> tuple[str, ...]:
+    """Every input fact read here, with the RF facts the loaded STAR table names."""
+    t = star_table(sicca)
+    return INPUTS_READ + (t.rf_facts if t is not None else ())
+
+
+def star_table(sicca: Sicca) -> StarTable | None:
+    """The loaded STAR table, or None when no ``star`` rule set is loaded (then no STAR)."""
+    def make() -> StarTable | None:
+        metas = [m for m in sicca.meta(STAR_RULESET) if m.get("instrument") == "star"]
+        if not metas:
+            return None
+        try:
+            return StarTable.from_meta(metas[-1])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(Problem(f"STAR table incomplete or not a number: {exc}",
+                                     file=str(metas[-1].get("_file")), code="E362",
+                                     expected="meta: {instrument: star, responder_from, items: "
+                                              "{systemic, patient_reported, lacrimal, "
+                                              "salivary, biological}}")) from None
+
+    result: StarTable | None = sicca.memo("response.star", make)
+    return result
 
 
 def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
@@ -96,89 +148,94 @@ def _either(*states: str | None) -> str:
     return "not_met" if all(s == "not_met" for s in states) else "unknown"
 
 
-def _lacrimal(ev_a: Evaluation, ev_b: Evaluation) -> str:
-    sch = _pair(ev_a, ev_b, "schirmer.mean")
+Pair = tuple[Fraction, Fraction] | None  # (before, after), or None when not both measured
+
+
+def lacrimal(schirmer: Pair, oss: Pair, t: StarTable) -> str:
+    """Schirmer (mean, mm): abnormal at baseline -> a gain of >= 5 mm; normal -> stays normal.
+    Or OSS (mean): abnormal at baseline -> a drop of >= 2; normal -> stays normal."""
     s_state = None
-    if sch is not None:
-        a, b = sch
-        if a < SCHIRMER_ABNORMAL_BELOW:
-            s_state = "met" if b - a >= SCHIRMER_GAIN else "not_met"
+    if schirmer is not None:
+        a, b = schirmer
+        if a < t.schirmer_abnormal_below:
+            s_state = "met" if b - a >= t.schirmer_gain else "not_met"
         else:
-            s_state = "met" if b >= SCHIRMER_ABNORMAL_BELOW else "not_met"
-    oss = _pair(ev_a, ev_b, "ocular_staining_score.mean")
+            s_state = "met" if b >= t.schirmer_abnormal_below else "not_met"
     o_state = None
     if oss is not None:
         a, b = oss
-        if a >= OSS_ABNORMAL_FROM:
-            o_state = "met" if a - b >= OSS_DROP else "not_met"
+        if a >= t.oss_abnormal_from:
+            o_state = "met" if a - b >= t.oss_drop else "not_met"
         else:
-            o_state = "met" if b < OSS_ABNORMAL_FROM else "not_met"
+            o_state = "met" if b < t.oss_abnormal_from else "not_met"
     return _either(s_state or "unknown", o_state or "unknown")
 
 
-def _salivary(ev_a: Evaluation, ev_b: Evaluation) -> str:
-    uws = _pair(ev_a, ev_b, "unstimulated_saliva_flow")
+def salivary(uws: Pair, t: StarTable) -> str:
+    """UWS: > 0 at baseline -> a gain of >= 25 %; 0 at baseline -> any increase. (The
+    ultrasound alternative, Hocevar score, has no place in the record: UWS decides.)"""
     if uws is None:
         return "unknown"
     a, b = uws
-    if a == 0:
-        ok = b > 0
-    else:
-        ok = (b - a) / a >= UWS_GAIN
-    # The ultrasound alternative (Hocevar score) has no place in the record: UWS decides.
+    ok = b > 0 if a == 0 else (b - a) / a >= t.uws_gain
     return "met" if ok else "not_met"
 
 
-def _drop(ev_a: Evaluation, ev_b: Evaluation, name: str, cut: Fraction) -> str:
-    p = _pair(ev_a, ev_b, name)
-    if p is None or p[0] == 0:
+def relative_drop(pair: Pair, cut: Fraction) -> str:
+    """A relative decrease of at least ``cut`` (IgG 10 %, RF 25 %); unknown without a baseline."""
+    if pair is None or pair[0] == 0:
         return "unknown"
-    return "met" if (p[0] - p[1]) / p[0] >= cut else "not_met"
+    return "met" if (pair[0] - pair[1]) / pair[0] >= cut else "not_met"
 
 
-def _systemic(lo: Decimal, hi: Decimal) -> str:
-    if hi <= -MCII_DROP:
+def _systemic(lo: Decimal, hi: Decimal, drop: Fraction) -> str:
+    if hi <= -drop:
         return "met"
-    return "not_met" if lo > -MCII_DROP else "unknown"
+    return "not_met" if lo > -drop else "unknown"
 
 
-def _verdict(items: dict[str, str]) -> dict[str, Any]:
-    pmin = sum(STAR_POINTS[k] for k, s in items.items() if s == "met")
-    pmax = sum(STAR_POINTS[k] for k, s in items.items() if s != "not_met")
-    verdict = ("responder" if pmin >= STAR_RESPONDER_FROM else
-               "non_responder" if pmax < STAR_RESPONDER_FROM else "undetermined")
+def _verdict(items: dict[str, str], t: StarTable) -> dict[str, Any]:
+    pmin = sum(t.points[k] for k, s in items.items() if s == "met")
+    pmax = sum(t.points[k] for k, s in items.items() if s != "not_met")
+    verdict = ("responder" if pmin >= t.responder_from else
+               "non_responder" if pmax < t.responder_from else "undetermined")
     return {"points_min": pmin, "points_max": pmax, "verdict": verdict}
 
 
-def star(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation,
-         ev_b: Evaluation) -> dict[str, Any]:
+def star(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,
+         t: StarTable) -> dict[str, Any]:
     clin_a, clin_b = a["clinessdai"], b["clinessdai"]
     pro = esspri.mcii(esspri.exact(ev_a), esspri.exact(ev_b))
     items = {
-        "systemic": _systemic(clin_b["min"] - clin_a["max"], clin_b["max"] - clin_a["min"]),
+        "systemic": _systemic(clin_b["min"] - clin_a["max"], clin_b["max"] - clin_a["min"],
+                              t.clinessdai_drop),
         "patient_reported": "unknown" if pro is None else "met" if pro else "not_met",
-        "lacrimal": _lacrimal(ev_a, ev_b),
-        "salivary": _salivary(ev_a, ev_b),
-        "biological": _either(_drop(ev_a, ev_b, "lab.igg", IGG_DROP),
-                              *(_drop(ev_a, ev_b, f, RF_DROP) for f in RF_FACTS)),
+        "lacrimal": lacrimal(_pair(ev_a, ev_b, "schirmer.mean"),
+                             _pair(ev_a, ev_b, "ocular_staining_score.mean"), t),
+        "salivary": salivary(_pair(ev_a, ev_b, "unstimulated_saliva_flow"), t),
+        "biological": _either(relative_drop(_pair(ev_a, ev_b, "lab.igg"), t.igg_drop),
+                              *(relative_drop(_pair(ev_a, ev_b, f), t.rf_drop)
+                                for f in t.rf_facts)),
     }
-    out = _verdict(items)
-    out["items"] = {k: {"state": s, "points": STAR_POINTS[k]} for k, s in items.items()}
+    out = _verdict(items, t)
+    out["items"] = {k: {"state": s, "points": t.points[k]} for k, s in items.items()}
     if clin_a["not_assessable"] == clin_b["not_assessable"]:
         doc_delta = clin_b["documented"] - clin_a["documented"]
-        assumed = dict(items, systemic="met" if doc_delta <= -MCII_DROP else "not_met")
-        out["assuming_unassessable_unchanged"] = _verdict(assumed)
+        assumed = dict(items, systemic="met" if doc_delta <= -t.clinessdai_drop else "not_met")
+        out["assuming_unassessable_unchanged"] = _verdict(assumed, t)
     else:
         out["assuming_unassessable_unchanged"] = None
+    out["table"] = t.file
     out["note"] = "STAR is a trial responder index; for one patient it is descriptive only"
     return out
 
 
 def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,
            sicca: Sicca) -> dict[str, Any]:
-    if "clinessdai" not in a or "clinessdai" not in b:
+    t = star_table(sicca)
+    if t is None or "clinessdai" not in a or "clinessdai" not in b:
         return {}
-    return {"star": star(a, b, ev_a, ev_b)}
+    return {"star": star(a, b, ev_a, ev_b, t)}
 
 
 def _rng(c: dict[str, Any], k: str) -> str:

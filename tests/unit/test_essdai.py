@@ -126,7 +126,69 @@ def test_delta_is_null_when_the_unassessable_domains_differ() -> None:
     ({"systemic": "not_met", "patient_reported": "unknown", "lacrimal": "not_met",
       "salivary": "not_met", "biological": "not_met"}, (0, 3, "non_responder")),
 ])
-def test_star_points_range_and_verdict(items: dict[str, str],
+def test_star_points_range_and_verdict(star: response.StarTable, items: dict[str, str],
                                        want: tuple[int, int, str]) -> None:
-    v = response._verdict(items)
+    # points: systemic 3, patient-reported 3, lacrimal 1, salivary 1, biological 1; >= 5
+    v = response._verdict(items, star)
     assert (v["points_min"], v["points_max"], v["verdict"]) == want
+
+
+@pytest.fixture(scope="module")
+def star() -> response.StarTable:
+    from engine.evaluate import Sicca
+
+    t = response.star_table(Sicca.load(engine="native"))
+    assert t is not None and t.file == "response/star.yaml"
+    return t
+
+
+F = Fraction
+
+
+@pytest.mark.parametrize(("schirmer", "oss", "want"), [
+    # Schirmer abnormal at baseline (4 < 5 mm): needs a gain of >= 5 mm: 4 -> 9 met, 4 -> 8.9 not
+    ((F(4), F(9)), None, "met"), ((F(4), F("8.9")), None, "unknown"),
+    ((F(4), F("8.9")), (F(1), F(1)), "met"),  # OSS normal (1 < 3) and stays normal: met by OSS
+    ((F(4), F("8.9")), (F(1), F(3)), "not_met"),  # OSS becomes abnormal (3): neither is met
+    # Schirmer normal at baseline (5 mm is normal: abnormal is strictly < 5): stays >= 5
+    ((F(5), F(5)), (F(4), F(4)), "met"), ((F(5), F("4.9")), (F(4), F(3)), "not_met"),
+    # OSS abnormal at baseline (3): a drop of >= 2: 3 -> 1 met; 3 -> 1.5 not met
+    (None, (F(3), F(1)), "met"), (None, (F(3), F("1.5")), "unknown"),
+    ((F(6), F(4)), (F(3), F("1.5")), "not_met"),
+    # OSS normal at baseline (2.9 < 3): stays < 3 -> met; reaches 3 -> not met
+    (None, (F("2.9"), F("2.9")), "met"), ((F(6), F(4)), (F("2.9"), F(3)), "not_met"),
+    (None, None, "unknown"),
+])
+def test_star_lacrimal_thresholds(star: response.StarTable, schirmer: response.Pair,
+                                  oss: response.Pair, want: str) -> None:
+    assert response.lacrimal(schirmer, oss, star) == want
+
+
+@pytest.mark.parametrize(("uws", "want"), [
+    # > 0 at baseline: a gain of >= 25 %: 0.08 -> 0.10 is +25 % (met); 0.08 -> 0.099 is +23.75 %
+    ((F("0.08"), F("0.10")), "met"), ((F("0.08"), F("0.099")), "not_met"),
+    # 0 at baseline: any increase
+    ((F(0), F("0.01")), "met"), ((F(0), F(0)), "not_met"), (None, "unknown"),
+])
+def test_star_salivary_thresholds(star: response.StarTable, uws: response.Pair,
+                                  want: str) -> None:
+    assert response.salivary(uws, star) == want
+
+
+@pytest.mark.parametrize(("pair", "cut", "want"), [
+    # IgG -10 %: 20 -> 18 is exactly -10 % (met); 20 -> 18.1 is -9.5 %
+    ((F(20), F(18)), "igg_drop", "met"), ((F(20), F("18.1")), "igg_drop", "not_met"),
+    # RF -25 %: 40 -> 30 is exactly -25 % (met); 40 -> 30.1 is -24.75 %
+    ((F(40), F(30)), "rf_drop", "met"), ((F(40), F("30.1")), "rf_drop", "not_met"),
+    ((F(0), F(0)), "rf_drop", "unknown"), (None, "igg_drop", "unknown"),
+])
+def test_star_biological_thresholds(star: response.StarTable, pair: response.Pair, cut: str,
+                                    want: str) -> None:
+    assert response.relative_drop(pair, getattr(star, cut)) == want
+
+
+def test_star_table_is_data(star: response.StarTable) -> None:
+    assert star.points == {"systemic": 3, "patient_reported": 3, "lacrimal": 1, "salivary": 1,
+                           "biological": 1}
+    assert star.responder_from == 5 and star.uws_gain == F(1, 4) and star.igg_drop == F(1, 10)
+    assert star.rf_facts == ("lab.rf_igm",)
