@@ -56,6 +56,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, localcontext
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,8 +76,10 @@ _GREEK = {"β": "beta", "ß": "beta", "α": "alpha", "γ": "gamma", "κ": "kappa
           "µ": "u", "μ": "u"}
 
 
+@lru_cache(maxsize=4096)
 def normalize_name(name: str) -> str:
-    """Matching key for analyte names: case-, space-, hyphen-, underscore- and greek-insensitive."""
+    """Matching key for analyte names: case-, space-, hyphen-, underscore- and greek-insensitive
+    (cached: a cohort spells the same few dozen names again and again)."""
     text = unicodedata.normalize("NFC", name)
     text = "".join(_GREEK.get(ch, ch) for ch in text).casefold()
     if text.startswith("lab."):
@@ -449,6 +452,20 @@ def _number_text(src: Sourced, path: PathKey, value: float) -> str | None:
     return None
 
 
+def _unit_factor(unit_raw: str, unit: str | None, analyte: Analyte, src: Sourced,
+                 path: PathKey) -> Decimal:
+    """The factor from the entry's unit to the analyte's; a located UnitError if none."""
+    base = src.problem(path + ("unit",), "")
+    if unit is None:
+        return units.factor(unit_raw, analyte.unit, base)  # raises a located UnitError
+    try:
+        return units.factor(unit, analyte.unit, base)
+    except UnitError as err:
+        p = err.problems[0]
+        p.message = f"unit '{unit_raw}' does not fit analyte '{analyte.name}': {p.message}"
+        raise UnitError(p) from None
+
+
 def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTable) -> LabResult:
     """Validate a case-file lab entry ``{analyte, value, unit, reference}`` into a LabResult.
 
@@ -515,16 +532,10 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
                                      code="E525", expected=f"unit: {analyte.unit} (or another "
                                      f"{analyte.dimension} unit)", found=repr(unit_raw)))
     unit = units.normalize(unit_raw)
-    base = src.problem(path + ("unit",), "")
-    if unit is None:
-        f = units.factor(unit_raw, analyte.unit, base)  # raises a located UnitError
+    if unit is not None and unit == analyte.unit:  # the common case: the canonical unit
+        f = Decimal(1)
     else:
-        try:
-            f = units.factor(unit, analyte.unit, base)
-        except UnitError as err:
-            p = err.problems[0]
-            p.message = f"unit '{unit_raw}' does not fit analyte '{analyte.name}': {p.message}"
-            raise UnitError(p) from None
+        f = _unit_factor(unit_raw, unit, analyte, src, path)
     reference: ReferenceRange | None = None
     printed: str | None = None
     if raw.get("reference") is not None:
