@@ -45,13 +45,14 @@ Action = Callable[[dict[str, Any], "_Visit"], None]
 
 
 class _Visit:
-    __slots__ = ("firings", "have", "handle", "sid")
+    __slots__ = ("firings", "have", "handle", "sid", "ran")
 
     def __init__(self, have: set[str], handle: int, sid: str) -> None:
         self.firings: list[Firing] = []
         self.have = have
         self.handle = handle
         self.sid = sid
+        self.ran = False  # whether any action ran in the session (delete_state needs one)
 
 
 def _noop(m: dict[str, Any], v: _Visit) -> None:
@@ -117,6 +118,7 @@ class DurableBackend:
         state = _assert(result)
         started = _core.start_action_for_state(handle, state)
         message = started[1] if started else None
+        visit.ran = visit.ran or bool(message)
         while message:
             ((name, matched),) = json.loads(message).items()
             try:
@@ -130,6 +132,7 @@ class DurableBackend:
 
     def evaluate(self, facts: list[dict[str, Any]]) -> RawResult:
         sid = self._pool.get()
+        retire = False
         try:
             have: set[str] = set()
             firings: list[Firing] = []
@@ -149,14 +152,18 @@ class DurableBackend:
                     end = json.dumps({"sid": sid, "id": "end", "name": "__end__"})
                     self._run(handle, actions, visit, _core.assert_fact(handle, end))
                 finally:
-                    _core.delete_state(handle, sid)
+                    if visit.ran:
+                        _core.delete_state(handle, sid)
+                    else:  # failed before any action: delete_state would segfault, so the
+                        retire = True  # session id is never used again instead
                 firings += visit.firings
                 new = visit.have - have
                 have |= new
                 lower += [_derived_fact(self.derived[d]) for d in sorted(new)]
             return RawResult(firings, have)
         finally:
-            self._pool.put(sid)
+            if not retire:
+                self._pool.put(sid)
 
 
 def _assert(result: Any) -> Any:

@@ -189,3 +189,29 @@ def test_an_exception_inside_an_action_is_not_swallowed(demo: Sicca) -> None:
     actions.update(saved)
     assert durable.evaluate(visit).canonical() == NativeBackend(demo.program).evaluate(
         visit).canonical()
+
+
+def test_a_refused_assert_retires_its_session_id(demo: Sicca,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # durable-rules segfaults on delete_state in a session where no action ran, so a visit
+    # that fails before any action must not delete its session: its id leaves the pool
+    from engine import runtime
+    from engine.errors import EvaluationError
+
+    durable = DurableBackend(demo.program)
+    visit = random_visits(demo.program, demo.compiled.catalog, 1, seed=5)[0]
+    real = runtime._core
+
+    class Refusing:
+        def __getattr__(self, name: str) -> Any:
+            if name == "assert_facts":
+                return lambda handle, text: (1, 0)  # MessageNotHandled
+            return getattr(real, name)
+
+    monkeypatch.setattr(runtime, "_core", Refusing())
+    with pytest.raises(EvaluationError, match="refused a fact"):
+        durable.evaluate(visit)
+    monkeypatch.setattr(runtime, "_core", real)
+    assert durable._pool.qsize() == POOL_SIZE - 1
+    assert durable.evaluate(visit).canonical() == NativeBackend(demo.program).evaluate(
+        visit).canonical()
