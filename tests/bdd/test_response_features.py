@@ -1,0 +1,5 @@
+"""Bind features/response/*.feature (steps in tests/steps/activity.py)."""
+
+from pytest_bdd import scenarios
+
+scenarios("response")
