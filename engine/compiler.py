@@ -32,7 +32,7 @@ from .loader import (
     rule_dirs,
     ruleset_infos,
 )
-from .yamlsrc import PathKey
+from .yamlsrc import KEY, PathKey
 
 FORMAT = 1
 MAX_BRANCHES = 64
@@ -126,7 +126,7 @@ def _leaf(ctx: _Ctx, raw: dict[str, Any], path: PathKey) -> _Leaf | None:
         if key not in LEAF_KEYS:
             hint = difflib.get_close_matches(str(key), sorted(LEAF_KEYS | {"all", "any", "not"}),
                                              n=1)
-            ctx.problem(path + (key, "<key>"), f"unknown key '{key}' in a condition", code="E321",
+            ctx.problem(path + (key, KEY), f"unknown key '{key}' in a condition", code="E321",
                         expected="fact with eq|ne|lt|le|gt|ge|between|in|state, or all|any|not",
                         hint=f"did you mean '{hint[0]}'?" if hint else None)
             return None

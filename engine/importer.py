@@ -29,7 +29,7 @@ from typing import Any
 from . import units
 from .errors import InputError, Problem, Problems
 from .labs import AnalyteTable, parse_lab_entry
-from .yamlsrc import PathKey, Sourced, parse_text, read_text
+from .yamlsrc import KEY, PathKey, Sourced, parse_text, read_text
 from .yamlsrc import load as load_yaml
 
 REQUIRED_COLUMNS = ("analyte", "unit", "reference")
@@ -283,13 +283,13 @@ def merge_into(imp: LabImport, case_path: str | Path, table: AnalyteTable,
             problems.add(src.problem(tp_path, f"timepoint '{tid}' is written in flow style "
                                               "({...}); cannot insert labs", code="E537"))
             continue
-        key_marks = [(src.marks[tp_path + (k, "<key>")], k) for k in tps[i]]
+        key_marks = [(src.marks[tp_path + (k, KEY)], k) for k in tps[i]]
         indent = min(m[0][1] for m in key_marks) - 1
         boundary = _block_end(src, tp_path, start_line, len(lines))
         if "labs" in tps[i]:
-            labs_line = src.marks[tp_path + ("labs", "<key>")][0]
+            labs_line = src.marks[tp_path + ("labs", KEY)][0]
             if not replace:
-                problems.add(src.problem(tp_path + ("labs", "<key>"),
+                problems.add(src.problem(tp_path + ("labs", KEY),
                                          f"timepoint '{tid}' already has labs", code="E538",
                                          hint="pass --replace to replace them"))
                 continue

@@ -64,7 +64,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import units
 from .errors import InputError, Problem, Problems, RuleSyntaxError, UnitError
-from .yamlsrc import PathKey, Sourced, dotted
+from .yamlsrc import KEY, PathKey, Sourced
 from .yamlsrc import load as load_yaml
 
 Censor = Literal["<", ">"]
@@ -160,10 +160,9 @@ def _pydantic_problems(src: Sourced, at: PathKey, exc: ValidationError) -> list[
     out = []
     for err in exc.errors():
         loc = at + tuple(err["loc"])
-        key_loc = loc + ("<key>",) if err["type"] == "extra_forbidden" else loc
-        p = src.problem(key_loc, err["msg"], code="E510", found=repr(err.get("input"))[:80])
-        p.field = dotted(loc)
-        out.append(p)
+        key_loc = loc + (KEY,) if err["type"] == "extra_forbidden" else loc
+        out.append(src.problem(key_loc, err["msg"], code="E510",
+                               found=repr(err.get("input"))[:80]))
     return out
 
 
@@ -483,11 +482,10 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
         if k not in _ENTRY_KEYS:
             close = [c for c in _ENTRY_KEYS if str(k) and c.startswith(str(k).lower())]
             close = close or difflib.get_close_matches(str(k), _ENTRY_KEYS, n=1)
-            prob = src.problem(path + (k, "<key>"), f"unknown key '{k}' in lab entry",
-                               code="E521", expected=", ".join(_ENTRY_KEYS), found=repr(k),
-                               hint=f"did you mean '{close[0]}'?" if close else None)
-            prob.field = dotted(path + (k,))
-            raise InputError(prob)
+            raise InputError(src.problem(
+                path + (k, KEY), f"unknown key '{k}' in lab entry", code="E521",
+                expected=", ".join(_ENTRY_KEYS), found=repr(k),
+                hint=f"did you mean '{close[0]}'?" if close else None))
     if "analyte" not in raw:
         raise InputError(src.problem(path, "lab entry has no 'analyte'", code="E522",
                                      expected="analyte: <name>"))

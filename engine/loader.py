@@ -14,7 +14,7 @@ from typing import Any
 
 from . import RULES_DIR
 from .errors import InputError, Problem, Problems
-from .yamlsrc import PathKey, Sourced, load
+from .yamlsrc import KEY, PathKey, Sourced, load
 
 TAGS = ("V-P", "V-S", "UNVERIFIED", "CONVENTION")
 STATUSES = ("draft", "reviewed", "validated")
@@ -162,7 +162,7 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems) -> RuleF
     ok = True
     for key in d:
         if key not in FILE_KEYS:
-            problems.add(src.problem((key, "<key>"), f"unknown key '{key}' in a rule file",
+            problems.add(src.problem((key, KEY), f"unknown key '{key}' in a rule file",
                                      code="E302", hint=_dym(str(key), FILE_KEYS)))
             ok = False
     if d.get("kind", "rules") != "rules":
@@ -195,7 +195,7 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems) -> RuleF
         bad = False
         for key in raw:
             if key not in RULE_KEYS:
-                problems.add(src.problem(p + (key, "<key>"), f"unknown key '{key}' in a rule",
+                problems.add(src.problem(p + (key, KEY), f"unknown key '{key}' in a rule",
                                          code="E307", rule=str(raw.get("id")),
                                          hint=_dym(str(key), RULE_KEYS)))
                 bad = True

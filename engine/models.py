@@ -21,7 +21,7 @@ from . import RULES_DIR
 from .errors import InputError, Problem, Problems
 from .labs import AnalyteTable, LabResult, parse_lab_entry
 from .vocabulary import SECTIONS, Item, Vocabulary, load_vocabulary, problem_for_unknown
-from .yamlsrc import PathKey, Sourced, dotted, load
+from .yamlsrc import KEY, PathKey, Sourced, dotted, load
 
 MISSING_STATES = ("not_reported", "not_done", "unknown", "invalid")
 FINDING_STATES = ("present", "absent") + MISSING_STATES
@@ -236,7 +236,7 @@ def parse_case(src: Sourced, catalogue: Catalogue) -> Case:
             hint = None
             if err["type"] == "extra_forbidden":
                 hint = _did_you_mean(str(loc[-1]), _shell_keys(loc))
-                loc = loc + ("<key>",)
+                loc = loc + (KEY,)
             problems.add(src.problem(loc, _pyd_msg(err), code="E101",
                                      found=_short(err.get("input")), hint=hint))
         problems.raise_if_any(InputError)
@@ -304,7 +304,7 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
                   index: int) -> Record | None:
     for key in raw:
         if key not in RECORD_KEYS:
-            problems.add(src.problem(path + (key, "<key>"), f"unknown key '{key}'", code="E102",
+            problems.add(src.problem(path + (key, KEY), f"unknown key '{key}'", code="E102",
                                      hint=_did_you_mean(str(key), sorted(RECORD_KEYS))))
     rid = raw.get("id") if scored else raw.get("label", f"history[{index}]")
     if scored and (not isinstance(rid, str) or not re.match(r"^[a-z][a-z0-9_]*$", rid)):
@@ -424,7 +424,7 @@ def _state_word(raw: Any) -> str | None:
 def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
     """Read one item in its short or long form; raise a located InputError when it is wrong."""
     t = item.type
-    iv = ItemValue(item.name, "not_reported", path=_dotted(path))
+    iv = ItemValue(item.name, "not_reported", path=dotted(path))
     if raw is None:
         return iv
     if t == "per_eye":
@@ -436,7 +436,7 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
         allowed.add("unit")
     for key in raw:
         if key not in allowed:
-            raise InputError(src.problem(path + (key, "<key>"), f"unknown key '{key}' for "
+            raise InputError(src.problem(path + (key, KEY), f"unknown key '{key}' for "
                                          f"{t} '{item.name}'", code="E112",
                                          hint=_did_you_mean(str(key), sorted(allowed))))
     main = raw.get(main_key(t))
@@ -517,24 +517,24 @@ def _parse_attr(item: Item, name: str, raw: Any, src: Sourced, path: PathKey) ->
     full = f"{item.name}.{name}"
     kind = spec.kind()
     if _state_word(raw):
-        return ItemValue(full, str(raw), path=_dotted(path))
+        return ItemValue(full, str(raw), path=dotted(path))
     if kind == "bool":
         if isinstance(raw, bool):
-            return ItemValue(full, "reported", code="yes" if raw else "no", path=_dotted(path))
+            return ItemValue(full, "reported", code="yes" if raw else "no", path=dotted(path))
         if raw in ("yes", "no"):
-            return ItemValue(full, "reported", code=str(raw), path=_dotted(path))
+            return ItemValue(full, "reported", code=str(raw), path=dotted(path))
         raise InputError(src.problem(path, f"'{full}' must be true or false", code="E115",
                                      expected="true | false", found=repr(raw)))
     if kind == "number":
         value, censor = _num(raw, src, path, f"'{full}'")
         return ItemValue(full, "reported", value=value, censor=censor, unit=spec.unit,
-                         path=_dotted(path))
+                         path=dotted(path))
     if spec.choices is not None and raw not in spec.choices:
         hint = _did_you_mean(str(raw), spec.choices, list_keys=False)
         raise InputError(src.problem(path, f"'{raw}' is not a value of '{full}'", code="E115",
                                      expected=" | ".join(spec.choices), found=repr(raw),
                                      hint=hint))
-    return ItemValue(full, "reported", code=str(raw), path=_dotted(path))
+    return ItemValue(full, "reported", code=str(raw), path=dotted(path))
 
 
 def _parse_per_eye(item: Item, raw: Any, src: Sourced, path: PathKey,
@@ -549,14 +549,14 @@ def _parse_per_eye(item: Item, raw: Any, src: Sourced, path: PathKey,
     allowed = {"right", "left", "state"} | COMMON_KEYS | set(item.spec.attributes)
     for key in raw:
         if key not in allowed:
-            raise InputError(src.problem(path + (key, "<key>"), f"unknown key '{key}' for "
+            raise InputError(src.problem(path + (key, KEY), f"unknown key '{key}' for "
                                          f"per-eye test '{item.name}'", code="E112",
                                          hint=_did_you_mean(str(key), sorted(allowed))))
     if "state" in raw and _state_word(raw["state"]):
         iv.state = str(raw["state"])
     for side in ("right", "left"):
         v = raw.get(side)
-        sv = ItemValue(f"{item.name}.{side}", "not_reported", path=_dotted(path + (side,)))
+        sv = ItemValue(f"{item.name}.{side}", "not_reported", path=dotted(path + (side,)))
         if _state_word(v):
             sv.state = str(v)
         elif v is not None:
@@ -642,10 +642,6 @@ def _convert(value: Decimal, unit: str, to: str, src: Sourced, path: PathKey,
                         code="E118", expected=f"a unit convertible to {to}", found=unit,
                         hint=exc.problems[0].message if exc.problems else None)
         raise InputError(p) from None
-
-
-def _dotted(path: PathKey) -> str:
-    return dotted(path)
 
 
 # --- JSON Schema ------------------------------------------------------------------------------

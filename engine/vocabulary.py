@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import Problem, Problems, RuleSyntaxError
-from .yamlsrc import Sourced, load
+from .yamlsrc import KEY, Sourced, load
 
 ItemType = Literal["finding", "measurement", "result", "answer", "rating", "per_eye", "count",
                    "option"]
@@ -242,7 +242,7 @@ def _add_file(vocab: Vocabulary, src: Sourced, problems: Problems) -> None:
 def problem_for_unknown(src: Sourced, path: tuple[Any, ...], name: str, vocab: Vocabulary,
                         section: str) -> Problem:
     hint = vocab.suggest(name, section)
-    return src.problem(path + ("<key>",), f"unknown item '{name}' in {section}", code="E110",
+    return src.problem(path + (KEY,), f"unknown item '{name}' in {section}", code="E110",
                        expected=f"an item of the {section} vocabulary",
                        hint=f"did you mean '{hint}'?" if hint else
                        "add it to a vocabulary file under rules/vocabulary/")

@@ -101,7 +101,7 @@ def _construct(node: yaml.Node, path: PathKey, marks: dict[PathKey, tuple[int, i
             sub = path + (key,)
             out[key] = _construct(value_node, sub, marks, loader, file)
             # a key's own mark is more useful than its value's for "unknown key" errors
-            marks[sub + ("<key>",)] = (key_node.start_mark.line + 1,
+            marks[sub + (KEY,)] = (key_node.start_mark.line + 1,
                                        key_node.start_mark.column + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
