@@ -95,9 +95,9 @@ def labs_report(case_path: str | Path) -> dict[str, Any]:
     return {
         "case": str(case_path),
         "conventions": {
-            "unchanged_within": float(conv.unchanged_within) if conv else None,
-            "unchanged_within_status": conv.status if conv else None,
-            "unchanged_within_source": conv.source if conv else None,
+            "unchanged_within": float(conv.unchanged_within),
+            "unchanged_within_status": conv.status,
+            "unchanged_within_source": conv.source,
             "direction": "ratio to/from: unchanged if within 1 +- unchanged_within (ends "
                          "included), else increase/decrease; indeterminate if censoring "
                          "leaves it open",

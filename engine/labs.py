@@ -58,7 +58,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, localcontext
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -125,7 +125,9 @@ class _AnalyteFile(BaseModel):
     changes: dict[str, Any] | None = None
 
 
-_TRANSITIONS = ("returned_to_normal", "became_abnormal", "stayed_normal", "stayed_abnormal")
+Direction = Literal["increase", "decrease", "unchanged", "indeterminate"]
+Transition = Literal["returned_to_normal", "became_abnormal", "stayed_normal", "stayed_abnormal"]
+_TRANSITIONS: tuple[str, ...] = get_args(Transition)
 
 
 class ChangeConvention(BaseModel):
@@ -169,8 +171,7 @@ def _pydantic_problems(src: Sourced, at: PathKey, exc: ValidationError) -> list[
 class AnalyteTable:
     """All known analytes, with name resolution (aliases, greek letters) and did-you-mean."""
 
-    def __init__(self, analytes: Iterable[Analyte],
-                 changes: ChangeConvention | None = None) -> None:
+    def __init__(self, analytes: Iterable[Analyte], changes: ChangeConvention) -> None:
         self._analytes: list[Analyte] = list(analytes)
         self.changes = changes
         self._index: dict[str, Analyte] = {}
@@ -236,7 +237,13 @@ class AnalyteTable:
         for k, n in keys.items():
             if n > 1:
                 problems.add(Problem(f"analyte key '{k}' defined {n} times", code="E512"))
+        if changes is None and not problems.items:
+            problems.add(Problem("no analyte file has a 'changes:' block", code="E513",
+                                 file=", ".join(str(p) for p in paths),
+                                 expected="changes: {unchanged_within, words, status, source} "
+                                          "(as in rules/vocabulary/analytes.yaml)"))
         problems.raise_if_any(RuleSyntaxError)
+        assert changes is not None  # raised just above otherwise
         return cls(found, changes)
 
     @classmethod
@@ -560,8 +567,6 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
 
 # --------------------------------------------------------------------------- changes
 
-Direction = Literal["increase", "decrease", "unchanged", "indeterminate"]
-Transition = Literal["returned_to_normal", "became_abnormal", "stayed_normal", "stayed_abnormal"]
 
 
 def direction(a: LabResult, b: LabResult, tolerance: Decimal) -> Direction:
@@ -608,17 +613,8 @@ def paper_change(change: dict[str, Any], words: Mapping[str, str]) -> str | None
     return words[t].replace("{direction}", str(d))
 
 
-def _convention(conv: ChangeConvention | None) -> ChangeConvention:
-    if conv is None:
-        raise InputError(Problem("the analyte table has no 'changes:' block", code="E513",
-                                 expected="changes: {unchanged_within, words, status, "
-                                          "source} in rules/vocabulary/analytes.yaml"))
-    return conv
-
-
-def compare(a: LabResult, b: LabResult, conv: ChangeConvention | None) -> dict[str, Any]:
-    """One analyte's change from ``a`` to ``b``."""
-    c = _convention(conv)
+def compare(a: LabResult, b: LabResult, c: ChangeConvention) -> dict[str, Any]:
+    """One analyte's change from ``a`` to ``b``, in the words of convention ``c``."""
     out: dict[str, Any] = {
         "analyte": a.analyte.name,
         "key": a.analyte.key,
@@ -650,7 +646,7 @@ def _latest(timepoints: list[tuple[str, dict[str, LabResult]]], key: str, upto: 
 
 
 def compute_changes(timepoints: list[tuple[str, dict[str, LabResult]]],
-                    conv: ChangeConvention | None) -> list[dict[str, Any]]:
+                    conv: ChangeConvention) -> list[dict[str, Any]]:
     """Changes from baseline (the first timepoint) to each later one, then each consecutive pair.
 
     ``timepoints`` is ``[(id, {analyte key: LabResult})]`` in time order. Each change is

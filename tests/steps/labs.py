@@ -22,7 +22,7 @@ class LabsCase:
     ids: list[str]  # timepoints with labs, in order
     all_ids: list[str]
     labs: dict[str, dict[str, LabResult]]
-    changes_convention: ChangeConvention | None
+    changes_convention: ChangeConvention
 
     def result(self, tid: str, analyte: str) -> LabResult | None:
         key = _key(self, analyte)

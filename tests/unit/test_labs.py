@@ -94,6 +94,26 @@ def test_load_rejects_bad_file(tmp_path: Path) -> None:
     assert f"{p}:5" in msg and "colour" in msg  # unknown key, located
 
 
+_CHANGES = ("changes: {unchanged_within: 0.05, status: CONVENTION, source: test, words: "
+            "{stayed_normal: normal, returned_to_normal: r, became_abnormal: b, "
+            "stayed_abnormal: s}}\n")
+_ONE = ("kind: analytes\nanalytes:\n  - {key: a, name: A, unit: g/L, "
+        "dimension: mass_concentration, panel: p}\n")
+
+
+def test_the_change_convention_is_required_once(tmp_path: Path) -> None:
+    bare, first, second = tmp_path / "bare.yaml", tmp_path / "1.yaml", tmp_path / "2.yaml"
+    bare.write_text(_ONE.replace("key: a, name: A", "key: c, name: C"))
+    first.write_text(_ONE + _CHANGES)
+    second.write_text(_ONE.replace("key: a, name: A", "key: b, name: B") + _CHANGES)
+    with pytest.raises(RuleSyntaxError, match="E513: no analyte file has a 'changes:' block"):
+        AnalyteTable.load([bare])
+    with pytest.raises(RuleSyntaxError, match="E513: a second 'changes:' block") as exc:
+        AnalyteTable.load([first, second])
+    assert f"{second}:4" in str(exc.value) and f"the first is at {first}:4" in str(exc.value)
+    assert AnalyteTable.load([bare, first]).changes.unchanged_within == D("0.05")
+
+
 def test_load_rejects_clashing_alias(tmp_path: Path) -> None:
     p = tmp_path / "a.yaml"
     p.write_text("kind: analytes\nanalytes:\n"
@@ -289,7 +309,7 @@ def test_entry_arbitrary_unit_refused(table: AnalyteTable) -> None:
     ("10", ">11", "increase"), ("10", ">10", "indeterminate"),
 ])
 def test_direction(table: AnalyteTable, a: str, b: str, expected: str) -> None:
-    assert table.changes is not None and table.changes.unchanged_within == D("0.05")
+    assert table.changes.unchanged_within == D("0.05")  # the bundled convention
     assert direction(lab(table, "CRP", a, "mg/L"), lab(table, "CRP", b, "mg/L"),
                      table.changes.unchanged_within) == expected
 
@@ -369,5 +389,4 @@ def test_rf_igg_becomes_abnormal(table: AnalyteTable) -> None:
 ])
 def test_paper_change_words(table: AnalyteTable, d: str, t: str | None,
                             words: str | None) -> None:
-    assert table.changes is not None
     assert paper_change({"direction": d, "transition": t}, table.changes.words) == words
