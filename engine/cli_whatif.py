@@ -55,8 +55,6 @@ def _resolve(name: str, vocab: Vocabulary) -> tuple[Item, str | None]:
                              hint=f"did you mean '{hint}'?" if hint else None))
 
 
-
-
 def parse_hypotheticals(pairs: list[tuple[str, str]], vocab: Vocabulary) -> dict[str, ItemValue]:
     """``[("anti_ssa", "positive"), ("schirmer", "4")]`` → hypothetical item values by name."""
     raws: dict[str, dict[str, Any]] = {}

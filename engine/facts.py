@@ -82,7 +82,6 @@ class Visit:
     case_file: str
     timepoint: str
     facts: dict[str, Fact]
-    unused: list[str] = field(default_factory=list)
     #: names of the facts the record (or an override) set, in catalog order; every other
     #: fact is the shared not_reported default
     recorded: list[str] = field(default_factory=list)
@@ -177,7 +176,7 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
         if value is not None:
             if name.endswith((".x_uln", ".mean")):
                 value = _computed(value)
-            elif len(value.as_tuple().digits) > MAX_DIGITS:
+            else:
                 _check_digits(value, path or name, file, tp_id)
         f = Fact(fid, name, state, value, code, censor,
                  unit if unit is not None else unit_of[name], path)

@@ -568,7 +568,6 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
 # --------------------------------------------------------------------------- changes
 
 
-
 def direction(a: LabResult, b: LabResult, tolerance: Decimal) -> Direction:
     """Direction from ``a`` to ``b`` (canonical values; unchanged within ``tolerance``, ends
     included; censoring respected)."""

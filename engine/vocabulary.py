@@ -97,6 +97,7 @@ class Vocabulary:
     items: dict[str, Item] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     sections: dict[str, bool] = field(default_factory=dict)  # section -> cumulative
+    _prefixes: tuple[int, frozenset[str]] | None = field(default=None, repr=False, compare=False)
 
     def by_section(self, section: str) -> list[Item]:
         return [i for i in self.items.values() if i.section == section]
@@ -108,15 +109,13 @@ class Vocabulary:
 
     def is_prefix(self, prefix: str) -> bool:
         """Whether some item's name starts with ``prefix.`` (a group like ``cutaneous``)."""
-        cached = self.__dict__.get("_prefixes")
-        if cached is None or cached[0] != len(self.items):  # items may still be added
+        if self._prefixes is None or self._prefixes[0] != len(self.items):  # items may be added
             names: set[str] = set()
             for n in self.items:
                 parts = n.split(".")
                 names.update(".".join(parts[:k]) for k in range(1, len(parts)))
-            cached = (len(self.items), frozenset(names))
-            self.__dict__["_prefixes"] = cached
-        return prefix in cached[1]
+            self._prefixes = (len(self.items), frozenset(names))
+        return prefix in self._prefixes[1]
 
     def options(self) -> list[Item]:
         return [i for i in self.items.values() if i.type == "option"]

@@ -30,10 +30,10 @@ MCII_DROP = Decimal(3)
 #: The rule set whose meta holds STAR's points and thresholds (rules/response/star.yaml).
 STAR_RULESET = "star"
 STAR_ITEMS = ("systemic", "patient_reported", "lacrimal", "salivary", "biological")
-#: Input facts read here directly (not through rules), so they are not reported as unused.
-#: (The RF facts STAR reads are listed in star.yaml; lab.rf_igm is the bundled one.)
+#: Input facts read here directly (not through rules), so they are not reported as unused;
+#: with the RF facts the STAR table names (``inputs_read``).
 INPUTS_READ = ("schirmer.mean", "ocular_staining_score.mean", "unstimulated_saliva_flow",
-               "lab.igg", "lab.rf_igm")
+               "lab.igg")
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ from tests.steps.common import flow, merge
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
-
 class Visits:
     """The case being built: timepoints in order, each a dict of case-file sections."""
 
@@ -46,10 +44,6 @@ class Visits:
         if self.history:
             case["history"] = self.history
         return yaml.safe_dump(case, sort_keys=False)
-
-
-
-
 
 
 def _domains(sicca: Sicca) -> list[str]:

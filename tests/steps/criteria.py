@@ -59,10 +59,6 @@ class Classified:
         return json.dumps(self.set(name), indent=1, default=str)[:4000]
 
 
-
-
-
-
 def _names(text: str) -> list[str]:
     text = text.strip()
     return [] if text in ("nothing", "none", "-") else [x.strip() for x in text.split(",")]

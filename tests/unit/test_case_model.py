@@ -16,8 +16,6 @@ INVALID = ROOT / "tests" / "data" / "invalid" / "case"
 SEED = ROOT / "examples" / "rfib-case.yaml"
 
 
-
-
 @pytest.mark.parametrize("fixture,line,field,words", [
     ("duplicate_timepoint.yaml", 6, "timepoints[1].id", "duplicate timepoint id 'baseline'"),
     ("dates_out_of_order.yaml", 7, "timepoints[1].date", "is not after"),

@@ -15,8 +15,6 @@ PACK = ROOT / "tests" / "data" / "packs" / "engine_demo"
 SEED = ROOT / "examples" / "rfib-case.yaml"
 
 
-
-
 @pytest.mark.parametrize("engine", ["durable", "native"])
 def test_explain_shows_the_chain_from_input_field_to_conclusion(
         engine: str, capsys: pytest.CaptureFixture[str]) -> None:

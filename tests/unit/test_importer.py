@@ -43,8 +43,6 @@ complement,C3,g/L,0.9-1.8,1.13,,normal,not measured later
 """
 
 
-
-
 @pytest.fixture(scope="module")
 def table() -> AnalyteTable:
     return AnalyteTable.default()
