@@ -104,6 +104,25 @@ def test_cumulative_tests_take_the_latest_record_by_date_not_by_section(tmp_path
     assert (v2.state, v2.value, v2.record) == ("reported", Decimal(3), "ophthalmology")
 
 
+def test_within_one_month_the_timepoint_record_wins(tmp_path: Path) -> None:
+    # History 2023-10-20 (focus score 3) and the timepoint of 2023-10 (month precision, 0):
+    # which came first is unknown, so the visit's own record is taken for its month; at the
+    # next visit (2023-12, nothing recorded) the same 0 holds.
+    from engine.evaluate import Sicca
+
+    data = {"sicca_case": 1, "patient": {"id": "m-1"},
+            "history": [{"date": "2023-10-20", "label": "biopsy", "tests": {"focus_score": 3}}],
+            "timepoints": [{"id": "v1", "date": "2023-10", "tests": {"focus_score": 0}},
+                           {"id": "v2", "date": "2023-12"}]}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(data))
+    sicca = Sicca.load(engine="native")
+    case = sicca.load_case(path)
+    v1, v2 = (sicca.visit(case, tp).facts["focus_score"] for tp in case.timepoints)
+    assert (v1.value, v1.record) == (Decimal(0), "v1")
+    assert (v2.value, v2.record) == (Decimal(0), "v1")
+
+
 def test_an_unknown_key_is_named_by_its_path_alone(tmp_path: Path) -> None:
     from engine.errors import InputError
 
