@@ -109,8 +109,7 @@ def _tree(parent: Tree, t: dict[str, object]) -> None:
                 unit = f" {m['unit']}" if m.get("unit") else ""
                 cens = m.get("censored", "")
                 where = f" · {m.get('recorded_at', '')} {m.get('path', '')}".rstrip()
-                flags = " ".join(k for k in ("inferred", "interpreted", "hypothetical")
-                                 if m.get(k))
+                flags = " ".join(k for k, v in m.items() if v is True)  # inferred, ...
                 rn.add(f"{m['fact']} = {cens}{shown}{unit} [dim]{where}[/]"
                        + (f" [yellow]{flags}[/]" if flags else ""))
 

@@ -51,6 +51,16 @@ def test_explain_tree_names_rules_sources_and_places(capsys: pytest.CaptureFixtu
     assert "lab.igg = 25.3 g/L" in flat
 
 
+def test_explain_tree_marks_inputs_flagged_in_the_case_file(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the seed case's dry-eye answer is inferred from the narrative (`inferred: true`)
+    code, out, _ = run(["explain", str(SEED), "-t", "baseline", "--only",
+                        "acr_eular_2016.entry", "--engine", "native"], capsys)
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "symptoms.dry_eyes_3_months inferred" in flat, flat
+
+
 def test_a_rule_pack_changes_the_conclusions_with_no_code_change(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pack = tmp_path / "pack"
