@@ -170,8 +170,7 @@ class NativeBackend:
                 if f is None:
                     continue
                 tried += always
-                if if_recorded and not (f["state"] == "not_reported" and f["value"] is None
-                                        and f["code"] == "" and f["censor"] == ""):
+                if if_recorded and not _is_not_reported(f):
                     tried += if_recorded
             self._pass(tried, inputs, derived, have, firings, seen)
             self._pass(rest, inputs, derived, have, firings, seen)
@@ -234,6 +233,12 @@ class NativeBackend:
 #: A fact nothing was recorded for, as the backends receive it (tests read only these fields).
 _NOT_REPORTED: Fact = {"id": "", "name": "", "state": "not_reported", "value": None, "code": "",
                        "censor": ""}
+
+def _is_not_reported(f: Fact) -> bool:
+    """Whether ``f`` holds no more than ``_NOT_REPORTED`` (the fields tests read)."""
+    return bool(f["state"] == "not_reported" and f["value"] is None and f["code"] == ""
+                and f["censor"] == "")
+
 
 #: (fact name, branches to try whatever the fact holds, branches to try only when it holds
 #: more than "not reported")

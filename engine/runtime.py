@@ -102,14 +102,15 @@ class DurableBackend:
         self.strata = len(self._rulesets)
 
     def _action(self, i: int, j: int, aliases: list[str], then: str, read_here: bool) -> Action:
-        fact = json.dumps(_derived_fact(self.derived[then]), ensure_ascii=False)
+        fact = _derived_fact(self.derived[then])
 
         def act(m: dict[str, Any], v: _Visit) -> None:
             v.firings.append(Firing(i, j, tuple(m[a]["id"] for a in aliases)))
             if then not in v.have:
                 v.have.add(then)
                 if read_here:  # else a later stratum gets it with the lower conclusions
-                    _assert(_core.assert_fact(v.handle, fact[:-1] + f', "sid": "{v.sid}"}}'))
+                    text = json.dumps(dict(fact, sid=v.sid), ensure_ascii=False)
+                    _assert(_core.assert_fact(v.handle, text))
         return act
 
     def _run(self, handle: int, actions: dict[str, Action], visit: _Visit,

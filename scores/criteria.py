@@ -142,6 +142,10 @@ def _one_state(ev: Evaluation, fact: str, allowed: tuple[str, ...]) -> str:
 
 
 def _input_flags(f: Fact) -> set[str]:
+    """inferred / hypothetical (flags of the record) and interpreted (a ``.interpreted``
+    attribute answered yes) of one input fact."""
+    if not f.flags and f.code != "yes":  # most inputs: nothing to look at
+        return set()
     got = {k for k in ("inferred", "hypothetical") if f.flags.get(k) is True}
     if f.name.endswith(".interpreted") and f.code == "yes":
         got.add("interpreted")
@@ -180,8 +184,7 @@ def any_flagged(ev: Evaluation) -> bool:
     none is, no conclusion can rest on one and the walk is skipped)."""
     facts = ev.visit.facts
     for n in ev.visit.recorded:
-        f = facts[n]
-        if (f.flags or f.code == "yes") and _input_flags(f):
+        if _input_flags(facts[n]):
             return True
     return False
 
