@@ -110,6 +110,7 @@ def test_the_change_convention_is_required_once(tmp_path: Path) -> None:
         AnalyteTable.load([bare])
     with pytest.raises(RuleSyntaxError, match="E513: a second 'changes:' block") as exc:
         AnalyteTable.load([first, second])
+    # line 4 of each file: kind (1), analytes (2), the analyte (3), changes (4)
     assert f"{second}:4" in str(exc.value) and f"the first is at {first}:4" in str(exc.value)
     assert AnalyteTable.load([bare, first]).changes.unchanged_within == D("0.05")
 
