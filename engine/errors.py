@@ -97,7 +97,7 @@ class RuleSyntaxError(SiccaError):
 
 
 class EvaluationError(SiccaError):
-    """Raised when a backend fails on a visit (e.g. an exception swallowed by durable-rules)."""
+    """Raised when a backend fails on a visit (e.g. a rule action raised in durable-rules)."""
 
 
 @dataclass
