@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .cli import app, import_app
+from .cli_common import console
 from .errors import InputError, Problem
 from .labs import AnalyteTable, LabResult, by_key, compute_changes
 
@@ -179,7 +180,7 @@ def labs_command(
     if format == Format.json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        _print_table(report, Console())
+        _print_table(report, console)
 
 
 @import_app.command("labs")

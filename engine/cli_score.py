@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.tree import Tree
 
 from .cli import app, schema_app
@@ -15,12 +14,12 @@ from .cli_common import (
     FormatOpt,
     OptionOpt,
     RulesOpt,
+    console,
     dumps,
     get_sicca,
     parse_pairs,
+    print_line,
 )
-
-console = Console()
 
 
 @app.command("score")
@@ -48,8 +47,8 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
             if hasattr(inst, "render"):
                 inst.render(console, tp)
         if tp.get("unused_inputs"):
-            console.print("[dim]recorded, used by no score (labs: see sicca labs): "
-                          + ", ".join(tp["unused_inputs"]) + "[/]", soft_wrap=True)
+            print_line("[dim]recorded, used by no score (labs: see sicca labs): "
+                       + ", ".join(tp["unused_inputs"]) + "[/]")
     if report["changes"]:
         console.rule("[bold]changes[/]")
         for inst in instruments():
@@ -60,11 +59,11 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
 def _header(report: dict[str, object]) -> None:
     rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})"
                    for r in report["rulesets"])  # type: ignore[attr-defined]
-    console.print(f"[bold]{report['case']}[/] patient {report['patient']} · engine "
-                  f"{report['engine']}", soft_wrap=True)
-    console.print(f"rule sets: {rs}", soft_wrap=True)
+    print_line(f"[bold]{report['case']}[/] patient {report['patient']} · engine "
+               f"{report['engine']}")
+    print_line(f"rule sets: {rs}")
     opts = report["options"]
-    console.print("options: " + ", ".join(f"{k}={v}" for k, v in opts.items()), soft_wrap=True)  # type: ignore[attr-defined,unused-ignore]
+    print_line("options: " + ", ".join(f"{k}={v}" for k, v in opts.items()))  # type: ignore[attr-defined,unused-ignore]
 
 
 @app.command("explain")

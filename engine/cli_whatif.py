@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from .cli import app
@@ -24,16 +23,17 @@ from .cli_common import (
     FormatOpt,
     OptionOpt,
     RulesOpt,
+    console,
     dumps,
     get_sicca,
     parse_pairs,
+    print_line,
 )
 from .errors import InputError, Problem
 from .models import Case, ItemValue, main_key, parse_item
 from .vocabulary import Item, Vocabulary
 from .yamlsrc import parse_text
 
-console = Console()
 SIDES = ("right", "left")
 WHERE = "--set"
 
@@ -149,8 +149,8 @@ def whatif_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)
     if fmt == Format.json:
         typer.echo(dumps(data))
         return
-    console.print(f"[bold]{c.file}[/] · engine {sicca.engine} · [yellow]hypothetical: "
-                  + ", ".join(h["set"] for h in hyp) + "[/]", soft_wrap=True)
+    print_line(f"[bold]{c.file}[/] · engine {sicca.engine} · [yellow]hypothetical: "
+               + ", ".join(h["set"] for h in hyp) + "[/]")
     for tp in data["timepoints"]:
         table = Table(title=f"{tp['id']} {tp['date']}", title_justify="left")
         for col in ("criteria set", "before", "after (hypothetical)", "changed"):
