@@ -185,6 +185,7 @@ class AnalyteTable:
         problems = Problems()
         found: list[Analyte] = []
         seen: dict[str, tuple[str, Analyte]] = {}
+        key_at: dict[str, str] = {}  # analyte key -> file:line of its first definition
         changes: ChangeConvention | None = None
         changes_at: str | None = None
         for path in paths:
@@ -215,6 +216,12 @@ class AnalyteTable:
                         problems.add(p)
                     continue
                 at: PathKey = ("analytes", i)
+                line, _ = src.mark(at)
+                if a.key in key_at:
+                    problems.add(src.problem(at + ("key",), f"analyte key '{a.key}' is defined "
+                                             "twice", code="E512",
+                                             hint=f"first defined at {key_at[a.key]}"))
+                key_at.setdefault(a.key, f"{src.file}:{line}")
                 dim = units.dimension_of(a.unit)
                 if dim != a.dimension:
                     problems.add(src.problem(at + ("dimension",),
@@ -228,15 +235,8 @@ class AnalyteTable:
                                                      f"names analyte '{other[1].key}'",
                                                  code="E512", hint=f"defined at {other[0]}"))
                     elif other is None:
-                        line, _ = src.mark(at)
                         seen[norm] = (f"{src.file}:{line}", a)
                 found.append(a)
-        keys: dict[str, int] = {}
-        for a in found:
-            keys[a.key] = keys.get(a.key, 0) + 1
-        for k, n in keys.items():
-            if n > 1:
-                problems.add(Problem(f"analyte key '{k}' defined {n} times", code="E512"))
         if changes is None and not problems.items:
             problems.add(Problem("no analyte file has a 'changes:' block", code="E513",
                                  file=", ".join(str(p) for p in paths),

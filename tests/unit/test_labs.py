@@ -115,6 +115,15 @@ def test_the_change_convention_is_required_once(tmp_path: Path) -> None:
     assert AnalyteTable.load([bare, first]).changes.unchanged_within == D("0.05")
 
 
+def test_an_analyte_key_defined_twice_names_both_places(tmp_path: Path) -> None:
+    one, two = tmp_path / "1.yaml", tmp_path / "2.yaml"
+    one.write_text(_ONE + _CHANGES)
+    two.write_text(_ONE.replace("name: A", "name: A2"))  # key a again, line 3
+    with pytest.raises(RuleSyntaxError, match="E512: analyte key 'a' is defined twice") as exc:
+        AnalyteTable.load([one, two])
+    assert f"{two}:3" in str(exc.value) and f"first defined at {one}:3" in str(exc.value)
+
+
 def test_load_rejects_clashing_alias(tmp_path: Path) -> None:
     p = tmp_path / "a.yaml"
     p.write_text("kind: analytes\nanalytes:\n"
