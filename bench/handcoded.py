@@ -1,6 +1,6 @@
 """A hand-coded plain-Python scorer, written only for the benchmark (bench/score.py).
 
-It computes, from a parsed case (engine.models.Case) at one timepoint, what the rule sets under
+It computes, from a parsed case (sicca.records.models.Case) at one timepoint, what the rule sets
 rules/essdai and rules/criteria conclude: the 12 ESSDAI domain states and levels, the ESSDAI
 total, and for each criteria set the item states, the entry, the exclusions and the verdict.
 This is the one place in Sicca where clinical thresholds are written in Python, on purpose: it

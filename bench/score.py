@@ -14,7 +14,7 @@ What each timing includes (per visit, the same synthetic visits for all three):
   (b) native    the same on the native backend;
   (c) handcoded bench/handcoded.py: ESSDAI domain states/levels + total, and per criteria set
                 the item states, entry, exclusions and verdict, read straight from the case.
-Not timed in any of them: generating the cohort and parsing the case records (engine.models),
+Not timed in any of them: generating the cohort and parsing the case records (sicca.records.models),
 which all three share; parsing is reported on its own line. The visits are streamed in chunks
 of 1,000: each chunk is parsed, then scored by (a), (b) and (c) in turn, so that a change in
 machine load hits all three alike and the parsed cohort never has to be held in memory.
@@ -41,10 +41,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.handcoded import HandCoded, differences, project  # noqa: E402
-from engine.evaluate import Sicca  # noqa: E402
-from engine.models import Case, Record, parse_case  # noqa: E402
-from engine.synth import Generator, load_config  # noqa: E402
-from engine.yamlsrc import Sourced  # noqa: E402
+from sicca.base.yamlsrc import Sourced  # noqa: E402
+from sicca.cohort.synth import Generator, load_config  # noqa: E402
+from sicca.records.models import Case, Record, parse_case  # noqa: E402
+from sicca.running.evaluate import Sicca  # noqa: E402
 
 CHUNK = 1000
 Visit = tuple[Case, Record]
@@ -103,7 +103,7 @@ def visits(sicca: Sicca, n: int, seed: int, parse_time: list[float]) -> Iterator
 
 
 def engine_scorer(sicca: Sicca) -> Callable[[Case, Record], Any]:
-    from scores import instruments
+    from sicca.scores import instruments
 
     insts = instruments()
     opts: dict[str, str] = {}
@@ -197,7 +197,7 @@ def latency(sicca: Sicca, durable: Sicca, hc: HandCoded, seed: int, n: int) -> N
 
 def breakdown(sicca: Sicca, seed: int, n: int) -> None:
     """Where the time of one visit goes, per stage, on this backend."""
-    from scores import instruments
+    from sicca.scores import instruments
 
     insts = instruments()
     sample = [v for c in visits(sicca, n, seed + 3, [0.0]) for v in c]
@@ -227,7 +227,7 @@ def breakdown(sicca: Sicca, seed: int, n: int) -> None:
 
 def check(sicca: Sicca, durable: Sicca, hc: HandCoded, seed: int, n: int) -> int:
     """All three agree on ``n`` visits: ESSDAI domains and total, criteria items, verdicts."""
-    from scores.report import build
+    from sicca.report.build import build
 
     bad = 0
     count = 0
@@ -252,9 +252,9 @@ def check(sicca: Sicca, durable: Sicca, hc: HandCoded, seed: int, n: int) -> int
 
 def batch_scaling(sicca: Sicca, seed: int, n: int, engine: str) -> float:
     """`sicca batch` throughput with 2 workers against 1 (same input, same output)."""
-    from engine import batch
-    from engine.cli_common import get_sicca
-    from engine.synth import write_jsonl
+    from sicca.cli.common import get_sicca
+    from sicca.cohort import batch
+    from sicca.cohort.synth import write_jsonl
 
     s = get_sicca(engine, [])
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,12 +1,8 @@
-"""Sicca engine: machinery only (record model, rule language, backends, trace, CLI).
+"""Sicca: Sjögren's disease activity scores and classification criteria from declarative rules.
 
-Clinical knowledge lives in rules/ (YAML) and scores/ (instruments); nothing here names a
-domain, a criterion or a threshold.
+The installed package is ``sicca``; in the repository its layers are folders of engine/ (this
+package), with the instruments in scores/ (``sicca.scores``) and the clinical rules in rules/
+(``sicca.rules``, package data). docs/design.md gives the import order between the layers.
 """
 
-from pathlib import Path
-
-__version__ = "0.1.0"
-
-#: The repository's bundled rule directory (vocabulary + rule sets).
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+__version__ = "0.2.0"

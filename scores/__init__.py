@@ -13,7 +13,7 @@ def instruments() -> list[ModuleType]:
     """The instrument modules, in output order (imported lazily)."""
     import importlib
 
-    return [importlib.import_module(f"scores.{name}") for name in INSTRUMENTS]
+    return [importlib.import_module(f"sicca.scores.{name}") for name in INSTRUMENTS]
 
 
 #: Instrument modules in output order; a new instrument adds its name here.

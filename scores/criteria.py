@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.errors import EvaluationError, Problem
-from engine.evaluate import Derived, Evaluation, Sicca
-from engine.facts import Fact
+from sicca.base.errors import EvaluationError, Problem
+from sicca.running.evaluate import Derived, Evaluation, Sicca
+from sicca.running.facts import Fact
 
 ITEM_STATES = ("positive", "negative", "unknown")
 EXCLUSION_STATES = ("present", "absent", "not_documented")

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import InputError, Problem
-from engine.evaluate import Evaluation, Sicca
+from sicca.base.errors import InputError, Problem
+from sicca.running.evaluate import Evaluation, Sicca
 
 RULESET = "essdai"
 
@@ -257,7 +257,7 @@ def _line(label: str, s: dict[str, Any]) -> str:
 def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,
            sicca: Sicca) -> dict[str, Any]:
     """ESSDAI/ClinESSDAI changes between two timepoints (spec §1.5, §9.3)."""
-    from .response import instrument_delta
+    from sicca.scores.response import instrument_delta
 
     if "essdai" not in a or "essdai" not in b:
         return {}

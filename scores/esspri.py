@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
-from engine.evaluate import Evaluation, Sicca
+from sicca.running.evaluate import Evaluation, Sicca
 
 ITEMS = ("dryness", "fatigue", "pain")
 #: Input facts read here directly (the mean is arithmetic on the ratings themselves).

@@ -20,10 +20,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from engine.errors import InputError, Problem
-from engine.evaluate import Evaluation, Sicca
-
-from . import esspri
+from sicca.base.errors import InputError, Problem
+from sicca.running.evaluate import Evaluation, Sicca
+from sicca.scores import esspri
 
 #: MCII of ESSDAI: a decrease of >= 3 points [V-P: S4]; borrowed for ClinESSDAI [UNVERIFIED, §2].
 MCII_DROP = Decimal(3)

@@ -24,7 +24,7 @@ def _observe(ev: object) -> None:
 
 
 def pytest_configure(config: _pytest.Config) -> None:
-    from engine.evaluate import Sicca
+    from sicca.running.evaluate import Sicca
 
     if _observe not in Sicca.observers:
         Sicca.observers.append(_observe)
@@ -41,9 +41,9 @@ def pytest_collection_modifyitems(items: list[_pytest.Item]) -> None:
 
 def uncovered_rules() -> list[str] | None:
     """Rule ids of COVERED_RULE_DIRS no scenario fired; None unless every feature was collected."""
-    from engine import RULES_DIR
-    from engine.errors import Problems
-    from engine.loader import load_rule_files
+    from sicca.base.errors import Problems
+    from sicca.base.paths import RULES_DIR
+    from sicca.language.loader import load_rule_files
 
     root = Path(__file__).resolve().parents[1]
     features = {str(p.resolve()) for p in (root / "features").rglob("*.feature")}

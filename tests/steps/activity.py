@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from engine.evaluate import Sicca
+from sicca.running.evaluate import Sicca
 from tests.steps.common import flow, merge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,8 +132,8 @@ def _strip(report: dict[str, Any]) -> dict[str, Any]:
 def score_text(text: str, tmp_path: Path, siccas: dict[str, Sicca],
                options: dict[str, str] | None = None) -> dict[str, Any]:
     """Score a case on every engine; the reports must agree. Returns the durable report."""
-    from engine.cli_common import dumps
-    from scores.report import build
+    from sicca.cli.common import dumps
+    from sicca.report.build import build
 
     path = tmp_path / "case.yaml"
     path.write_text(text, encoding="utf-8")

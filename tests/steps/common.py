@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from engine.evaluate import ENGINES, Sicca
+from sicca.running.evaluate import ENGINES, Sicca
 
 
 @functools.cache

@@ -1,9 +1,9 @@
 """Steps for the classification criteria (features/criteria/*.feature, case_rfib/criteria.feature).
 
-A record is a small in-memory case (YAML text through engine.yamlsrc.parse_text and
-engine.models.parse_case), or a case file. Every record is classified on both backends
+A record is a small in-memory case (YAML text through sicca.base.yamlsrc.parse_text and
+sicca.records.models.parse_case), or a case file. Every record is classified on both backends
 (durable and native); the two outputs must be identical before any expectation is checked.
-Expectations are read from the output of scores.criteria, never hard-coded in the steps.
+Expectations are read from the output of sicca.scores.criteria, never hard-coded in the steps.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from engine.evaluate import ENGINES, Sicca
+from sicca.running.evaluate import ENGINES, Sicca
 from tests.steps.common import flow, merge, sicca_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,9 +65,9 @@ def _names(text: str) -> list[str]:
 
 
 def classify(siccas: dict[str, Sicca], record: Record) -> Classified:
-    from engine.models import parse_case
-    from engine.yamlsrc import parse_text
-    from scores.criteria import score
+    from sicca.base.yamlsrc import parse_text
+    from sicca.records.models import parse_case
+    from sicca.scores.criteria import score
 
     outs: dict[str, dict[str, dict[str, Any]]] = {}
     last = ""
@@ -137,7 +137,7 @@ def _(siccas: dict[str, Sicca], record: Record, tid: str) -> Classified:
 
 @when(parsers.parse('the what-if "{pairs}" is run'), target_fixture="whatif")
 def _(record: Record, pairs: str) -> dict[str, Any]:
-    from engine.cli import main
+    from sicca.cli.app import main
 
     assert record.path is not None, "the what-if runs on a case file"
     outs = {}

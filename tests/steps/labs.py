@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from engine.labs import ChangeConvention, LabResult, by_key, compute_changes
+from sicca.records.labs import ChangeConvention, LabResult, by_key, compute_changes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ def _cytokines(case: LabsCase, tid: str) -> list[LabResult]:
 
 @given(parsers.parse('the labs of the case "{path}"'), target_fixture="labs_case")
 def _(path: str) -> LabsCase:
-    from engine.models import load_case
+    from sicca.records.models import load_case
 
     case = load_case(ROOT / path)
     labs = {tp.id: by_key(tp.labs) for tp in case.timepoints}

@@ -6,7 +6,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from engine.compiler import Catalog
+from sicca.language.compiler import Catalog
 
 STATES = ("reported",) * 7 + ("not_reported", "not_done", "unknown")
 CENSORS = ("",) * 8 + ("<", "<=", ">", ">=")

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from engine.compiler import to_durable
-from engine.evaluate import Sicca
-from engine.native import NativeBackend, decided
-from engine.runtime import POOL_SIZE, DurableBackend
+from sicca.language.compiler import to_durable
+from sicca.running.durable import POOL_SIZE, DurableBackend
+from sicca.running.evaluate import Sicca
+from sicca.running.native import NativeBackend, decided
 from tests.support.randomvisits import random_visits
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,8 +93,15 @@ def _run_both(program: dict, visits: list[list[dict]]) -> None:
         assert a == b, f"visit {i} differs: native {a} durable {b}"
 
 
+@pytest.mark.slow
 def test_backends_agree_on_10000_random_visits(full: Sicca) -> None:
     visits = random_visits(full.program, full.compiled.catalog, 10_000, seed=20261201)
+    _run_both(full.program, visits)
+
+
+def test_backends_agree_on_500_random_visits(full: Sicca) -> None:
+    # The fast loop's sample of the slow test above (another seed, so the two add up).
+    visits = random_visits(full.program, full.compiled.catalog, 500, seed=20261202)
     _run_both(full.program, visits)
 
 
@@ -113,6 +120,7 @@ def test_backends_agree_on_the_seed_case_and_every_fixture_case(full: Sicca) -> 
                     assert a.trace(name) == b.trace(name), (path, tp.id, name)
 
 
+@pytest.mark.slow
 def test_5000_sequential_visits_past_the_session_limit_match_one_at_a_time(full: Sicca) -> None:
     program = full.program
     visits = random_visits(program, full.compiled.catalog, 200, seed=7)
@@ -125,6 +133,7 @@ def test_5000_sequential_visits_past_the_session_limit_match_one_at_a_time(full:
         assert got == expected[k % len(visits)], k
 
 
+@pytest.mark.slow
 def test_8_threads_x_1000_visits_share_one_durable_backend(full: Sicca) -> None:
     program = full.program
     visits = random_visits(program, full.compiled.catalog, 250, seed=11)
@@ -168,7 +177,7 @@ def test_processes_give_the_same_results_as_one_process(full: Sicca) -> None:
 
 
 def test_an_exception_inside_an_action_is_not_swallowed(demo: Sicca) -> None:
-    from engine.errors import EvaluationError
+    from sicca.base.errors import EvaluationError
 
     durable = DurableBackend(demo.program)
     visits = random_visits(demo.program, demo.compiled.catalog, 40, seed=3)
@@ -195,8 +204,8 @@ def test_a_refused_assert_retires_its_session_id(demo: Sicca,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # durable-rules segfaults on delete_state in a session where no action ran, so a visit
     # that fails before any action must not delete its session: its id leaves the pool
-    from engine import runtime
-    from engine.errors import EvaluationError
+    from sicca.base.errors import EvaluationError
+    from sicca.running import durable as runtime
 
     durable = DurableBackend(demo.program)
     visit = random_visits(demo.program, demo.compiled.catalog, 1, seed=5)[0]

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import batch
-from engine.cli import main
-from engine.cli_common import get_sicca
-from engine.models import Catalogue
-from engine.synth import Generator, load_config, write_dir, write_jsonl
+from sicca.cli.app import main
+from sicca.cli.common import get_sicca
+from sicca.cohort import batch
+from sicca.cohort.synth import Generator, load_config, write_dir, write_jsonl
+from sicca.records.models import Catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from bench.handcoded import HandCoded, differences, project
-from engine.evaluate import Sicca
-from engine.models import Case, parse_case
-from engine.synth import Generator, load_config
-from engine.yamlsrc import Sourced
-from scores.report import build
+from sicca.base.yamlsrc import Sourced
+from sicca.cohort.synth import Generator, load_config
+from sicca.records.models import Case, parse_case
+from sicca.report.build import build
+from sicca.running.evaluate import Sicca
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +49,16 @@ def _check(sicca: Sicca, cases: list[Case], options: dict[str, str],
     return n
 
 
+@pytest.mark.slow
 def test_native_and_handcoded_agree_on_10000_visits(native: Sicca) -> None:
     assert _check(native, _cases(native, 10_000, seed=20261201), {}) == 10_000
 
 
+def test_native_and_handcoded_agree_on_500_visits(native: Sicca) -> None:
+    assert _check(native, _cases(native, 500, seed=20261202), {}) == 500
+
+
+@pytest.mark.slow
 def test_durable_agrees_with_both_on_2000_visits(native: Sicca) -> None:
     durable = Sicca(native.compiled, native.catalogue, "durable")
     assert _check(native, _cases(native, 2_000, seed=20261201), {}, other=durable) == 2_000

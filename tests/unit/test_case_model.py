@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.models import PartialDate, load_case
+from sicca.records.models import PartialDate, load_case
 from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def test_seed_case_timepoints_and_treatments() -> None:
 
 
 def test_cumulative_tests_hold_at_later_timepoints() -> None:
-    from engine.evaluate import Sicca
+    from sicca.running.evaluate import Sicca
 
     sicca = Sicca.load(engine="native")
     case = sicca.load_case(SEED)
@@ -88,7 +88,7 @@ def test_cumulative_tests_take_the_latest_record_by_date_not_by_section(tmp_path
     # Focus score: 'not_done' at v1 (2023-10); 3 in a history entry of 2024-01, listed before
     # an older history entry of 2022-05 (0). At v2 (2024-06) the latest record is the 2024-01
     # one (3), not v1's 'not_done' and not the 2022 value; at v1 it is v1's own.
-    from engine.evaluate import Sicca
+    from sicca.running.evaluate import Sicca
 
     data = {"sicca_case": 1, "patient": {"id": "h-1"},
             "history": [{"date": "2024-01", "label": "ophthalmology", "tests": {"focus_score": 3}},
@@ -108,7 +108,7 @@ def test_within_one_month_the_timepoint_record_wins(tmp_path: Path) -> None:
     # History 2023-10-20 (focus score 3) and the timepoint of 2023-10 (month precision, 0):
     # which came first is unknown, so the visit's own record is taken for its month; at the
     # next visit (2023-12, nothing recorded) the same 0 holds.
-    from engine.evaluate import Sicca
+    from sicca.running.evaluate import Sicca
 
     data = {"sicca_case": 1, "patient": {"id": "m-1"},
             "history": [{"date": "2023-10-20", "label": "biopsy", "tests": {"focus_score": 3}}],
@@ -124,7 +124,7 @@ def test_within_one_month_the_timepoint_record_wins(tmp_path: Path) -> None:
 
 
 def test_an_unknown_key_is_named_by_its_path_alone(tmp_path: Path) -> None:
-    from engine.errors import InputError
+    from sicca.base.errors import InputError
 
     data = {"sicca_case": 1, "patient": {"id": "k-1"},
             "timepoints": [{"id": "v1", "date": "2024-01", "findings": {"not_an_item": 1}}]}
@@ -168,7 +168,7 @@ def test_schema_case_prints_a_json_schema(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_every_spec_item_has_a_place_in_the_vocabulary() -> None:
-    from engine.models import default_catalogue
+    from sicca.records.models import default_catalogue
 
     vocab = default_catalogue().vocabulary.items
     # one item per ESSDAI domain at least, and every classification test of issue 3
@@ -193,8 +193,8 @@ def test_every_spec_item_has_a_place_in_the_vocabulary() -> None:
 ])
 def test_worse_eye_keeps_censoring(right: str, left: str | None, worse: str,
                                    expected: tuple[str, str | None]) -> None:
-    from engine.labs import parse_value
-    from engine.models import worse_eye
+    from sicca.records.labs import parse_value
+    from sicca.records.models import worse_eye
 
     sides = [parse_value(x) for x in (right, left) if x is not None]
     value, censor = worse_eye([(v, c) for v, c in sides], left is None, worse)

@@ -82,7 +82,7 @@ def test_a_rule_pack_changes_the_conclusions_with_no_code_change(
 
 
 def test_a_pack_file_replaces_the_bundled_file_with_the_same_path(tmp_path: Path) -> None:
-    from engine.loader import discover, rule_dirs
+    from sicca.language.loader import discover, rule_dirs
 
     pack = tmp_path / "pack"
     bundled = discover(rule_dirs())

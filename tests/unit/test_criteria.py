@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from engine.evaluate import Sicca
-from scores import criteria as C
+from sicca.running.evaluate import Sicca
+from sicca.scores import criteria as C
 from tests.steps.criteria import criteria_sicca
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,7 +175,7 @@ def test_every_item_entry_and_exclusion_concludes_exactly_one_state(native: Sicc
 # --- the seed case: verdicts and the JSON contract ---------------------------------------------
 
 def _seed(sicca: Sicca, **options: str) -> dict[str, Any]:
-    from scores.report import build
+    from sicca.report.build import build
 
     case = sicca.load_case(SEED)
     return build(sicca, case, options)
@@ -255,7 +255,7 @@ rules:
 # --- what-if ----------------------------------------------------------------------------------
 
 def _cli(*argv: str) -> tuple[int, str, str]:
-    from engine.cli import main
+    from sicca.cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
     code = 0
@@ -294,7 +294,7 @@ def test_whatif_table_marks_hypothetical_values() -> None:
 
 
 def test_whatif_one_eye_and_both_eyes(native: Sicca) -> None:
-    from engine.cli_whatif import parse_hypotheticals
+    from sicca.cli.whatif import parse_hypotheticals
 
     vocab = native.catalogue.vocabulary
     both = parse_hypotheticals([("schirmer", "4")], vocab)["schirmer"]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import RULES_DIR
-from engine.errors import InputError
-from engine.evaluate import Sicca
-from scores import essdai, esspri, response
+from sicca.base.errors import InputError
+from sicca.base.paths import RULES_DIR
+from sicca.running.evaluate import Sicca
+from sicca.scores import essdai, esspri, response
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_star_points_range_and_verdict(star: response.StarTable, items: dict[str
 
 @pytest.fixture(scope="module")
 def star() -> response.StarTable:
-    from engine.evaluate import Sicca
+    from sicca.running.evaluate import Sicca
 
     t = response.star_table(Sicca.load(engine="native"))
     assert t is not None and t.file == "response/star.yaml"

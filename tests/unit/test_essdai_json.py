@@ -16,7 +16,7 @@ DOMAINS = ["constitutional", "lymphadenopathy", "glandular", "articular", "cutan
 
 @pytest.fixture(scope="module", params=["durable", "native"])
 def report(request: pytest.FixtureRequest) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run([sys.executable, "-c", "from engine.cli import main; main()", "score",
+    out = subprocess.run([sys.executable, "-c", "from sicca.cli.app import main; main()", "score",
                           str(ROOT / "examples/rfib-case.yaml"), "--format", "json",
                           "--engine", request.param], capture_output=True, text=True,
                          cwd=ROOT, check=True)

@@ -1,4 +1,4 @@
-"""engine.labs: analyte table, values, ranges, flags (censoring), changes, paper words."""
+"""sicca.records.labs: analyte table, values, ranges, flags (censoring), changes, paper words."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from engine.errors import InputError, RuleSyntaxError, UnitError
-from engine.labs import (
+from sicca.base.errors import InputError, RuleSyntaxError, UnitError
+from sicca.base.yamlsrc import Sourced, parse_text
+from sicca.records.labs import (
     AnalyteTable,
     LabResult,
     ReferenceRange,
@@ -20,10 +21,10 @@ from engine.labs import (
     parse_lab_entry,
     parse_value,
 )
-from engine.yamlsrc import Sourced, parse_text
 
-TABLE1 = Path("/work/shared/case/table1.csv")
-ROWS = list(csv.DictReader(TABLE1.open(encoding="utf-8"))) if TABLE1.exists() else []
+# Table 1 of the seed paper, copied in from the case folder (tests never read outside the repo).
+TABLE1 = Path(__file__).resolve().parents[1] / "data" / "seed" / "table1.csv"
+ROWS = list(csv.DictReader(TABLE1.open(encoding="utf-8")))
 
 
 @pytest.fixture(scope="module")
@@ -335,7 +336,7 @@ def test_the_tolerance_is_data_not_code(table: AnalyteTable) -> None:
 def test_change_words_need_every_transition() -> None:
     from pydantic import ValidationError
 
-    from engine.labs import ChangeConvention
+    from sicca.records.labs import ChangeConvention
 
     with pytest.raises(ValidationError, match="missing stayed_abnormal"):
         ChangeConvention.model_validate({

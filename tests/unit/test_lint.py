@@ -15,11 +15,11 @@ import jsonschema
 import pytest
 import yaml
 
-import engine.lint as lint
-from engine import RULES_DIR
-from engine.cli import main
-from engine.lint import Interval, interval_of
-from engine.rule_schema import rule_file_schema
+import sicca.language.lint as lint
+from sicca.base.paths import RULES_DIR
+from sicca.cli.app import main
+from sicca.language.lint import Interval, interval_of
+from sicca.language.rule_schema import rule_file_schema
 
 FIXTURES = Path(__file__).resolve().parent.parent / "data" / "invalid" / "rules"
 

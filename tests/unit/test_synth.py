@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.errors import InputError
-from engine.models import Catalogue, parse_case
-from engine.synth import PROBLEM_KINDS, Generator, load_config
-from engine.yamlsrc import Sourced
+from sicca.base.errors import InputError
+from sicca.base.yamlsrc import Sourced
+from sicca.cli.app import main
+from sicca.cohort.synth import PROBLEM_KINDS, Generator, load_config
+from sicca.records.models import Catalogue, parse_case
 
 
 @pytest.fixture(scope="module")

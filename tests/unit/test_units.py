@@ -1,4 +1,4 @@
-"""engine.units: exact factors (checked against pint), dimensions, arbitrary units."""
+"""sicca.records.units: exact factors (checked against pint), dimensions, arbitrary units."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from engine import units
-from engine.errors import Problem, UnitError
+from sicca.base.errors import Problem, UnitError
+from sicca.records import units
 
 
 def test_every_factor_matches_pint() -> None:

@@ -1,0 +1,5 @@
+"""``python -m sicca``: the same as the ``sicca`` command."""
+
+from sicca.cli.app import main
+
+main()

@@ -1,0 +1,67 @@
+"""The `sicca` command (typer + rich). Every SiccaError becomes a located message and exit 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sicca.base.errors import SiccaError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Sicca: Sjögren's activity scores and classification criteria from rules.")
+schema_app = typer.Typer(no_args_is_help=True, help="Print JSON Schemas (case files, rule files).")
+import_app = typer.Typer(no_args_is_help=True, help="Import data into case files.")
+rules_app = typer.Typer(no_args_is_help=True, help="Validate and inspect rule files.")
+app.add_typer(schema_app, name="schema")
+app.add_typer(import_app, name="import")
+app.add_typer(rules_app, name="rules")
+
+
+def _register() -> None:
+    # Each command family lives in its own module; importing it registers its commands.
+    import importlib
+
+    for family in ("batch", "labs", "rules", "score", "whatif"):
+        importlib.import_module(f"sicca.cli.{family}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the app, turning Sicca errors into exit code 2."""
+    _register()
+    try:
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:  # non-standalone click returns typer.Exit's code
+            sys.exit(code)
+    except SiccaError as err:
+        typer.echo(str(err), err=True)
+        sys.exit(err.exit_code)
+    except typer.Exit as ex:
+        sys.exit(ex.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # usage errors (missing argument, bad choice) come through here
+        if _is_usage_error(exc):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(2)
+        raise
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    # typer >= 0.20 vendors click as typer._click; older releases depend on click itself.
+    for mod in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            cls = __import__(mod, fromlist=["ClickException"]).ClickException
+        except ImportError:
+            continue
+        if isinstance(exc, cls):
+            return True
+    return False
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""`sicca labs CASE` (flags and trends) and `sicca import labs TABLE.csv` (CSV -> case YAML).
+
+JSON output of ``sicca labs --format json`` (a public contract)::
+
+    {"case": file,
+     "conventions": {"unchanged_within": 0.05, ...},
+     "timepoints": [{"id", "date", "label",
+                     "labs": [{"analyte", "key", "value", "value_text", "unit", "censored",
+                               "reference",
+                               "canonical_value", "canonical_unit", "flag", "x_uln",
+                               "state"}]}],
+     "changes": [{"from", "to",
+                  "labs": [{"analyte", "key", "direction", "transition", "paper_change",
+                            "from_measured", "to_measured", ...}]}]}
+
+Decimals are printed as JSON numbers (``float`` of the exact decimal string, so 25.3 prints
+as 25.3; an x ULN such as 9.76 / 9.31 is rounded to a double's 17 significant digits).
+``value_text`` is the exact value as given (with its censoring sign, e.g. ``"<0.91"``).
+``reference`` is the range as printed by the laboratory (in ``unit``). In the table, ``↑``/``↓``
+mark high/low, ``×n`` the multiple of the upper limit, ``?`` an indeterminate flag.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sicca.base.errors import InputError, Problem
+from sicca.cli.app import app, import_app
+from sicca.cli.common import console
+from sicca.records.labs import AnalyteTable, LabResult, by_key, compute_changes
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _num(x: Decimal | None) -> float | int | None:
+    if x is None:
+        return None
+    if x == x.to_integral_value() and abs(x) < 10**15:
+        return int(x)
+    return float(str(x))
+
+
+def _lab_json(r: LabResult) -> dict[str, Any]:
+    return {
+        "analyte": r.analyte.name,
+        "key": r.analyte.key,
+        "value": _num(r.value),
+        "value_text": None if r.value is None else f"{r.censored or ''}{r.value}",
+        "unit": r.unit,
+        "censored": r.censored,
+        "reference": r.reference_printed,
+        "canonical_value": _num(r.canonical_value),
+        "canonical_unit": r.analyte.unit,
+        "flag": r.flag,
+        "x_uln": _num(r.x_uln),
+        "state": r.state,
+    }
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        return _num(obj)
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+def labs_report(case_path: str | Path) -> dict[str, Any]:
+    """The `sicca labs` report as a JSON-ready dict."""
+    from sicca.records.models import load_case
+
+    case = load_case(case_path)
+    tps: list[dict[str, Any]] = []
+    series: list[tuple[str, dict[str, LabResult]]] = []
+    for tp in case.timepoints:
+        tps.append({"id": tp.id, "date": str(tp.date) if tp.date is not None else None,
+                    "label": tp.label, "labs": [_lab_json(r) for r in tp.labs]})
+        if tp.labs:  # a timepoint without any lab (one_year) is not a point of the trends
+            series.append((tp.id, by_key(tp.labs)))
+    conv = case.analytes.changes
+    changes = compute_changes(series, conv) if series else []
+    return {
+        "case": str(case_path),
+        "conventions": {
+            "unchanged_within": float(conv.unchanged_within),
+            "unchanged_within_status": conv.status,
+            "unchanged_within_source": conv.source,
+            "direction": "ratio to/from: unchanged if within 1 +- unchanged_within (ends "
+                         "included), else increase/decrease; indeterminate if censoring "
+                         "leaves it open",
+            "numbers": "JSON numbers from the exact decimal text",
+            "changes": "baseline (first timepoint with labs) to each later one, then "
+                       "consecutive pairs; timepoints without labs are not compared",
+        },
+        "timepoints": tps,
+        "changes": _jsonable(changes),
+    }
+
+
+_MARK = {"high": "↑", "low": "↓", "normal": "", None: "?"}
+
+
+def _cell(lab: dict[str, Any] | None) -> str:
+    if lab is None:
+        return "-"
+    if lab["state"] != "reported":
+        return str(lab["state"])
+    text = str(lab["value_text"])
+    mark = _MARK.get(lab["flag"], "")
+    if lab["flag"] == "high" and lab["x_uln"] is not None:
+        return f"[red]{text} {mark}[/red] ×{lab['x_uln']:.2f}"
+    if lab["flag"] == "low":
+        return f"[blue]{text} {mark}[/blue]"
+    if lab["flag"] is None and lab.get("reference"):
+        return f"{text} ?"
+    return text
+
+
+def _print_table(report: dict[str, Any], console: Console) -> None:
+    tps = report["timepoints"]
+    t = Table(title=f"Labs: {report['case']}")
+    t.add_column("analyte")
+    t.add_column("unit")
+    t.add_column("reference")
+    for tp in tps:
+        t.add_column(f"{tp['id']}\n{tp['date'] or ''}")
+    order: list[str] = []
+    info: dict[str, dict[str, Any]] = {}
+    for tp in tps:
+        for lab in tp["labs"]:
+            if lab["key"] not in info:
+                order.append(lab["key"])
+                info[lab["key"]] = lab
+    for key in order:
+        row = [info[key]["analyte"], info[key]["unit"] or "", info[key]["reference"] or ""]
+        for tp in tps:
+            row.append(_cell(next((x for x in tp["labs"] if x["key"] == key), None)))
+        t.add_row(*row)
+    console.print(t)
+    for ch in report["changes"]:
+        c = Table(title=f"Change {ch['from']} → {ch['to']}")
+        for col in ("analyte", "direction", "transition", "paper words", "measured"):
+            c.add_column(col)
+        for lab in ch["labs"]:
+            measured = ""
+            if lab.get("to_measured") not in (None, ch["to"]) or \
+                    lab.get("from_measured") not in (None, ch["from"]):
+                measured = f"{lab.get('from_measured')} → {lab.get('to_measured')}"
+            if lab.get("note"):
+                measured = lab["note"]
+            c.add_row(lab["analyte"], str(lab["direction"] or "-"),
+                      str(lab["transition"] or "-"), str(lab.get("paper_change") or "-"),
+                      measured)
+        console.print(c)
+
+
+@app.command("labs")
+def labs_command(
+    case: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="table or json")] = Format.table,
+    engine: Annotated[str | None, typer.Option("--engine", help="Accepted and ignored "
+                                               "(labs need no rule backend).")] = None,
+) -> None:
+    """Per-timepoint lab flags (low/normal/high, x ULN) and changes between timepoints."""
+    report = labs_report(case)
+    if format == Format.json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        _print_table(report, console)
+
+
+@import_app.command("labs")
+def import_labs_command(
+    table_file: Annotated[Path, typer.Argument(help="CSV: rows = analytes; columns panel, "
+                                               "analyte, unit, reference, one per timepoint.")],
+    timepoint_column: Annotated[list[str], typer.Option(
+        "--timepoint-column", "-t", help="COLUMN=TIMEPOINT_ID (repeatable, in time order).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write a YAML fragment here.")] = None,
+    into: Annotated[Path | None, typer.Option("--into", help="Insert the labs into this "
+                                              "case file (kept as it is otherwise).")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="With --into: replace labs a "
+                                          "timepoint already has.")] = False,
+    comment_column: Annotated[list[str] | None, typer.Option(
+        "--comment-column", help="Columns written as YAML comments (default: reading_note).")
+    ] = None,
+) -> None:
+    """Import a lab table into a case file's `labs:` lists (or a YAML fragment)."""
+    from sicca.records.importer import (
+        merge_into,
+        parse_timepoint_columns,
+        read_lab_table,
+        render_fragment,
+    )
+
+    if output is not None and into is not None:
+        raise InputError(Problem("give -o or --into, not both", field="--into", code="E539"))
+    table = AnalyteTable.default()
+    cols = parse_timepoint_columns(timepoint_column)
+    comments = tuple(comment_column) if comment_column else ("reading_note",)
+    imp = read_lab_table(table_file, cols, table, comments)
+    for what in imp.not_imported:
+        typer.echo(f"not imported: {what}", err=True)
+    for note in imp.notes:
+        typer.echo(f"note: {note}", err=True)
+    if into is not None:
+        text = merge_into(imp, into, table, replace=replace)
+        into.write_text(text, encoding="utf-8")
+        n = sum(1 for labs in imp.timepoints.values() for x in labs if x.value or x.not_done)
+        typer.echo(f"{into}: {n} lab results into {len(imp.timepoints)} timepoints", err=True)
+        return
+    text = render_fragment(imp)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)

@@ -1,0 +1,59 @@
+"""`sicca rules check`, `sicca rules list`, `sicca schema rules`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sicca.cli.app import rules_app, schema_app
+from sicca.cli.common import Format, FormatOpt, RulesOpt, dumps
+
+
+@rules_app.command("check")
+def check_cmd(path: Path = typer.Argument(None, help="a rule file or directory (default: the "
+                                          "bundled rules); a path outside them is a rule pack, "
+                                          "checked together with the bundled rules"),
+              fmt: Format = FormatOpt) -> None:
+    """Report every problem in rule files; exit 1 on errors (warnings alone exit 0)."""
+    from sicca.language.lint import lint
+
+    report = lint([path] if path is not None else None)
+    if fmt == Format.json:
+        typer.echo(dumps(report.as_dict()))
+    else:
+        for p in report.problems:
+            typer.echo(p.render())
+        typer.echo(report.summary())
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@rules_app.command("list")
+def list_cmd(rules: list[Path] = RulesOpt, fmt: Format = FormatOpt) -> None:
+    """List the rules: id, rule set, version, status, source tag, location."""
+    from sicca.base.errors import Problems
+    from sicca.base.paths import RULES_DIR
+    from sicca.language.loader import load_rule_files
+
+    problems = Problems()
+    files = load_rule_files([RULES_DIR] + list(rules or []), problems)
+    rows = [{"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
+             "tag": r.source.tag, "loc": r.loc} for f in files for r in f.rules]
+    if fmt == Format.json:
+        typer.echo(dumps(rows))
+    else:
+        for row in rows:
+            typer.echo(f"{row['id']}  {row['ruleset']} {row['version']}  {row['status']}  "
+                       f"[{row['tag']}]  {row['loc']}")
+    if problems:
+        typer.echo(f"{len(problems.items)} problem(s) while loading; see `sicca rules check`",
+                   err=True)
+
+
+@schema_app.command("rules")
+def schema_rules() -> None:
+    """Print the JSON Schema (draft 2020-12) of rule files, for editors."""
+    from sicca.language.rule_schema import rule_file_schema
+
+    typer.echo(dumps(rule_file_schema()))

@@ -1,0 +1,456 @@
+"""Cohort scoring: a directory of case files or a JSON Lines cohort, in worker processes.
+
+Records are read in the parent, sent in chunks to worker processes (forked after the rules are
+compiled, so every process holds one compiled rule set), parsed and scored there, and turned into
+ready-to-write output lines. The parent writes them in input order, chunk by chunk, flushing after
+each: an interrupted run leaves a valid partial file (JSON Lines: complete lines; CSV: the
+header and complete rows).
+
+Every record ends up counted exactly once: ``scored`` (one output row per timepoint),
+``failed`` (reported with its id, position and reason; the run goes on) or ``skipped`` (a blank
+line, or a record without timepoints).
+
+Reading a JSON Lines record uses ``json.loads`` (about 10x faster than the marked YAML reader);
+problems are still located by line (``file:line``) and field path.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import json
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sicca.base.errors import InputError, Problem, SiccaError
+from sicca.base.yamlsrc import Sourced, parse_text
+
+FORMATS = ("jsonl", "csv")
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
+ROW_HEAD = ("patient", "synthetic", "source", "timepoint", "date", "label")
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One record to score: its position in the input and its text (None: unreadable)."""
+
+    index: int          # 0-based position among the input's records
+    position: str       # file:line (JSON Lines) or the file (directory)
+    text: str | None
+    error: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What became of one record."""
+
+    index: int
+    position: str
+    status: str                     # scored | failed | skipped
+    patient: str = "?"
+    visits: int = 0
+    reason: str = ""
+    lines: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # only while the header is made
+
+
+@dataclass
+class Summary:
+    records: int = 0
+    scored: int = 0
+    failed: int = 0
+    skipped: int = 0
+    visits: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    total_records: int = 0
+    failures: list[Outcome] = field(default_factory=list)
+
+    def add(self, o: Outcome) -> None:
+        self.records += 1
+        if o.status == "scored":
+            self.scored += 1
+            self.visits += o.visits
+            self.rows += len(o.lines)
+        elif o.status == "failed":
+            self.failed += 1
+            self.failures.append(o)
+        else:
+            self.skipped += 1
+
+    def consistent(self) -> bool:
+        return self.records == self.scored + self.failed + self.skipped
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"records": self.records, "of": self.total_records, "scored": self.scored,
+                "failed": self.failed, "skipped": self.skipped, "visits": self.visits,
+                "rows": self.rows, "seconds": round(self.seconds, 3),
+                "interrupted": self.interrupted}
+
+
+# --- input ---------------------------------------------------------------------------------
+
+def is_jsonl(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in (".jsonl", ".ndjson")
+
+
+def count_records(path: Path) -> int:
+    """How many records the input holds (lines of a JSON Lines file, case files of a dir)."""
+    if path.is_dir():
+        return len(case_files(path))
+    n = 0
+    with path.open("rb") as fh:
+        for _ in fh:
+            n += 1
+    return n
+
+
+def case_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file()
+                  and p.suffix.lower() in CASE_SUFFIXES)
+
+
+def read_input(path: Path) -> Iterator[InputRecord]:
+    """The records of ``path``: a directory of case files, or a JSON Lines file."""
+    if path.is_dir():
+        for i, p in enumerate(case_files(path)):
+            try:
+                yield InputRecord(i, str(p), p.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                yield InputRecord(i, str(p), None, f"cannot read file: {exc}")
+        return
+    if not path.exists():
+        raise InputError(Problem("input not found", file=str(path), code="E000"))
+    if not is_jsonl(path):
+        raise InputError(Problem("not a cohort input", file=str(path), code="E131",
+                                 expected="a directory of case files or a .jsonl file"))
+    with path.open("rb") as fh:
+        for i, raw in enumerate(fh):
+            pos = f"{path}:{i + 1}"
+            try:
+                yield InputRecord(i, pos, raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield InputRecord(i, pos, None, f"not UTF-8: {exc}")
+
+
+# --- scoring one record (in a worker) ------------------------------------------------------
+
+def parse_record(rec: InputRecord, catalogue: Any) -> tuple[Any, Any]:
+    """(case, raw data) of a record; raises InputError. A JSON line is read with json.loads."""
+    from sicca.records.models import parse_case
+
+    assert rec.text is not None
+    if rec.position.endswith((".yaml", ".yml")):
+        src = parse_text(rec.text, rec.position)
+    elif rec.position.endswith(".json"):  # fast read; on a problem, re-read with line marks
+        try:
+            src = Sourced(json.loads(rec.text), rec.position, {}, [])
+            return parse_case(src, catalogue), src.data
+        except (InputError, json.JSONDecodeError):
+            src = parse_text(rec.text, rec.position)
+    else:
+        try:
+            data = json.loads(rec.text)
+        except json.JSONDecodeError as exc:
+            raise InputError(Problem(f"malformed JSON: {exc.msg}", file=rec.position,
+                                     col=exc.colno, code="E001",
+                                     expected="one JSON case record per line")) from None
+        src = Sourced(data, rec.position, {}, [])
+    return parse_case(src, catalogue), src.data
+
+
+def _patient_id(data: Any, text: str | None) -> str:
+    if not isinstance(data, dict) and text:
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, ValueError):
+            try:  # a YAML case file (only read again for a failed record)
+                data = parse_text(text, "<id>").data
+            except Exception:  # noqa: BLE001
+                return "?"
+    if isinstance(data, dict) and isinstance(data.get("patient"), dict):
+        return str(data["patient"].get("id", "?"))
+    return "?"
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, SiccaError):
+        parts = []
+        for p in exc.problems:
+            where = ", ".join(x for x in (f"timepoint '{p.timepoint}'" if p.timepoint else "",
+                                          f"at {p.field}" if p.field else "") if x)
+            parts.append(f"{p.code} {p.message}" + (f" ({where})" if where else ""))
+        return "; ".join(parts)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def flatten(obj: Any, prefix: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Nested dicts -> dotted keys; lists and scalars are kept as values."""
+    if out is None:
+        out = {}
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
+    else:
+        out[prefix] = obj
+    return out
+
+
+def timepoint_rows(report: dict[str, Any], source: str, synthetic: bool) -> list[dict[str, Any]]:
+    """One flat row per timepoint of a report: the public JSON keys, dotted."""
+    rows = []
+    for tp in report["timepoints"]:
+        row: dict[str, Any] = {"patient": report["patient"], "synthetic": synthetic,
+                               "source": source, "timepoint": tp["id"], "date": tp["date"],
+                               "label": tp.get("label")}
+        rest = {k: v for k, v in tp.items() if k not in ("id", "date", "label")}
+        flatten(rest, "", row)
+        rows.append(row)
+    return rows
+
+
+def _plain(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return int(o) if o == o.to_integral_value() else float(o)
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    return str(o)
+
+
+class Formatter:
+    """Turns rows into output text: JSON Lines, or CSV with a fixed header (+ ``extra``)."""
+
+    def __init__(self, fmt: str, header: list[str] | None = None) -> None:
+        self.fmt = fmt
+        self.header = list(header or [])
+        self._known = set(self.header)
+
+    def line(self, row: dict[str, Any]) -> str:
+        if self.fmt == "jsonl":
+            return json.dumps(row, ensure_ascii=False, default=_plain,
+                              separators=(",", ":")) + "\n"
+        extra = {k: v for k, v in row.items() if k not in self._known}
+        values = [_cell(row.get(k)) for k in self.header]
+        values.append(json.dumps(extra, default=_plain, ensure_ascii=False) if extra else "")
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(values)
+        return buf.getvalue()
+
+    def head(self) -> str:
+        if self.fmt != "csv":
+            return ""
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(self.header + ["extra"])
+        return buf.getvalue()
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, default=_plain, ensure_ascii=False)
+    if isinstance(v, Decimal):
+        return _plain(v)
+    return v
+
+
+class Scorer:
+    """Parses and scores records with one compiled Sicca (one per process)."""
+
+    def __init__(self, sicca: Any, formatter: Formatter | None,
+                 options: dict[str, str]) -> None:
+        self.sicca = sicca
+        self.formatter = formatter
+        self.options = sicca.check_options(options)
+
+    def score(self, rec: InputRecord) -> Outcome:
+        from sicca.report.build import build
+
+        out = Outcome(rec.index, rec.position, "failed")
+        if rec.text is None:
+            out.reason = rec.error or "unreadable"
+            return out
+        if not rec.text.strip():
+            out.status, out.reason = "skipped", "blank line"
+            return out
+        data: Any = None
+        try:
+            case, data = self.parse(rec)
+            out.patient = case.patient.id
+        except InputError as exc:
+            out.patient = _patient_id(data, rec.text)
+            if _no_timepoints(rec.text, rec.position):
+                out.status, out.reason = "skipped", "no timepoints"
+            else:
+                out.reason = _reason(exc)
+            return out
+        except Exception as exc:  # noqa: BLE001 - a bad record never stops the run
+            out.patient, out.reason = _patient_id(data, rec.text), _reason(exc)
+            return out
+        try:
+            report = build(self.sicca, case, self.options)
+            rows = timepoint_rows(report, rec.position, bool(case.patient.synthetic))
+            if self.formatter is None:
+                out.rows = rows
+            else:
+                out.lines = [self.formatter.line(r) for r in rows]
+        except Exception as exc:  # noqa: BLE001
+            out.reason = _reason(exc)
+            return out
+        out.status, out.visits = "scored", len(rows)
+        return out
+
+    def parse(self, rec: InputRecord) -> tuple[Any, Any]:
+        return parse_record(rec, self.sicca.catalogue)
+
+    def chunk(self, recs: list[InputRecord]) -> list[Outcome]:
+        return [self.score(r) for r in recs]
+
+
+def _no_timepoints(text: str, position: str) -> bool:
+    try:
+        data = json.loads(text) if not position.endswith((".yaml", ".yml")) else \
+            parse_text(text, position).data
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(data, dict) and data.get("timepoints") in ([], None) and \
+        isinstance(data.get("patient"), dict)
+
+
+# Worker-process state: set in the parent before the fork, or by the initializer.
+_WORKER: Scorer | None = None
+
+
+def _init_worker(scorer: Scorer | None) -> None:
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if scorer is not None:
+        _WORKER = scorer
+
+
+def _work(recs: list[InputRecord]) -> list[Outcome]:
+    assert _WORKER is not None
+    return _WORKER.chunk(recs)
+
+
+def csv_header(sicca: Any, options: dict[str, str]) -> list[str]:
+    """The CSV columns: the flattened keys of a probe record with one empty timepoint."""
+    from sicca.records.models import parse_case
+    from sicca.report.build import build
+
+    probe = {"patient": {"id": "probe"}, "timepoints": [{"id": "probe", "date": "2000-01"}]}
+    case = parse_case(Sourced(probe, "<probe>", {}, []), sicca.catalogue)
+    rows = timepoint_rows(build(sicca, case, sicca.check_options(options)), "", False)
+    return list(rows[0])
+
+
+def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRecord]]:
+    buf: list[InputRecord] = []
+    for r in records:
+        buf.append(r)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int = 0,
+        chunk: int = 100, options: dict[str, str] | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        on_progress: Callable[[Summary], None] | None = None,
+        total: int | None = None) -> Summary:
+    """Score every record of ``source`` into ``output``; returns the counts.
+
+    ``workers``: processes (0 = the machine's cores; 1 = in this process). A KeyboardInterrupt
+    stops the run after the chunks already written; the summary says how far it got.
+    """
+    global _WORKER
+    if fmt not in FORMATS:
+        raise InputError(Problem(f"unknown output format '{fmt}'", field="--format",
+                                 code="E132", expected=" | ".join(FORMATS)))
+    opts = dict(options or {})
+    t0 = time.perf_counter()
+    n = workers or os.cpu_count() or 1
+    total_records = total if total is not None else count_records(source)
+    if n > 1:  # at least ~32 tasks per worker, so the last ones leave no worker idle long
+        chunk = max(5, min(chunk, total_records // (32 * n)))
+    chunks = _chunks(read_input(source), max(1, chunk))
+    first: list[Outcome] | None = None
+    header: list[str] | None = None
+    if fmt == "csv":
+        # The CSV columns: a probe's keys, then every further key of the first chunk (scored
+        # here, before any worker starts); a later row's unforeseen key goes to `extra`.
+        header = csv_header(sicca, opts)
+        first = Scorer(sicca, None, opts).chunk(next(chunks, []))
+        known = set(header)
+        for o in first:
+            for r in o.rows:
+                for k in r:
+                    if k not in known:
+                        known.add(k)
+                        header.append(k)
+    formatter = Formatter(fmt, header)
+    scorer = Scorer(sicca, formatter, opts)
+    if first is not None:
+        for o in first:
+            o.lines, o.rows = [formatter.line(r) for r in o.rows], []
+    summary = Summary(total_records=total_records)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(formatter.head())
+        fh.flush()
+
+        def emit(outcomes: list[Outcome]) -> None:
+            fh.write("".join(line for o in outcomes for line in o.lines))
+            fh.flush()
+            for o in outcomes:
+                summary.add(o)
+                if on_outcome is not None:
+                    on_outcome(o)
+            summary.seconds = time.perf_counter() - t0
+            if on_progress is not None:
+                on_progress(summary)
+
+        try:
+            if first is not None:
+                emit(first)
+            if n == 1:
+                for c in chunks:
+                    emit(scorer.chunk(c))
+            else:
+                _WORKER = scorer  # inherited by the forked workers: rules compiled once
+                gc.freeze()  # the compiled program stays shared: no collector writes into it
+                ctx = mp.get_context("fork")
+                with ctx.Pool(n, initializer=_init_worker, initargs=(None,)) as pool:
+                    pending: deque[Any] = deque()
+                    limit = 2 * n + 2
+                    try:
+                        for c in chunks:
+                            pending.append(pool.apply_async(_work, (c,)))
+                            while len(pending) >= limit:
+                                emit(pending.popleft().get())
+                        while pending:
+                            emit(pending.popleft().get())
+                    except KeyboardInterrupt:
+                        pool.terminate()
+                        raise
+                    finally:
+                        gc.unfreeze()
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
+            summary.seconds = time.perf_counter() - t0
+    return summary

@@ -1,0 +1,637 @@
+"""Compiler: rule files → an engine-neutral compiled program (plain data) → durable dicts.
+
+The compiled program is JSON-serialisable and golden-file tested. Each rule's condition is
+put in disjunctive normal form: a rule has *branches*; a branch is a list of *literals*; a
+literal names one fact and holds tests that must all hold on that fact. Negation is pushed to
+the leaves: on an input fact (every input fact exists exactly once per visit) a negated test
+is a test of its own; on a concluded fact a negated literal means "no such fact", and the rule
+is put in a later *stratum* than every rule concluding that fact, so negation never depends
+on arrival order.
+
+Semantics of a numeric test on a censored value ("<0.91", ">=1"): it holds only when every
+value the censored interval allows satisfies it; otherwise it behaves as a missing value
+(false; its negation true).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
+from sicca.base.yamlsrc import KEY, PathKey
+from sicca.language.loader import (
+    CMP_OPS,
+    ENDS,
+    LEAF_KEYS,
+    Rule,
+    RuleFile,
+    load_rule_files,
+    rule_dirs,
+    ruleset_infos,
+)
+
+FORMAT = 1
+MAX_BRANCHES = 64
+MAX_SIBLINGS = 60      # durable-rules error 303 past ~64 matching comparison nodes
+MAX_CONSTANTS = 511    # durable-rules hangs at 512 distinct constants on one field
+INPUT_STATES = ("reported", "not_reported", "not_done", "unknown", "invalid")
+NUMERIC_OPS = ("lt", "le", "gt", "ge")
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """What the compiler knows of an input fact: kind, unit, allowed codes, censorable."""
+
+    name: str
+    kind: str  # number | code
+    unit: str | None = None
+    choices: tuple[str, ...] | None = None
+    censorable: bool = False
+
+
+@dataclass
+class Catalog:
+    """Every input fact a visit can carry (from the vocabulary and the analyte table)."""
+
+    facts: dict[str, FactSpec] = field(default_factory=dict)
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Any) -> Catalog:
+        vocab, analytes = catalogue.vocabulary, catalogue.analytes
+        out: dict[str, FactSpec] = {}
+        kinds = vocab.fact_kinds()
+        for item in vocab.items.values():
+            for name in item.fact_names():
+                kind = kinds.get(name, "code")
+                choices = vocab.fact_choices(name)
+                censorable = item.type in ("measurement", "per_eye") and kind == "number" and \
+                    (name == item.name or item.type == "per_eye" and not
+                     name.endswith(tuple("." + a for a in item.spec.attributes)))
+                out[name] = FactSpec(name, kind, vocab.fact_unit(name),
+                                     tuple(choices) if choices else None, censorable)
+        for a in analytes.all():
+            out[f"lab.{a.key}"] = FactSpec(f"lab.{a.key}", "number", a.unit, None, True)
+            out[f"lab.{a.key}.flag"] = FactSpec(f"lab.{a.key}.flag", "code", None,
+                                                ("low", "normal", "high"))
+            out[f"lab.{a.key}.x_uln"] = FactSpec(f"lab.{a.key}.x_uln", "number", None, None, True)
+        return cls(out)
+
+
+# --- the compiled form ------------------------------------------------------------------------
+
+def _test(fld: str, op: str, value: Any, neg: bool = False) -> dict[str, Any]:
+    return {"field": fld, "op": op, "value": value, "neg": neg}
+
+
+def _neg(t: dict[str, Any]) -> dict[str, Any]:
+    return dict(t, neg=not t["neg"])
+
+
+@dataclass
+class _Leaf:
+    fact: str
+    tests: list[dict[str, Any]]
+
+
+@dataclass
+class _Ctx:
+    rule: Rule
+    rf: RuleFile
+    problems: Problems
+    catalog: Catalog
+    derived_kinds: dict[str, set[str]]
+    units: Any
+
+    def problem(self, path: PathKey, message: str, **kw: Any) -> None:
+        self.problems.add(self.rf.src.problem(path, message, rule=self.rule.id, **kw))
+
+
+def _const(ctx: _Ctx, raw: Any, path: PathKey) -> Decimal | str | None:
+    if isinstance(raw, bool):
+        return "yes" if raw else "no"
+    if isinstance(raw, (int, float)):
+        return Decimal(str(raw))
+    if isinstance(raw, str):
+        return raw
+    ctx.problem(path, "a constant must be a number or a word", code="E320", found=repr(raw))
+    return None
+
+
+def _leaf(ctx: _Ctx, raw: dict[str, Any], path: PathKey) -> _Leaf | None:
+    for key in raw:
+        if key not in LEAF_KEYS:
+            hint = difflib.get_close_matches(str(key), sorted(LEAF_KEYS | {"all", "any", "not"}),
+                                             n=1)
+            ctx.problem(path + (key, KEY), f"unknown key '{key}' in a condition", code="E321",
+                        expected="fact with eq|ne|lt|le|gt|ge|between|in|state, or all|any|not",
+                        hint=f"did you mean '{hint[0]}'?" if hint else None)
+            return None
+    name = str(raw["fact"])
+    spec = ctx.catalog.facts.get(name)
+    derived = name in ctx.derived_kinds
+    if spec is None and not derived:
+        pool = list(ctx.catalog.facts) + list(ctx.derived_kinds)
+        hit = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+        ctx.problem(path + ("fact",), f"unknown fact '{name}'", code="E322",
+                    expected="a vocabulary item, a lab (lab.<key>), an option (option.<name>) "
+                    "or a fact some rule concludes",
+                    hint=f"did you mean '{hit[0]}'?" if hit else None)
+        return None
+    ops = [k for k in raw if k in CMP_OPS or k in ("between", "in", "state")]
+    tests: list[dict[str, Any]] = []
+    fld_override = raw.get("field")
+    if fld_override is not None and fld_override not in ("value", "code", "state"):
+        ctx.problem(path + ("field",), f"unknown field '{fld_override}'", code="E323",
+                    expected="value | code | state")
+        return None
+    if not ops:
+        # A bare fact: "it is reported" for an input, "it exists" for a concluded fact.
+        if derived:
+            return _Leaf(name, [])
+        return _Leaf(name, [_test("state", "eq", "reported")])
+    unit = raw.get("unit")
+    kind = spec.kind if spec else _derived_kind(ctx.derived_kinds[name])
+    for op in ops:
+        p = path + (op,)
+        if op == "state":
+            vals = raw[op] if isinstance(raw[op], list) else [raw[op]]
+            allowed = ("derived",) if derived else INPUT_STATES
+            for v in vals:
+                if v not in allowed:
+                    ctx.problem(p, f"unknown state '{v}'", code="E324",
+                                expected=" | ".join(allowed))
+                    return None
+            tests.append(_test("state", "in", sorted(str(v) for v in vals)))
+            continue
+        if op == "in":
+            vals = raw[op]
+            if not isinstance(vals, list) or not vals:
+                ctx.problem(p, "'in' needs a non-empty list", code="E325", found=repr(vals))
+                return None
+            consts = [_const(ctx, v, p) for v in vals]
+            if any(isinstance(c, Decimal) for c in consts):
+                ctx.problem(p, "'in' is for words (codes); use between for numbers",
+                            code="E325")
+                return None
+            codes = [str(c) for c in consts]
+            fld = fld_override or "code"
+            if not _check_codes(ctx, spec, name, codes, p, fld):
+                return None
+            tests.append(_test(fld, "in", sorted(set(codes))))
+            continue
+        if op == "between":
+            rng = raw["between"]
+            ends = raw.get("ends")
+            if not (isinstance(rng, list) and len(rng) == 2 and
+                    all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rng)):
+                ctx.problem(p, "between needs [low, high] numbers", code="E326",
+                            expected="[low, high]", found=repr(rng),
+                            hint="write `between: [37.5, 38.5]` with `ends: both`")
+                return None
+            if ends not in ENDS:
+                ctx.problem(path + ("ends",) if "ends" in raw else p,
+                            "between needs its ends stated", code="E327",
+                            expected="ends: both | neither | low | high (which ends are included)",
+                            found=repr(ends))
+                return None
+            lo = _convert(ctx, Decimal(str(rng[0])), unit, spec, p)
+            hi = _convert(ctx, Decimal(str(rng[1])), unit, spec, p)
+            if lo is None or hi is None:
+                return None
+            if kind != "number":
+                ctx.problem(p, f"'{name}' is not a number", code="E328")
+                return None
+            tests.append(_test("value", "ge" if ends in ("both", "low") else "gt", str(lo)))
+            tests.append(_test("value", "le" if ends in ("both", "high") else "lt", str(hi)))
+            continue
+        c = _const(ctx, raw[op], p)
+        if c is None:
+            return None
+        if isinstance(c, Decimal):
+            fld = fld_override or "value"
+            if kind != "number" and fld == "value":
+                ctx.problem(p, f"'{name}' holds words, not numbers", code="E328",
+                            expected=f"one of {', '.join(spec.choices or ())}" if spec and
+                            spec.choices else "a word", found=str(c))
+                return None
+            conv = _convert(ctx, c, unit, spec, p)
+            if conv is None:
+                return None
+            tests.append(_test(fld, op, str(conv)))
+        else:
+            if op in NUMERIC_OPS:
+                ctx.problem(p, f"'{op}' needs a number", code="E328", found=repr(c))
+                return None
+            fld = fld_override or "code"
+            if fld == "code" and kind == "number" and not derived:
+                ctx.problem(p, f"'{name}' is a number; compare it with a number", code="E328",
+                            found=repr(c))
+                return None
+            if not _check_codes(ctx, spec, name, [c], p, fld):
+                return None
+            tests.append(_test(fld, op, c))
+    return _Leaf(name, tests)
+
+
+def _derived_kind(kinds: set[str]) -> str:
+    return "number" if kinds == {"number"} else "code"
+
+
+def _check_codes(ctx: _Ctx, spec: FactSpec | None, name: str, codes: list[str], path: PathKey,
+                 fld: str) -> bool:
+    if fld == "state":
+        bad = [c for c in codes if c not in INPUT_STATES + ("derived",)]
+        choices: tuple[str, ...] | None = INPUT_STATES
+    else:
+        choices = spec.choices if spec else tuple(sorted(ctx.derived_kinds.get(name, set())
+                                                         - {"number"}))
+        if spec is None:
+            choices = None  # concluded words are checked when the conclusions are known
+        bad = [c for c in codes if choices is not None and c not in choices]
+    if bad:
+        hit = difflib.get_close_matches(bad[0], list(choices or ()), n=1)
+        ctx.problem(path, f"'{bad[0]}' is not a value of '{name}'", code="E329",
+                    expected=" | ".join(choices or ()),
+                    hint=f"did you mean '{hit[0]}'?" if hit else None)
+        return False
+    return True
+
+
+def _convert(ctx: _Ctx, value: Decimal, unit: Any, spec: FactSpec | None,
+             path: PathKey) -> Decimal | None:
+    if unit is None or spec is None or spec.unit is None or unit == spec.unit:
+        if unit is not None and spec is not None and spec.unit is None:
+            ctx.problem(path, f"'{spec.name}' has no unit", code="E330", found=str(unit))
+            return None
+        return value
+    try:
+        return ctx.units.convert(value, str(unit), spec.unit)  # type: ignore[no-any-return]
+    except InputError as exc:
+        ctx.problem(path, f"unit '{unit}' does not fit '{spec.name}' (stored in {spec.unit})",
+                    code="E330", expected=f"a unit convertible to {spec.unit}", found=str(unit),
+                    hint=exc.problems[0].message if exc.problems else None)
+        return None
+
+
+# DNF: a branch is a list of (leaf, negated) pairs.
+Branch = list[tuple[_Leaf, bool]]
+
+
+def _dnf(ctx: _Ctx, raw: Any, path: PathKey, neg: bool) -> list[Branch] | None:
+    if not isinstance(raw, dict) or not raw:
+        ctx.problem(path, "a condition must be a mapping", code="E321", found=repr(raw)[:60],
+                    expected="{fact: ...}, {all: [...]}, {any: [...]} or {not: ...}")
+        return None
+    keys = set(raw)
+    if keys & {"all", "any", "not"}:
+        if len(keys) != 1:
+            ctx.problem(path, "all / any / not stand alone in their mapping", code="E321",
+                        found=", ".join(sorted(keys)))
+            return None
+        (key,) = keys
+        if key == "not":
+            return _dnf(ctx, raw["not"], path + ("not",), not neg)
+        subs = raw[key]
+        if not isinstance(subs, list) or not subs:
+            ctx.problem(path + (key,), f"'{key}' needs a non-empty list", code="E331",
+                        found=repr(subs)[:60])
+            return None
+        parts = [_dnf(ctx, s, path + (key, i), neg) for i, s in enumerate(subs)]
+        if any(p is None for p in parts):
+            return None
+        conj = (key == "all") != neg  # De Morgan
+        if conj:
+            out: list[Branch] = [[]]
+            for p in parts:
+                out = [a + b for a in out for b in p]  # type: ignore[union-attr]
+                if len(out) > MAX_BRANCHES:
+                    ctx.problem(path, f"condition expands to more than {MAX_BRANCHES} branches",
+                                code="E332", hint="split the rule")
+                    return None
+            return out
+        return [b for p in parts for b in p]  # type: ignore[union-attr]
+    if "fact" not in raw:
+        ctx.problem(path, "a condition names a fact", code="E321", found=repr(raw)[:60],
+                    expected="{fact: <name>, <op>: <constant>}")
+        return None
+    leaf = _leaf(ctx, raw, path)
+    if leaf is None:
+        return None
+    if not neg:
+        return [[(leaf, False)]]
+    if leaf.fact in ctx.catalog.facts:
+        # An input fact exists exactly once: not(t1 and t2) = (not t1) or (not t2).
+        return [[(_Leaf(leaf.fact, [_neg(t)]), False)] for t in leaf.tests]
+    return [[(leaf, True)]]
+
+
+def compile_program(files: list[RuleFile], catalog: Catalog, problems: Problems) -> dict[str, Any]:
+    """Compile loaded rule files into the plain-data program (problems are collected)."""
+    from sicca.records import units
+
+    derived_kinds: dict[str, set[str]] = {}
+    first_rule: dict[str, str] = {}  # concluded fact -> the first rule concluding it
+    for rf in files:
+        for r in rf.rules:
+            v = r.then["value"]
+            derived_kinds.setdefault(str(r.then["fact"]), set()).add(
+                "number" if isinstance(v, (int, float)) else str(v))
+            first_rule.setdefault(str(r.then["fact"]), r.id)
+    for name in derived_kinds:
+        if name in catalog.facts:
+            problems.add(Problem(f"concluded fact '{name}' is also an input fact", code="E333",
+                                 rule=first_rule[name]))
+    derived_table: dict[tuple[str, str | None, str | None], str] = {}
+    rules_out: list[dict[str, Any]] = []
+    for rf in files:
+        for r in rf.rules:
+            ctx = _Ctx(r, rf, problems, catalog, derived_kinds, units)
+            branches = _dnf(ctx, r.when, r.path + ("when",), False)
+            if branches is None:
+                continue
+            v = r.then["value"]
+            value = str(Decimal(str(v))) if isinstance(v, (int, float)) else None
+            code = None if value is not None else str(v)
+            key = (str(r.then["fact"]), value, code)
+            did = derived_table.setdefault(key, f"d{len(derived_table)}")
+            rules_out.append({
+                "id": r.id, "ruleset": r.ruleset, "loc": r.loc, "file": rf.rel,
+                "description": r.description, "source": r.source.as_dict(), "status": r.status,
+                "then": did, "stratum": 0,
+                "branches": [_merge(b) for b in branches],
+            })
+    # codes used on concluded facts must be conclusions someone can draw
+    for rule in rules_out:
+        for br in rule["branches"]:
+            for lit in br:
+                if lit["fact"] in derived_kinds:
+                    for t in lit["tests"]:
+                        if t["field"] == "code":
+                            vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
+                            for v in vals:
+                                if v not in derived_kinds[lit["fact"]]:
+                                    problems.add(Problem(
+                                        f"'{v}' is never concluded for '{lit['fact']}'",
+                                        file=rule["loc"].rsplit(":", 2)[0],
+                                        line=int(rule["loc"].rsplit(":", 2)[1]) if
+                                        rule["loc"].rsplit(":", 2)[1].isdigit() else None,
+                                        rule=rule["id"], code="E329",
+                                        expected=" | ".join(sorted(derived_kinds[lit["fact"]]
+                                                                   - {"number"}))))
+    derived = [{"id": did, "name": k[0], "value": k[1], "code": k[2]}
+               for k, did in derived_table.items()]
+    _stratify(rules_out, derived, problems)
+    inputs = sorted({lit["fact"] for r in rules_out for b in r["branches"] for lit in b
+                     if lit["fact"] in catalog.facts})
+    return {
+        "format": FORMAT,
+        "rulesets": [i.as_dict() for i in ruleset_infos(files, problems)],
+        "files": [{"file": f.rel, "ruleset": f.ruleset, "meta": f.meta, "outputs": f.outputs}
+                  for f in files],
+        "inputs": inputs,
+        "censorable": sorted(n for n in inputs if catalog.facts[n].censorable),
+        "derived": derived,
+        "strata": 1 + max((r["stratum"] for r in rules_out), default=0),
+        "rules": rules_out,
+    }
+
+
+def _merge(branch: Branch) -> list[dict[str, Any]]:
+    """Positive leaves on one fact share that fact; negated concluded leaves stay apart."""
+    merged: dict[str, dict[str, Any]] = {}
+    out: list[dict[str, Any]] = []
+    for leaf, negated in branch:
+        if negated:
+            out.append({"fact": leaf.fact, "negated": True, "tests": list(leaf.tests)})
+            continue
+        if leaf.fact in merged:
+            merged[leaf.fact]["tests"].extend(t for t in leaf.tests
+                                              if t not in merged[leaf.fact]["tests"])
+        else:
+            lit = {"fact": leaf.fact, "negated": False, "tests": list(leaf.tests)}
+            merged[leaf.fact] = lit
+            out.append(lit)
+    # positives first (durable needs a positive pattern before a negation), stable order
+    return [x for x in out if not x["negated"]] + [x for x in out if x["negated"]]
+
+
+def _stratify(rules: list[dict[str, Any]], derived: list[dict[str, Any]],
+              problems: Problems) -> None:
+    producers: dict[str, list[dict[str, Any]]] = {}
+    by_id = {d["id"]: d for d in derived}
+    for r in rules:
+        producers.setdefault(by_id[r["then"]]["name"], []).append(r)
+    name_stratum = dict.fromkeys(producers, 0)
+    for _ in range(len(rules) + 2):
+        changed = False
+        for r in rules:
+            need = 0
+            for b in r["branches"]:
+                for lit in b:
+                    if lit["fact"] in name_stratum:
+                        need = max(need, name_stratum[lit["fact"]] + (1 if lit["negated"] else 0))
+            if need != r["stratum"]:
+                r["stratum"], changed = need, True
+        for name, rs in producers.items():
+            name_stratum[name] = max(x["stratum"] for x in rs)
+        if not changed:
+            return
+        if max(name_stratum.values(), default=0) > len(rules):
+            break
+    cyc = [r["id"] for r in rules if r["stratum"] > len(rules) // 2][:5]
+    problems.add(Problem("negation through a cycle of conclusions: no stratification exists",
+                         code="E334", rule=cyc[0] if cyc else None,
+                         hint="rules involved include " + ", ".join(cyc)))
+
+
+# --- whole pipeline -------------------------------------------------------------------------
+
+@dataclass
+class Compiled:
+    program: dict[str, Any]
+    files: list[RuleFile]
+    catalog: Catalog
+
+
+def build(extra_dirs: list[Path] | None = None, catalogue: Any = None,
+          only: list[str] | None = None) -> Compiled:
+    """Load and compile the bundled rules plus any rule packs; raise on any error."""
+    from sicca.records.models import Catalogue
+
+    cat = catalogue or Catalogue.load(list(extra_dirs or []))
+    problems = Problems()
+    files = load_rule_files(rule_dirs(extra_dirs), problems, only)
+    catalog = Catalog.from_catalogue(cat)
+    program = compile_program(files, catalog, problems)
+    check_limits(program, problems)
+    problems.raise_if_any(RuleSyntaxError)
+    return Compiled(program, files, catalog)
+
+
+def check_limits(program: dict[str, Any], problems: Problems) -> None:
+    """durable-rules limits, checked before anything reaches its C core. Each problem names
+    the rule at which the count first went over the limit."""
+    constants: dict[str, set[Any]] = {}  # field -> distinct constants
+    siblings: dict[str, int] = {}
+    over: dict[tuple[str, str], str] = {}  # (code, field or fact) -> rule id
+    for r in program["rules"]:
+        for b in r["branches"]:
+            for lit in b:
+                constants.setdefault("name", set()).add(lit["fact"])
+                if len(constants["name"]) > MAX_CONSTANTS:
+                    over.setdefault(("E336", "name"), r["id"])
+                for t in lit["tests"]:
+                    consts = t["value"] if isinstance(t["value"], list) else [t["value"]]
+                    constants.setdefault(t["field"], set()).update(consts)
+                    if len(constants[t["field"]]) > MAX_CONSTANTS:
+                        over.setdefault(("E336", t["field"]), r["id"])
+                    if t["field"] == "value":
+                        siblings[lit["fact"]] = siblings.get(lit["fact"], 0) + 1
+                        if siblings[lit["fact"]] > MAX_SIBLINGS:
+                            over.setdefault(("E337", lit["fact"]), r["id"])
+            if not b:
+                problems.add(Problem("a branch with no condition", rule=r["id"], code="E335"))
+    for fld, vals in constants.items():
+        if len(vals) > MAX_CONSTANTS:
+            problems.add(Problem(f"{len(vals)} distinct constants on field '{fld}'",
+                                 code="E336", rule=over[("E336", fld)],
+                                 expected=f"at most {MAX_CONSTANTS} (durable-rules hangs at 512)"))
+    for fact, n in siblings.items():
+        if n > MAX_SIBLINGS:
+            problems.add(Problem(f"{n} numeric comparisons on '{fact}'", code="E337",
+                                 rule=over[("E337", fact)],
+                                 expected=f"at most {MAX_SIBLINGS} (durable-rules error 303)"))
+
+
+# --- durable-rules dict form (pure data; runtime.py attaches the actions) -------------------
+
+def _eq(fld: str, v: Any) -> dict[str, Any]:
+    return {fld: v}
+
+
+def _cmp(op: str, fld: str, v: float) -> dict[str, Any]:
+    return {{"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}[op]: {fld: v}}
+
+
+def _or(xs: list[dict[str, Any]]) -> dict[str, Any]:
+    return xs[0] if len(xs) == 1 else {"$or": xs}
+
+
+def _and(xs: list[dict[str, Any]]) -> dict[str, Any]:
+    assert xs, "never emit an empty $and (durable-rules hangs)"
+    return xs[0] if len(xs) == 1 else {"$and": xs}
+
+
+_UNCENSORED = {"censor": ""}
+_UP = ("<", "<=")   # true value lies below the bound
+_DOWN = (">", ">=")  # true value lies above the bound
+
+
+def _num_pos(op: str, c: float, censorable: bool) -> dict[str, Any]:
+    plain = _and([_UNCENSORED, _cmp(op, "value", c)]) if censorable else _cmp(op, "value", c)
+    if op == "eq":
+        return _and([_UNCENSORED, {"value": c}]) if censorable else {"value": c}
+    if op == "ne":
+        return _or([_num_pos("lt", c, censorable), _num_pos("gt", c, censorable)])
+    if not censorable:
+        return plain
+    if op == "gt":   # (b, inf) > c iff b >= c ; [b, inf) > c iff b > c
+        return _or([plain, _and([{"censor": ">"}, _cmp("ge", "value", c)]),
+                    _and([{"censor": ">="}, _cmp("gt", "value", c)])])
+    if op == "ge":
+        return _or([plain, _and([{"censor": ">"}, _cmp("ge", "value", c)]),
+                    _and([{"censor": ">="}, _cmp("ge", "value", c)])])
+    if op == "lt":   # (-inf, b) < c iff b <= c ; (-inf, b] < c iff b < c
+        return _or([plain, _and([{"censor": "<"}, _cmp("le", "value", c)]),
+                    _and([{"censor": "<="}, _cmp("lt", "value", c)])])
+    # le
+    return _or([plain, _and([{"censor": "<"}, _cmp("le", "value", c)]),
+                _and([{"censor": "<="}, _cmp("le", "value", c)])])
+
+
+_COMPLEMENT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
+
+
+def _num_neg(op: str, c: float, censorable: bool) -> dict[str, Any]:
+    """Not decided-true: missing, decided-false, or undecided on a censored interval."""
+    if op == "eq":
+        xs: list[dict[str, Any]] = [{"value": None}, {"$neq": {"value": c}}]
+        if censorable:
+            xs.append({"$neq": {"censor": ""}})
+        return _or(xs)
+    if op == "ne":
+        return _and([_num_neg("lt", c, censorable), _num_neg("gt", c, censorable)])
+    comp = _COMPLEMENT[op]
+    if not censorable:
+        return _or([{"value": None}, _cmp(comp, "value", c)])
+    up = op in ("lt", "le")
+    other = _DOWN if up else _UP  # a censored interval unbounded on the test's side: undecided
+    # decided-true on the censored side (see _num_pos), negated per censor
+    if op == "gt":
+        side = [_and([{"censor": ">"}, _cmp("lt", "value", c)]),
+                _and([{"censor": ">="}, _cmp("le", "value", c)])]
+    elif op == "ge":
+        side = [_and([{"censor": ">"}, _cmp("lt", "value", c)]),
+                _and([{"censor": ">="}, _cmp("lt", "value", c)])]
+    elif op == "lt":
+        side = [_and([{"censor": "<"}, _cmp("gt", "value", c)]),
+                _and([{"censor": "<="}, _cmp("ge", "value", c)])]
+    else:
+        side = [_and([{"censor": "<"}, _cmp("gt", "value", c)]),
+                _and([{"censor": "<="}, _cmp("gt", "value", c)])]
+    return _or([{"value": None}, _and([_UNCENSORED, _cmp(comp, "value", c)])] + side +
+               [{"censor": o} for o in other])
+
+
+def _code_test(t: dict[str, Any]) -> dict[str, Any]:
+    fld, op, v, neg = t["field"], t["op"], t["value"], t["neg"]
+    vals = v if isinstance(v, list) else [v]
+    if op in ("eq", "in"):
+        if not neg:
+            return _or([_eq(fld, x) for x in vals])
+        return _and([{"$neq": {fld: x}} for x in vals])
+    # ne: decided-true needs a value present and different
+    if not neg:
+        return _and([{"$neq": {fld: v}}, {"$neq": {fld: ""}}])
+    return _or([{fld: v}, {fld: ""}])
+
+
+def durable_test(t: dict[str, Any], censorable: bool) -> dict[str, Any]:
+    if t["field"] == "value" and not isinstance(t["value"], list):
+        c = float(t["value"])
+        return _num_neg(t["op"], c, censorable) if t["neg"] else _num_pos(t["op"], c, censorable)
+    return _code_test(t)
+
+
+def durable_literal(lit: dict[str, Any], censorable: set[str]) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"name": lit["fact"]}]  # equality on the name first
+    parts += [durable_test(t, lit["fact"] in censorable) for t in lit["tests"]]
+    return _and(parts)
+
+
+def to_durable(program: dict[str, Any]) -> list[dict[str, dict[str, Any]]]:
+    """One durable ruleset dict per stratum; rule names are '<index>~<branch>'."""
+    cens = set(program["censorable"])
+    strata: list[dict[str, dict[str, Any]]] = [{} for _ in range(program["strata"])]
+    for i, r in enumerate(program["rules"]):
+        for j, br in enumerate(r["branches"]):
+            patterns: list[dict[str, Any]] = []
+            if any(lit["negated"] for lit in br):
+                # durable-rules checks a negation only when the facts before it arrive, and a
+                # blocker arriving later does not cancel: so a branch with a negation waits for
+                # the visit fact, matched first and asserted last, after every blocker.
+                patterns.append({"visit": {"name": "__visit__"}})
+            for k, lit in enumerate(br):
+                alias = f"n{k}$not" if lit["negated"] else f"a{k}"
+                patterns.append({alias: durable_literal(lit, cens)})
+            strata[r["stratum"]][f"{i}~{j}"] = {"all": patterns}
+    return strata
+
+
+def branch_count(program: dict[str, Any]) -> int:
+    return sum(len(r["branches"]) for r in program["rules"])
+

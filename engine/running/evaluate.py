@@ -1,0 +1,279 @@
+"""The Python API: load rules once, evaluate visits on either backend, read conclusions.
+
+    sicca = Sicca.load(engine="native")          # or "durable" (the default)
+    case = sicca.load_case("examples/rfib-case.yaml")
+    ev = sicca.evaluate(case, case.timepoints[0])
+    ev.values("essdai.biological.level")         # -> [Decimal('2')]
+    ev.trace("essdai.biological.level")          # rule ids, sources, matched inputs
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from sicca.base.errors import InputError, Problem
+from sicca.language.compiler import Compiled, build
+from sicca.records.models import Case, Catalogue, Record, load_case
+from sicca.running.facts import Fact, Visit, build_visit
+from sicca.running.trace import Firing, RawResult
+
+ENGINES = ("durable", "native")
+
+
+class Backend(Protocol):
+    name: str
+
+    def evaluate(self, facts: list[dict[str, Any]]) -> RawResult: ...
+
+
+def make_backend(name: str, program: dict[str, Any]) -> Backend:
+    if name == "native":
+        from sicca.running.native import NativeBackend
+
+        return NativeBackend(program)
+    if name == "durable":
+        from sicca.running.durable import DurableBackend
+
+        return DurableBackend(program)
+    raise InputError(Problem(f"unknown engine '{name}'", field="--engine",
+                             expected=" | ".join(ENGINES), code="E121"))
+
+
+@dataclass
+class Derived:
+    """One concluded fact and every firing that concluded it."""
+
+    id: str
+    name: str
+    value: Decimal | None
+    code: str | None
+    firings: list[Firing] = field(default_factory=list)
+
+    @property
+    def shown(self) -> str:
+        return str(self.value) if self.value is not None else str(self.code)
+
+
+@dataclass
+class Evaluation:
+    """The result of one visit: input facts, conclusions, firings, and how to explain them."""
+
+    visit: Visit
+    derived: dict[str, list[Derived]]
+    raw: RawResult
+    program: dict[str, Any]
+    options: dict[str, str]
+    engine: str
+    _objs: dict[str, Derived] = field(default_factory=dict)
+    _facts_by_id: dict[str, Fact] | None = None
+
+    def lookup(self, fid: str) -> Derived | Fact | None:
+        """The concluded or input fact with engine id ``fid`` (input ids indexed on first use:
+        most evaluations are never explained)."""
+        obj = self._objs.get(fid)
+        if obj is not None:
+            return obj
+        if self._facts_by_id is None:
+            self._facts_by_id = {f.id: f for f in self.visit.facts.values()}
+        return self._facts_by_id.get(fid)
+
+    @property
+    def timepoint(self) -> str:
+        return self.visit.timepoint
+
+    def fact(self, name: str) -> Fact | None:
+        return self.visit.facts.get(name)
+
+    def values(self, name: str) -> list[Decimal | str]:
+        return [d.value if d.value is not None else str(d.code) for d in
+                self.derived.get(name, [])]
+
+    def conclusions(self, name: str, value: Any = None) -> list[Derived]:
+        """The concluded facts named ``name`` (with ``value``, when given)."""
+        got = self.derived.get(name, [])
+        return list(got) if value is None else [d for d in got if _same(d, value)]
+
+    def has(self, name: str, value: Any = None) -> bool:
+        if value is None:
+            return bool(self.derived.get(name))
+        return any(_same(d, value) for d in self.derived.get(name, []))
+
+    def rules_for(self, name: str, value: Any = None) -> list[str]:
+        out: list[str] = []
+        for d in self.derived.get(name, []):
+            if value is None or _same(d, value):
+                for f in d.firings:
+                    rid = self.program["rules"][f.rule]["id"]
+                    if rid not in out:
+                        out.append(rid)
+        return out
+
+    def fired_rules(self) -> set[str]:
+        return {self.program["rules"][f.rule]["id"] for f in self.raw.firings}
+
+    def trace(self, name: str, value: Any = None, depth: int = 0) -> list[dict[str, Any]]:
+        """For each conclusion: the rules that fired, their sources and matched facts."""
+        out = []
+        for d in self.derived.get(name, []):
+            if value is not None and not _same(d, value):
+                continue
+            out.append(self._trace_derived(d, depth))
+        return out
+
+    def _trace_derived(self, d: Derived, depth: int) -> dict[str, Any]:
+        fired = []
+        for f in d.firings:
+            rule = self.program["rules"][f.rule]
+            matched = []
+            for fid in f.matched:
+                obj = self.lookup(fid)
+                if isinstance(obj, Derived):
+                    matched.append({"fact": obj.name, "value": _jsonable(obj),
+                                    "concluded": self._trace_derived(obj, depth + 1)
+                                    if depth < 12 else "…"})
+                elif isinstance(obj, Fact):
+                    matched.append(obj.as_dict())
+            fired.append({"rule": rule["id"], "description": rule["description"],
+                          "source": rule["source"], "status": rule["status"],
+                          "loc": rule["loc"], "matched": matched})
+        return {"fact": d.name, "value": _jsonable(d), "rules": fired}
+
+
+def _firing_key(f: Firing) -> tuple[int, int, tuple[str, ...]]:
+    return f.rule, f.branch, f.matched
+
+
+def _derived_key(d: Derived) -> tuple[Decimal, str]:
+    return d.value if d.value is not None else Decimal(0), d.code or ""
+
+
+def _jsonable(d: Derived) -> Any:
+    if d.value is not None:
+        return int(d.value) if d.value == d.value.to_integral_value() else float(d.value)
+    return d.code
+
+
+def _same(d: Derived, value: Any) -> bool:
+    if d.value is not None:
+        try:
+            return d.value == Decimal(str(value))
+        except Exception:
+            return False
+    return d.code == str(value)
+
+
+class Sicca:
+    """Rules compiled once; evaluate any number of visits on the chosen backend."""
+
+    #: Called with every Evaluation (the test suite's rule-coverage check listens here).
+    observers: ClassVar[list[Callable[[Evaluation], None]]] = []
+
+    def __init__(self, compiled: Compiled, catalogue: Catalogue, engine: str = "durable",
+                 extra_dirs: list[Path] | None = None) -> None:
+        self.compiled = compiled
+        self.catalogue = catalogue
+        self.engine = engine
+        self.extra_dirs = list(extra_dirs or [])
+        self.program = compiled.program
+        self.backend = make_backend(engine, self.program)
+        inputs = set(self.program["inputs"])
+        # Worked out once: the input facts in catalog order (the order the backends are given
+        # them), and per concluded id its name, value, code and place in id order.
+        self._input_names = [n for n in compiled.catalog.facts if n in inputs]
+        self._derived_table = {
+            d["id"]: (int(d["id"][1:]), d["name"],
+                      Decimal(d["value"]) if d["value"] is not None else None, d["code"])
+            for d in self.program["derived"]}
+        self._then = [r["then"] for r in self.program["rules"]]
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()`` once per loaded rule set: instruments keep what they read from the
+        program (merged meta, domain tables) here instead of re-reading it every visit."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    @classmethod
+    def load(cls, rules: list[Path] | None = None, engine: str = "durable",
+             only: list[str] | None = None) -> Sicca:
+        catalogue = Catalogue.load(list(rules or []))
+        compiled = build(list(rules or []), catalogue, only)
+        return cls(compiled, catalogue, engine, rules)
+
+    def load_case(self, path: str | Path) -> Case:
+        return load_case(path, self.catalogue)
+
+    def option_defaults(self) -> dict[str, str]:
+        return {i.name: str(i.spec.default) for i in self.catalogue.vocabulary.options()}
+
+    def check_options(self, options: dict[str, str]) -> dict[str, str]:
+        """Every option with its value: the defaults, replaced by ``options`` (checked)."""
+        if not options:
+            return dict(self.memo("options.defaults", self.option_defaults))
+        known = {i.name: i for i in self.catalogue.vocabulary.options()}
+        out = self.option_defaults()
+        for k, v in options.items():
+            if k not in known:
+                import difflib
+
+                hit = difflib.get_close_matches(k, list(known), n=1)
+                raise InputError(Problem(f"unknown option '{k}'", field="--option", code="E122",
+                                         expected=" | ".join(sorted(known)),
+                                         hint=f"did you mean '{hit[0]}'?" if hit else None))
+            choices = known[k].spec.choices or []
+            if v not in choices:
+                raise InputError(Problem(f"'{v}' is not a value of option '{k}'",
+                                         field=f"--option {k}", code="E122",
+                                         expected=" | ".join(choices), found=v))
+            out[k] = v
+        return out
+
+    def visit(self, case: Case, tp: Record, options: dict[str, str] | None = None,
+              overrides: dict[str, Any] | None = None) -> Visit:
+        return build_visit(case, tp, self.compiled.catalog, self.check_options(options or {}),
+                           overrides)
+
+    def evaluate(self, case: Case, tp: Record, options: dict[str, str] | None = None,
+                 overrides: dict[str, Any] | None = None) -> Evaluation:
+        opts = self.check_options(options or {})
+        visit = build_visit(case, tp, self.compiled.catalog, opts, overrides)
+        return self.evaluate_visit(visit, opts)
+
+    def evaluate_visit(self, visit: Visit, options: dict[str, str]) -> Evaluation:
+        vf = visit.facts
+        facts = [vf[n].engine() for n in self._input_names if n in vf]
+        raw = self.backend.evaluate(facts)
+        return self.wrap(visit, raw, options)
+
+    def wrap(self, visit: Visit, raw: RawResult, options: dict[str, str]) -> Evaluation:
+        table, then = self._derived_table, self._then
+        derived: dict[str, list[Derived]] = {}
+        objs: dict[str, Derived] = {}
+        for did in sorted(raw.derived, key=lambda x: table[x][0]):
+            _, name, value, code = table[did]
+            obj = Derived(did, name, value, code)
+            objs[did] = obj
+            derived.setdefault(name, []).append(obj)
+        # (rule, branch, matched) order, as Firing's own ordering, without its slow __lt__
+        for f in sorted(raw.firings, key=_firing_key):
+            objs[then[f.rule]].firings.append(f)
+        for lst in derived.values():
+            if len(lst) > 1:
+                lst.sort(key=_derived_key)
+        ev = Evaluation(visit, derived, raw, self.program, options, self.backend.name, objs)
+        for observe in Sicca.observers:
+            observe(ev)
+        return ev
+
+    def rulesets(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.program["rulesets"]]
+
+    def meta(self, ruleset: str) -> list[dict[str, Any]]:
+        """The ``meta`` of every file of a rule set (weights, item tables, …), by file."""
+        return [dict(f["meta"], _file=f["file"]) for f in self.program["files"]
+                if f["ruleset"] == ruleset]

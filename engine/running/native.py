@@ -1,0 +1,299 @@
+"""The native backend: a pure-Python stratified evaluator of the compiled program.
+
+It is the oracle the durable-rules backend is checked against and the fast path. It reads
+the same compiled form and yields the same firings: one per rule branch and matching
+combination of facts, strata in order, each stratum run to a fixpoint.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from sicca.running.trace import Firing, RawResult
+
+Fact = dict[str, Any]
+Pred = Callable[[Fact], bool]
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "eq": operator.eq, "ne": operator.ne,
+}
+
+
+def decided(op: str, c: float, value: float | None, censor: str) -> bool:
+    """True when every value the (possibly censored) number allows satisfies ``op c``."""
+    if value is None:
+        return False
+    if not censor:
+        return _OPS[op](value, c)
+    if op == "eq":
+        return False
+    if op == "ne":
+        return decided("lt", c, value, censor) or decided("gt", c, value, censor)
+    if censor in (">", ">="):
+        if op == "gt":
+            return value >= c if censor == ">" else value > c
+        if op == "ge":
+            return value >= c
+        return False
+    # "<" / "<="
+    if op == "lt":
+        return value <= c if censor == "<" else value < c
+    if op == "le":
+        return value <= c
+    return False
+
+
+def _pred(t: dict[str, Any]) -> Pred:
+    fld, op, v, neg = t["field"], t["op"], t["value"], t["neg"]
+    if fld == "value" and not isinstance(v, list):
+        c = float(v)
+        cmp = _OPS[op]
+        if neg:
+            def num_not(f: Fact) -> bool:
+                return not decided(op, c, f["value"], f["censor"])
+
+            return num_not
+
+        def num(f: Fact) -> bool:  # the uncensored case inline; censored via decided()
+            x = f["value"]
+            if x is None:
+                return False
+            if not f["censor"]:
+                return bool(cmp(x, c))
+            return decided(op, c, x, f["censor"])
+
+        return num
+    vals = frozenset(v if isinstance(v, list) else [v])
+    if op in ("eq", "in"):
+        if len(vals) == 1:
+            (one,) = vals
+            if neg:
+                return lambda f: bool(f[fld] != one)
+            return lambda f: bool(f[fld] == one)
+        if neg:
+            return lambda f: f[fld] not in vals
+        return lambda f: f[fld] in vals
+
+    def differs(f: Fact) -> bool:  # ne: a value present and different
+        x = f[fld]
+        return bool((x != "" and x not in vals) != neg)
+
+    return differs
+
+
+def _conj(preds: list[Pred]) -> Pred:
+    if not preds:
+        return lambda f: True
+    if len(preds) == 1:
+        return preds[0]
+    if len(preds) == 2:
+        a, b = preds
+        return lambda f: a(f) and b(f)
+
+    def every(f: Fact) -> bool:
+        for p in preds:
+            if not p(f):
+                return False
+        return True
+
+    return every
+
+
+class _Branch:
+    """One rule branch, precompiled: input tests first (they fail fast), then conclusions."""
+
+    __slots__ = ("rule", "branch", "names", "kinds", "inputs", "derived", "neg", "then",
+                 "level")
+
+    def __init__(self, rule: int, branch: int, pos: list[tuple[str, Pred, bool]],
+                 neg: list[tuple[str, Pred]], then: str) -> None:
+        self.rule, self.branch, self.then = rule, branch, then
+        self.names = tuple(name for name, _, _ in pos)
+        self.kinds = tuple((name, d) for name, _, d in pos)
+        self.inputs = tuple((name, pred) for name, pred, d in pos if not d)
+        # derived positives keep their place among the literals (it orders the matched ids)
+        self.derived = tuple((k, name, pred) for k, (name, pred, d) in enumerate(pos) if d)
+        self.neg = tuple(neg)
+        self.level = 0
+
+
+class NativeBackend:
+    """Evaluates a compiled program on one visit's facts.
+
+    Speed (same results as a naive fixpoint): within a stratum the branches run in dependency
+    order (a branch after every branch concluding a fact it reads), so one pass reaches the
+    fixpoint unless conclusions of the stratum depend on each other in a cycle; then only the
+    branches that read conclusions are re-run until nothing new is concluded.
+    """
+
+    name = "native"
+
+    def __init__(self, program: dict[str, Any]) -> None:
+        self.program = program
+        self.derived = {d["id"]: d for d in program["derived"]}
+        self._facts = {d["id"]: _derived_fact(d) for d in program["derived"]}
+        derived_names = {d["name"] for d in program["derived"]}
+        by_stratum: list[list[_Branch]] = [[] for _ in range(program["strata"])]
+        for i, r in enumerate(program["rules"]):
+            for j, br in enumerate(r["branches"]):
+                pos = [(lit["fact"], _conj([_pred(t) for t in lit["tests"]]),
+                        lit["fact"] in derived_names) for lit in br if not lit["negated"]]
+                neg = [(lit["fact"], _conj([_pred(t) for t in lit["tests"]]))
+                       for lit in br if lit["negated"]]
+                by_stratum[r["stratum"]].append(_Branch(i, j, pos, neg, r["then"]))
+        # per stratum: (input-only branches indexed by fact, the other branches in dependency
+        # order, cyclic?, branches reading conclusions)
+        self.strata: list[tuple[list[_Indexed], list[_Branch], bool, list[_Branch]]] = []
+        for branches in by_stratum:
+            cyclic = _order(branches, self.derived)
+            flat = [b for b in branches if b.inputs and not b.derived]
+            rest = [b for b in branches if not (b.inputs and not b.derived)]
+            self.strata.append((_index(flat), rest, cyclic, [b for b in branches if b.derived]))
+
+    def evaluate(self, facts: list[Fact]) -> RawResult:
+        inputs = {f["name"]: f for f in facts}
+        derived: dict[str, list[Fact]] = {}
+        have: set[str] = set()
+        firings: list[Firing] = []
+        seen: set[tuple[int, int, tuple[str, ...]]] = set()
+        for index, rest, cyclic, readers in self.strata:
+            # Branches on inputs only read nothing the stratum concludes, so they may run
+            # first and in any order; each is tried only when its indexed fact can pass.
+            get = inputs.get
+            tried: list[_Branch] = []
+            for name, always, if_recorded in index:
+                f = get(name)
+                if f is None:
+                    continue
+                tried += always
+                if if_recorded and not _is_not_reported(f):
+                    tried += if_recorded
+            self._pass(tried, inputs, derived, have, firings, seen)
+            self._pass(rest, inputs, derived, have, firings, seen)
+            if cyclic:
+                while self._pass(readers, inputs, derived, have, firings, seen):
+                    pass
+        return RawResult(firings, have)
+
+    def _pass(self, branches: list[_Branch], inputs: dict[str, Fact],
+              derived: dict[str, list[Fact]], have: set[str], firings: list[Firing],
+              seen: set[tuple[int, int, tuple[str, ...]]]) -> bool:
+        new = False
+        get = inputs.get
+        for b in branches:
+            for name, pred in b.inputs:
+                f = get(name)
+                if f is None or not pred(f):
+                    break
+            else:
+                if b.derived:
+                    pools: list[list[Fact]] = []
+                    for _, name, pred in b.derived:
+                        pool = [f for f in derived.get(name, ()) if pred(f)]
+                        if not pool:
+                            break
+                        pools.append(pool)
+                    else:
+                        if b.neg and any(pred(f) for name, pred in b.neg
+                                         for f in derived.get(name, ())):
+                            continue
+                        it = iter(pools)
+                        slots = [next(it) if d else [inputs[n]] for n, d in b.kinds]
+                        for combo in itertools.product(*slots):
+                            ids = tuple(f["id"] for f in combo)
+                            key = (b.rule, b.branch, ids)
+                            if key in seen:
+                                continue
+                            seen.add(key)
+                            firings.append(Firing(b.rule, b.branch, ids))
+                            if b.then not in have:
+                                have.add(b.then)
+                                new = True
+                                fact = self._facts[b.then]
+                                derived.setdefault(fact["name"], []).append(fact)
+                    continue
+                if b.neg and any(pred(f) for name, pred in b.neg
+                                 for f in derived.get(name, ())):
+                    continue
+                # input literals only: exactly one combination, fired at most once per visit
+                firings.append(Firing(b.rule, b.branch,
+                                      tuple(inputs[n]["id"] for n in b.names)))
+                if b.then not in have:
+                    have.add(b.then)
+                    new = True
+                    fact = self._facts[b.then]
+                    derived.setdefault(fact["name"], []).append(fact)
+        return new
+
+
+#: A fact nothing was recorded for, as the backends receive it (tests read only these fields).
+_NOT_REPORTED: Fact = {"id": "", "name": "", "state": "not_reported", "value": None, "code": "",
+                       "censor": ""}
+
+def _is_not_reported(f: Fact) -> bool:
+    """Whether ``f`` holds no more than ``_NOT_REPORTED`` (the fields tests read)."""
+    return bool(f["state"] == "not_reported" and f["value"] is None and f["code"] == ""
+                and f["censor"] == "")
+
+
+#: (fact name, branches to try whatever the fact holds, branches to try only when it holds
+#: more than "not reported")
+_Indexed = tuple[str, list[_Branch], list[_Branch]]
+
+
+def _index(branches: list[_Branch]) -> list[_Indexed]:
+    """Index input-only branches by one of their facts: the first whose test fails on a
+    not_reported fact (then the branch cannot fire while that fact is not reported), else the
+    first. Most facts of a visit are not reported, so most branches are never tried."""
+    by_fact: dict[str, tuple[list[_Branch], list[_Branch]]] = {}
+    for b in branches:
+        key, fails = b.inputs[0][0], False
+        for name, pred in b.inputs:
+            if not pred(_NOT_REPORTED):
+                key, fails = name, True
+                break
+        always, if_recorded = by_fact.setdefault(key, ([], []))
+        (if_recorded if fails else always).append(b)
+    return [(name, a, r) for name, (a, r) in by_fact.items()]
+
+
+def _order(branches: list[_Branch], table: dict[str, dict[str, Any]]) -> bool:
+    """Sort ``branches`` so that each runs after those concluding what it reads; True if the
+    stratum's conclusions depend on each other in a cycle (then one pass is not enough)."""
+    producers: dict[str, list[_Branch]] = {}
+    for b in branches:
+        producers.setdefault(table[b.then]["name"], []).append(b)
+    state: dict[int, int] = {}  # 1 visiting, 2 done
+    cyclic = False
+
+    def level(b: _Branch) -> int:
+        nonlocal cyclic
+        key = id(b)
+        if state.get(key) == 2:
+            return b.level
+        if state.get(key) == 1:
+            cyclic = True
+            return 0
+        state[key] = 1
+        lv = 0
+        for _, name, _ in b.derived:
+            for p in producers.get(name, ()):
+                lv = max(lv, level(p) + 1)
+        b.level = lv
+        state[key] = 2
+        return lv
+
+    for b in branches:
+        level(b)
+    branches.sort(key=lambda b: b.level)  # stable: program order within a level
+    return cyclic
+
+
+def _derived_fact(d: dict[str, Any]) -> Fact:
+    return {"id": d["id"], "name": d["name"], "state": "derived",
+            "value": float(d["value"]) if d["value"] is not None else None,
+            "code": d["code"] or "", "censor": ""}
