@@ -8,11 +8,30 @@ import typer
 
 from sicca.base.errors import SiccaError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+# -h and --help everywhere (typer passes context settings down to every subcommand).
+_HELP = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(no_args_is_help=True, add_completion=False, context_settings=_HELP,
                   help="Sicca: Sjögren's activity scores and classification criteria from rules.")
-schema_app = typer.Typer(no_args_is_help=True, help="Print JSON Schemas (case files, rule files).")
-import_app = typer.Typer(no_args_is_help=True, help="Import data into case files.")
-rules_app = typer.Typer(no_args_is_help=True, help="Validate and inspect rule files.")
+schema_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
+                         help="Print JSON Schemas (case files, rule files).")
+import_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
+                         help="Import data into case files.")
+rules_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
+                        help="Validate and inspect rule files.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from sicca import __version__
+
+        typer.echo(f"sicca {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Sicca: Sjögren's activity scores and classification criteria from rules."""
 app.add_typer(schema_app, name="schema")
 app.add_typer(import_app, name="import")
 app.add_typer(rules_app, name="rules")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from sicca.base.errors import Problem, UnitError
@@ -236,31 +235,3 @@ def _unit_hint(bad: str) -> str | None:
     if close:
         return f"did you mean '{normalize(close[0])}'?"
     return "units are written in UCUM (e.g. 10*9/L, not 10^9/l)"
-
-
-def pint_factor(src: str, dst: str) -> Fraction:
-    """The conversion factor ``src`` -> ``dst`` as computed by pint, as an exact Fraction.
-
-    Used by the tests to check :data:`UNITS`. pint's registry is built with
-    ``non_int_type=Decimal`` so that its own definitions (prefixes, litre = dm**3) are
-    evaluated in decimal arithmetic.
-    """
-    s, d = info(src), info(dst)
-    if s is None or d is None or s.pint is None or d.pint is None:
-        raise ValueError(f"no pint spelling for {src!r} or {dst!r}")
-    ureg = _registry()
-    ratio = (ureg.parse_expression(s.pint) / ureg.parse_expression(d.pint)).to("dimensionless")
-    mag = ratio.magnitude
-    return mag if isinstance(mag, Fraction) else Fraction(str(mag))
-
-
-_REGISTRY: Any = None
-
-
-def _registry() -> Any:
-    global _REGISTRY
-    if _REGISTRY is None:
-        import pint
-
-        _REGISTRY = pint.UnitRegistry(non_int_type=Decimal)
-    return _REGISTRY
