@@ -8,6 +8,10 @@ import typer
 
 from sicca.base.errors import SiccaError
 
+#: The exit code of an interrupted command (128 + SIGINT), printed with "Interrupted.".
+#: No command returns it otherwise (batch prints its own summary and calls sys.exit).
+INTERRUPTED = 130
+
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Sicca: Sjögren's activity scores and classification criteria from rules.")
 schema_app = typer.Typer(no_args_is_help=True, help="Print JSON Schemas (case files, rule files).")
@@ -31,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         code = app(args=argv, standalone_mode=False)
+        if code == INTERRUPTED:  # typer >= 0.2x turns a KeyboardInterrupt into Exit(130)
+            typer.echo("Interrupted.", err=True)
         if isinstance(code, int) and code:  # non-standalone click returns typer.Exit's code
             sys.exit(code)
     except SiccaError as err:
@@ -43,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except Exception as exc:  # usage errors (missing argument, bad choice) come through here
         if _is_usage_error(exc):
             exc.show()  # type: ignore[attr-defined]
