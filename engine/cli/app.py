@@ -8,6 +8,10 @@ import typer
 
 from sicca.base.errors import SiccaError
 
+#: The exit code of an interrupted command (128 + SIGINT), printed with "Interrupted.".
+#: No command returns it otherwise (batch prints its own summary and calls sys.exit).
+INTERRUPTED = 130
+
 # -h and --help everywhere (typer passes context settings down to every subcommand).
 _HELP = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(no_args_is_help=True, add_completion=False, context_settings=_HELP,
@@ -50,6 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         code = app(args=argv, standalone_mode=False)
+        if code == INTERRUPTED:  # typer >= 0.2x turns a KeyboardInterrupt into Exit(130)
+            typer.echo("Interrupted.", err=True)
         if isinstance(code, int) and code:  # non-standalone click returns typer.Exit's code
             sys.exit(code)
     except SiccaError as err:
@@ -62,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except Exception as exc:  # usage errors (missing argument, bad choice) come through here
         if _is_usage_error(exc):
             exc.show()  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,19 +21,39 @@ from rich.progress import (
 from rich.text import Text
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.outfiles import AtomicFile, check_outputs, partial_path
 from sicca.cli.app import app
-from sicca.cli.common import EngineOpt, OptionOpt, RulesOpt, get_sicca, parse_pairs
-from sicca.cohort.batch import FORMATS, Outcome, Summary, count_records, run
+from sicca.cli.common import (
+    EngineOpt,
+    OptionOpt,
+    RulesOpt,
+    check_range,
+    get_sicca,
+    parse_pairs,
+)
+from sicca.cohort.batch import (
+    FORMATS,
+    MAX_CHUNK,
+    MAX_WORKERS,
+    Outcome,
+    Summary,
+    count_records,
+    run,
+)
+
+MAX_PATIENTS = 10_000_000  # synth --n and --visits: a typo (1e9) would fill the disk
 
 err_console = Console(stderr=True)
 MAX_SHOWN = 20  # failed records printed; all are counted (and listed with --errors)
 
 
 @app.command("synth")
-def synth_cmd(n: int = typer.Option(None, "--n", help="number of patients"),
+def synth_cmd(n: int = typer.Option(None, "--n", help="number of patients (1 to 10,000,000)"),
               visits: int = typer.Option(None, "--visits", help="number of timepoints in all "
-                                         "(instead of --n; the last patient is cut short)"),
-              seed: int = typer.Option(0, "--seed", help="random seed (same seed, same cohort)"),
+                                         "(instead of --n; the last patient is cut short; "
+                                         "1 to 10,000,000)"),
+              seed: int = typer.Option(0, "--seed", help="random seed, 0 or more (same seed, "
+                                       "same cohort)"),
               output: Path = typer.Option(..., "-o", "--output", help="a .jsonl file, or a "
                                           "directory (one JSON case file per patient)"),
               no_problems: bool = typer.Option(False, "--no-problems", help="no deliberately "
@@ -45,11 +66,14 @@ def synth_cmd(n: int = typer.Option(None, "--n", help="number of patients"),
     if (n is None) == (visits is None):
         raise InputError(Problem("give exactly one of --n and --visits", field="--n",
                                  code="E133", expected="--n PATIENTS or --visits VISITS"))
+    check_range(n, "--n", 1, MAX_PATIENTS)
+    check_range(visits, "--visits", 1, MAX_PATIENTS)
+    check_range(seed, "--seed", 0, 2**63 - 1)
+    check_outputs([("-o", output)], [("--rules", r) for r in rules or []])
     cat = Catalogue.load(list(rules or []))
     gen = Generator(cat, load_config(list(rules or [])), seed, problems=not no_problems)
     records = gen.cohort(n_patients=n, n_visits=visits)
     if output.suffix.lower() in (".jsonl", ".ndjson"):
-        output.parent.mkdir(parents=True, exist_ok=True)
         count, tps, problems = write_jsonl(records, output)
     else:
         count, tps, problems = write_dir(records, output)
@@ -66,8 +90,10 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
               fmt: str = typer.Option(None, "--format", "-f",
                                       help="jsonl or csv (default: from the output suffix)"),
               workers: int = typer.Option(0, "--workers", "-j",
-                                          help="worker processes (0 = the machine's cores)"),
-              chunk: int = typer.Option(100, "--chunk", help="records per worker task"),
+                                          help="worker processes, 0 to 256 (0 = the "
+                                          "machine's cores)"),
+              chunk: int = typer.Option(100, "--chunk", help="records per worker task "
+                                        "(1 to 100,000)"),
               errors: Path = typer.Option(None, "--errors", help="also write every failed "
                                           "record (id, position, full reason) to this .jsonl"),
               progress: bool = typer.Option(True, "--progress/--no-progress",
@@ -81,11 +107,17 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
                                  code="E132", expected=" | ".join(FORMATS), found=fmt))
     if not source.exists():
         raise InputError(Problem("input not found", file=str(source), code="E000"))
+    check_range(workers, "--workers", 0, MAX_WORKERS, " (0 = the machine's cores)")
+    check_range(chunk, "--chunk", 1, MAX_CHUNK)
+    check_outputs([("-o", output), ("-o", partial_path(output)), ("--errors", errors),
+                   ("--errors", partial_path(errors) if errors else None)],
+                  [("INPUT", source)] + [("--rules", r) for r in rules or []])
     sicca = get_sicca(engine, rules)
     opts = parse_pairs(option, "--option")
     sicca.check_options(opts)
     total = count_records(source)
-    err_fh = errors.open("w", encoding="utf-8") if errors else None
+    err_out = AtomicFile(errors) if errors else None  # renamed into place with the output
+    err_fh = err_out.fh if err_out else None
     bar = Progress(TextColumn("[bold]scoring[/]"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("records · {task.fields[visits]} visits · "
                               "[cyan]{task.fields[vps]:.0f} visits/s[/] · "
@@ -119,9 +151,14 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
         with bar:
             summary = run(sicca, source, output, fmt, workers, chunk, opts,
                           on_outcome=on_outcome, on_progress=on_progress, total=total)
+        if err_out is not None and errors is not None:
+            if summary.interrupted:
+                err_out.keep_as(partial_path(errors))
+            else:
+                err_out.commit()
     finally:
-        if err_fh is not None:
-            err_fh.close()
+        if err_out is not None:
+            err_out.discard()
     rate = summary.visits / summary.seconds if summary.seconds else 0.0
     line = (f"{summary.records} of {summary.total_records} records: {summary.scored} scored "
             f"({summary.visits} visits, {summary.rows} rows), {summary.failed} failed, "
@@ -132,8 +169,10 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
         sys.exit(3)
     if summary.interrupted:
         err_console.print(f"[yellow]interrupted after {summary.records} of "
-                          f"{summary.total_records} records; output holds {summary.records} "
-                          f"records ({summary.rows} rows)[/]")
+                          f"{summary.total_records} records; {escape(str(output))} was left "
+                          f"as it was; the {summary.records} records done ({summary.rows} "
+                          f"rows) are in {escape(str(summary.partial))}[/]",
+                          soft_wrap=True, highlight=False)
         err_console.print(line, markup=False, highlight=False, soft_wrap=True)
         sys.exit(130)
     err_console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.outfiles import check_outputs, write_text_atomic
 from sicca.cli.app import app, import_app
 from sicca.cli.common import console
 from sicca.records.labs import AnalyteTable, LabResult, by_key, compute_changes
@@ -209,6 +210,8 @@ def import_labs_command(
 
     if output is not None and into is not None:
         raise InputError(Problem("give -o or --into, not both", field="--into", code="E539"))
+    # --into rewrites its case file on purpose (atomically); no output may be the table read
+    check_outputs([("-o", output), ("--into", into)], [("TABLE_FILE", table_file)])
     table = AnalyteTable.default()
     cols = parse_timepoint_columns(timepoint_column)
     comments = tuple(comment_column) if comment_column else ("reading_note",)
@@ -219,12 +222,12 @@ def import_labs_command(
         typer.echo(f"note: {note}", err=True)
     if into is not None:
         text = merge_into(imp, into, table, replace=replace)
-        into.write_text(text, encoding="utf-8")
+        write_text_atomic(into, text, sync=True)
         n = sum(1 for labs in imp.timepoints.values() for x in labs if x.value or x.not_done)
         typer.echo(f"{into}: {n} lab results into {len(imp.timepoints)} timepoints", err=True)
         return
     text = render_fragment(imp)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        write_text_atomic(output, text, sync=True)
     else:
         sys.stdout.write(text)

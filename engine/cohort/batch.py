@@ -3,8 +3,10 @@
 Records are read in the parent, sent in chunks to worker processes (forked after the rules are
 compiled, so every process holds one compiled rule set), parsed and scored there, and turned into
 ready-to-write output lines. The parent writes them in input order, chunk by chunk, flushing after
-each: an interrupted run leaves a valid partial file (JSON Lines: complete lines; CSV: the
-header and complete rows).
+each, to a temporary file beside the output that is renamed onto it when the run is done: the
+output is never truncated or half-written, and an error leaves it as it was. A Ctrl-C keeps
+the records scored so far as a valid partial file beside it (``out.partial.jsonl``; JSON Lines:
+complete lines; CSV: the header and complete rows) and leaves the output itself as it was.
 
 Every record ends up counted exactly once: ``scored`` (one output row per timepoint),
 ``failed`` (reported with its id, position and reason; the run goes on) or ``skipped`` (a blank
@@ -32,10 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from sicca.base.errors import InputError, Problem, SiccaError
+from sicca.base.outfiles import AtomicFile, check_outputs, partial_path
 from sicca.base.yamlsrc import Sourced, parse_text
 
 FORMATS = ("jsonl", "csv")
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_WORKERS = 256     # --workers: 0 (the machine's cores) to this
+MAX_CHUNK = 100_000   # --chunk: records per worker task
 ROW_HEAD = ("patient", "synthetic", "source", "timepoint", "date", "label")
 
 
@@ -75,6 +80,7 @@ class Summary:
     interrupted: bool = False
     total_records: int = 0
     failures: list[Outcome] = field(default_factory=list)
+    partial: Path | None = None  # where an interrupted run's complete records were kept
 
     def add(self, o: Outcome) -> None:
         self.records += 1
@@ -95,7 +101,8 @@ class Summary:
         return {"records": self.records, "of": self.total_records, "scored": self.scored,
                 "failed": self.failed, "skipped": self.skipped, "visits": self.visits,
                 "rows": self.rows, "seconds": round(self.seconds, 3),
-                "interrupted": self.interrupted}
+                "interrupted": self.interrupted,
+                "partial": str(self.partial) if self.partial else None}
 
 
 # --- input ---------------------------------------------------------------------------------
@@ -374,13 +381,22 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
         total: int | None = None) -> Summary:
     """Score every record of ``source`` into ``output``; returns the counts.
 
-    ``workers``: processes (0 = the machine's cores; 1 = in this process). A KeyboardInterrupt
-    stops the run after the chunks already written; the summary says how far it got.
+    ``workers``: processes (0 = the machine's cores; 1 = in this process). ``output`` is
+    written beside itself and renamed into place at the end; it may not be, or overlap, the
+    input (E134). A KeyboardInterrupt stops the run after the chunks already written, keeps
+    them in ``summary.partial`` and leaves ``output`` as it was.
     """
     global _WORKER
     if fmt not in FORMATS:
         raise InputError(Problem(f"unknown output format '{fmt}'", field="--format",
                                  code="E132", expected=" | ".join(FORMATS)))
+    for value, flag, low, high in ((workers, "--workers", 0, MAX_WORKERS),
+                                   (chunk, "--chunk", 1, MAX_CHUNK)):
+        if not low <= value <= high:
+            raise InputError(Problem(f"{flag} {value} is out of range", field=flag,
+                                     code="E135", expected=f"{low} to {high:,}",
+                                     found=str(value)))
+    check_outputs([("-o", output), ("-o", partial_path(output))], [("INPUT", source)])
     opts = dict(options or {})
     t0 = time.perf_counter()
     n = workers or os.cpu_count() or 1
@@ -408,8 +424,9 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
         for o in first:
             o.lines, o.rows = [formatter.line(r) for r in o.rows], []
     summary = Summary(total_records=total_records)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8", newline="") as fh:
+    out = AtomicFile(output, newline="")  # beside the output; renamed onto it when done
+    fh = out.fh
+    try:
         fh.write(formatter.head())
         fh.flush()
 
@@ -453,4 +470,11 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
             summary.interrupted = True
         finally:
             summary.seconds = time.perf_counter() - t0
+        if summary.interrupted:  # the output is not replaced by part of a run
+            summary.partial = partial_path(output)
+            out.keep_as(summary.partial)
+        else:
+            out.commit()
+    finally:
+        out.discard()  # an error: the temporary file goes, the output is as it was
     return summary

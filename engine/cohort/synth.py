@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.outfiles import atomic_text, write_text_atomic
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import load
 from sicca.records import units
@@ -432,10 +433,12 @@ def _put(block: Json, parts: list[str], value: Any) -> None:
 
 
 def write_jsonl(records: Iterator[SynthRecord], path: Path) -> tuple[int, int, dict[str, int]]:
-    """Write one JSON line per patient; returns (patients, visits, problems by kind)."""
+    """Write one JSON line per patient; returns (patients, visits, problems by kind).
+
+    Written beside ``path`` and renamed onto it at the end: never left half-written."""
     n = visits = 0
     problems: dict[str, int] = {}
-    with path.open("w", encoding="utf-8") as fh:
+    with atomic_text(path) as fh:
         for rec in records:
             fh.write(rec.line() + "\n")
             n += 1
@@ -446,13 +449,13 @@ def write_jsonl(records: Iterator[SynthRecord], path: Path) -> tuple[int, int, d
 
 
 def write_dir(records: Iterator[SynthRecord], path: Path) -> tuple[int, int, dict[str, int]]:
-    """Write one ``<patient id>.json`` case file per patient into directory ``path``."""
+    """Write one ``<patient id>.json`` case file per patient into directory ``path``; each
+    file is renamed into place whole, so an interrupted run leaves no truncated file."""
     path.mkdir(parents=True, exist_ok=True)
     n = visits = 0
     problems: dict[str, int] = {}
     for rec in records:
-        (path / f"{rec.data['patient']['id']}.json").write_text(rec.line() + "\n",
-                                                                encoding="utf-8")
+        write_text_atomic(path / f"{rec.data['patient']['id']}.json", rec.line() + "\n")
         n += 1
         visits += rec.visits
         if rec.problem:

@@ -17,15 +17,25 @@ Every workaround of shared/notes/durable-rules.md is applied here:
   session where no action ever ran);
 - negation stratified: one ruleset per stratum, lower-strata conclusions asserted first, and
   every branch with a negation waits for a visit fact asserted last (compiler.to_durable);
-- clean value types only (floats / None / strings, see engine/facts.py);
+- clean value types only (floats / None / strings, see engine/facts.py), and every number
+  written in a form the core's JSON reader takes exactly (``_dumps``: it reads an exponent
+  only after a fraction, so Python's ``5e-05`` became 5 in a fact, error 204 in a ruleset,
+  and a conclusion of ``1e-10`` crashed the process);
 - an exception in an action abandons the action and is raised (E900), never swallowed;
+- an interrupt (KeyboardInterrupt, or any BaseException that is not an Exception) is never
+  wrapped: it propagates as itself. In the main thread a Ctrl-C that arrives during a visit
+  is held until the visit's sessions are closed, and whatever stops a visit, each session is
+  closed the safe way (``_close``) so its id goes back to the pool;
 - compiler-side limits (≤ 60 comparison siblings, < 512 constants, no empty ``$and``).
 """
 
 from __future__ import annotations
 
+import _signal  # signal's enum-converting wrappers cost ~15 µs a visit; these ~1 µs
 import json
 import queue
+import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +47,7 @@ from sicca.running.native import _derived_fact
 from sicca.running.trace import Firing, RawResult
 
 POOL_SIZE = 1000  # live sessions per ruleset stay below durable-rules' 1,024
+MAX_REPLACED = 20  # fresh ids for sessions that could not be closed: 1,020 live at most
 
 # durable-rules' result codes of an assert (durable/engine.py Ruleset._handle_result)
 _NOT_HANDLED, _OBSERVED, _NO_STATE = 1, 2, 3
@@ -45,14 +56,14 @@ Action = Callable[[dict[str, Any], "_Visit"], None]
 
 
 class _Visit:
-    __slots__ = ("firings", "have", "handle", "sid", "ran")
+    __slots__ = ("firings", "have", "handle", "sid", "state")
 
     def __init__(self, have: set[str], handle: int, sid: str) -> None:
         self.firings: list[Firing] = []
         self.have = have
         self.handle = handle
         self.sid = sid
-        self.ran = False  # whether any action ran in the session (delete_state needs one)
+        self.state: int | None = None  # the core's state handle of the last assert
 
 
 def _noop(m: dict[str, Any], v: _Visit) -> None:
@@ -70,6 +81,9 @@ class DurableBackend:
         self._pool: queue.Queue[str] = queue.Queue()
         for i in range(POOL_SIZE):
             self._pool.put(str(i))
+        self._lock = threading.Lock()
+        self._lost: set[str] = set()  # ids of sessions that could not be closed
+        self._replaced = 0
         self._needs_visit: list[bool] = []
         # the fact names each stratum's rules read: any other fact could only meet the
         # catch-all there, so it is not asserted in that stratum (not the inputs, not the lower
@@ -96,7 +110,7 @@ class DurableBackend:
                                            {"never": {"name": "__never__"}}]}
             defn["__end"] = {"pri": 1000, "all": [{"m": {"name": "__end__"}}]}
             actions["__catch_all"] = actions["__end"] = _noop
-            handle = _core.create_ruleset(f"s{s}", json.dumps(defn, ensure_ascii=False))
+            handle = _core.create_ruleset(f"s{s}", _dumps(defn))
             self._rulesets.append((handle, actions))
             self._needs_visit.append(needs)
         self.strata = len(self._rulesets)
@@ -109,22 +123,20 @@ class DurableBackend:
             if then not in v.have:
                 v.have.add(then)
                 if read_here:  # else a later stratum gets it with the lower conclusions
-                    text = json.dumps(dict(fact, sid=v.sid), ensure_ascii=False)
-                    _assert(_core.assert_fact(v.handle, text))
+                    _assert(_core.assert_fact(v.handle, _dumps(dict(fact, sid=v.sid))))
         return act
 
     def _run(self, handle: int, actions: dict[str, Action], visit: _Visit,
              result: Any) -> None:
         """Run every action the core hands out for the visit's session, until none is left."""
-        state = _assert(result)
+        state = visit.state = _assert(result)
         started = _core.start_action_for_state(handle, state)
         message = started[1] if started else None
-        visit.ran = visit.ran or bool(message)
         while message:
             ((name, matched),) = json.loads(message).items()
             try:
                 actions[name](matched, visit)
-            except BaseException as exc:
+            except Exception as exc:  # an interrupt is not a rule failure: it goes up as is
                 _core.abandon_action(handle, state)
                 raise EvaluationError(Problem(
                     f"a rule action failed in durable-rules ({name}): {exc}",
@@ -132,14 +144,27 @@ class DurableBackend:
             message = _core.complete_and_start_action(handle, state)
 
     def evaluate(self, facts: list[dict[str, Any]]) -> RawResult:
+        if (threading.current_thread() is not _MAIN
+                or _signal.getsignal(_SIGINT) is not _signal.default_int_handler):
+            return self._evaluate(facts)  # Ctrl-C only ever reaches the main thread
+        held = _Held()
+        _signal.signal(_SIGINT, held)
+        try:
+            return self._evaluate(facts)
+        finally:
+            _signal.signal(_SIGINT, _signal.default_int_handler)
+            if held.count:
+                raise KeyboardInterrupt  # delivered now, with every session closed
+
+    def _evaluate(self, facts: list[dict[str, Any]]) -> RawResult:
         sid = self._pool.get()
-        retire = False
         try:
             have: set[str] = set()
             firings: list[Firing] = []
             lower: list[dict[str, Any]] = []
             for s, (handle, actions) in enumerate(self._rulesets):
                 visit = _Visit(set(have), handle, sid)
+                done = False
                 try:
                     reads = self._reads[s]
                     batch = [dict(f, sid=sid) for f in lower  # blockers first
@@ -148,23 +173,96 @@ class DurableBackend:
                     if self._needs_visit[s]:
                         batch.append({"sid": sid, "id": "visit", "name": "__visit__",
                                       "state": "", "value": None, "code": "", "censor": ""})
-                    self._run(handle, actions, visit,
-                              _core.assert_facts(handle, json.dumps(batch, ensure_ascii=False)))
+                    self._run(handle, actions, visit, _core.assert_facts(handle, _dumps(batch)))
                     end = json.dumps({"sid": sid, "id": "end", "name": "__end__"})
                     self._run(handle, actions, visit, _core.assert_fact(handle, end))
+                    visit.state = None  # every action completed: nothing left to abandon
+                    _core.delete_state(handle, sid)  # the no-op __end__ rule ran: safe
+                    done = True
                 finally:
-                    if visit.ran:
-                        _core.delete_state(handle, sid)
-                    else:  # failed before any action: delete_state would segfault, so the
-                        retire = True  # session id is never used again instead
+                    if not done and not _close(handle, visit):
+                        self._retire(sid)
+                        sid = ""  # never used again
                 firings += visit.firings
                 new = visit.have - have
                 have |= new
                 lower += [_derived_fact(self.derived[d]) for d in sorted(new)]
             return RawResult(firings, have)
         finally:
-            if not retire:
+            if sid:  # every session of the visit closed: the id can be used again
                 self._pool.put(sid)
+
+    def _retire(self, sid: str) -> None:
+        """A session that could not be closed stays live in the core: its id is never reused
+        (a new session on it would meet the old facts). A fresh id takes its place while the
+        live sessions stay below the core's 1,024."""
+        with self._lock:
+            self._lost.add(sid)
+            if self._replaced < MAX_REPLACED:
+                self._replaced += 1
+                self._pool.put(str(POOL_SIZE + self._replaced - 1))
+
+
+class _Held:
+    """A SIGINT handler that counts the signals held until the visit is over."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.count += 1
+
+
+_SIGINT = 2  # signal.SIGINT, as the int _signal takes
+_MAIN = threading.main_thread()
+
+
+def _close(handle: int, visit: _Visit) -> bool:
+    """Close a session a failure or an interrupt left in any state; False if it could not be.
+
+    delete_state segfaults in a session where no action ever completed (shared/notes/
+    durable-rules.md §6), and a session can be left with an action started and not completed,
+    or with actions pending. So: abandon any started action (harmless when none is), assert a
+    sentinel the no-op ``__end__`` rule matches (this also creates the session if the failure
+    came before any assert), complete every action handed out without running it, and delete
+    only when at least one action completed.
+    """
+    try:
+        if visit.state is not None:
+            _core.abandon_action(handle, visit.state)
+        text = json.dumps({"sid": visit.sid, "id": "close", "name": "__end__"})
+        state = _assert(_core.assert_fact(handle, text))
+        started = _core.start_action_for_state(handle, state)
+        message = started[1] if started else None
+        completed = 0
+        while message:
+            completed += 1
+            message = _core.complete_and_start_action(handle, state)
+        if not completed:
+            return False
+        _core.delete_state(handle, visit.sid)
+        return True
+    except Exception:  # noqa: BLE001 - the caller retires the session id instead
+        return False
+
+
+# A JSON number as durable-rules' reader takes it (src/rules/json.c getNumber): an exponent is
+# read only after a fraction, so Python's "5e-05" and "1e+16" must be written "5.0e-05" and
+# "1.0e+16". JSON strings are matched first and kept, so text inside them is never touched.
+_BARE_EXP = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\w.])(-?\d+)(e[-+]\d+)')
+
+
+def _fix_number(m: re.Match[str]) -> str:
+    return m.group(0) if m.group(1) is None else f"{m.group(1)}.0{m.group(2)}"
+
+
+def _dumps(obj: Any) -> str:
+    """``json.dumps`` whose floats durable-rules' C core reads as the same doubles (glibc's
+    ``atof`` on the shortest round-trip text Python writes)."""
+    text = json.dumps(obj, ensure_ascii=False)
+    if "e-" not in text and "e+" not in text:  # no exponent at all: the usual case, cheap
+        return text
+    return _BARE_EXP.sub(_fix_number, text)
 
 
 def _assert(result: Any) -> Any:

@@ -200,10 +200,11 @@ def test_an_exception_inside_an_action_is_not_swallowed(demo: Sicca) -> None:
         visit).canonical()
 
 
-def test_a_refused_assert_retires_its_session_id(demo: Sicca,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_assert_closes_its_session_and_returns_its_id(
+        demo: Sicca, monkeypatch: pytest.MonkeyPatch) -> None:
     # durable-rules segfaults on delete_state in a session where no action ran, so a visit
-    # that fails before any action must not delete its session: its id leaves the pool
+    # that fails before any action first makes one run (a closing sentinel), then deletes:
+    # its id goes back to the pool instead of leaking (issue 12)
     from sicca.base.errors import EvaluationError
     from sicca.running import durable as runtime
 
@@ -221,6 +222,6 @@ def test_a_refused_assert_retires_its_session_id(demo: Sicca,
     with pytest.raises(EvaluationError, match="refused a fact"):
         durable.evaluate(visit)
     monkeypatch.setattr(runtime, "_core", real)
-    assert durable._pool.qsize() == POOL_SIZE - 1
+    assert durable._pool.qsize() == POOL_SIZE and not durable._lost
     assert durable.evaluate(visit).canonical() == NativeBackend(demo.program).evaluate(
         visit).canonical()

@@ -82,7 +82,9 @@ def test_csv_has_one_header_and_one_row_per_visit(cohort: Path, tmp_path: Path) 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_interrupt_leaves_a_valid_partial_file(cohort: Path, tmp_path: Path,
                                                workers: int) -> None:
+    # the records done are kept beside the output; the output itself is left as it was
     out = tmp_path / "o.jsonl"
+    out.write_text("an earlier run\n")
 
     def stop(s: batch.Summary) -> None:
         if s.records >= 10:
@@ -92,7 +94,10 @@ def test_interrupt_leaves_a_valid_partial_file(cohort: Path, tmp_path: Path,
                   on_progress=stop)
     assert s.interrupted and 10 <= s.records < s.total_records
     assert s.consistent()
-    lines = out.read_text().splitlines()
+    assert out.read_text() == "an earlier run\n"
+    assert s.partial == tmp_path / "o.partial.jsonl"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.jsonl", "o.partial.jsonl"]
+    lines = s.partial.read_text().splitlines()
     assert len(lines) == s.rows  # complete lines only, exactly the counted ones
     assert all(json.loads(x) for x in lines)
 
