@@ -72,9 +72,14 @@ class Scored:
 class Instrument(Protocol):
     """What every instrument offers (see the module docstring)."""
 
-    id: str
-    key: str
-    meta_model: type[BaseModel]
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def meta_model(self) -> type[BaseModel]: ...
 
     def meta_problems(self, files: Sequence[RuleFile],
                       program: dict[str, Any] | None) -> list[Problem]: ...
@@ -85,7 +90,7 @@ class Instrument(Protocol):
 
     def change(self, a: Scored, b: Scored, sicca: Sicca) -> Result | None: ...
 
-    def series(self, points: Sequence[Scored]) -> Result: ...
+    def series(self, points: Sequence[Scored], sicca: Sicca | None = None) -> Result: ...
 
 
 class _Base:
@@ -152,7 +157,7 @@ class Essdai(_Base):
         raw = response.instrument_delta("x", ra.out(), rb.out())
         return DeltaResult.model_validate({k[2:]: v for k, v in raw.items()})
 
-    def series(self, points: Sequence[Scored]) -> Result:
+    def series(self, points: Sequence[Scored], sicca: Sicca | None = None) -> Result:
         rows = []
         for p in points:
             r = p.results.get(self.id)
@@ -204,7 +209,7 @@ class Esspri(_Base):
                             a.ev, b.ev, sicca)
         return EsspriChange.model_validate({k[len("esspri_"):]: v for k, v in raw.items()})
 
-    def series(self, points: Sequence[Scored]) -> Result:
+    def series(self, points: Sequence[Scored], sicca: Sicca | None = None) -> Result:
         rows = []
         for p in points:
             r = p.results.get(self.id)
@@ -238,17 +243,21 @@ class Star(_Base):
         out = response.star({"clinessdai": ca.out()}, {"clinessdai": cb.out()}, a.ev, b.ev, t)
         return StarResult.model_validate(out)
 
-    def series(self, points: Sequence[Scored]) -> Result:
-        """One point per consecutive pair of timepoints: the STAR verdict from a to b."""
+    def series(self, points: Sequence[Scored], sicca: Sicca | None = None) -> Result:
+        """One point per consecutive pair of timepoints: the STAR verdict from a to b
+        (``sicca`` is needed for the STAR table; without it every verdict is null)."""
         rows = []
+        t = response.star_table(sicca) if sicca is not None else None
         for a, b in zip(points, points[1:], strict=False):
-            r = b.results.get(f"{self.id}<-{a.timepoint}")
+            r = self.change(a, b, sicca) if sicca is not None else None
             s = r if isinstance(r, StarResult) else None
             rows.append(StarPoint.model_validate(
                 {"from": a.timepoint, "to": b.timepoint, "verdict": s.verdict if s else None,
                  "points_min": s.points_min if s else None,
                  "points_max": s.points_max if s else None}))
-        return StarSeries(instrument=self.id, responder_from=None, points=rows)
+        return StarSeries(instrument=self.id,
+                          responder_from=t.responder_from if t is not None else None,
+                          points=rows)
 
 
 # --- classification criteria ------------------------------------------------------------------
@@ -274,7 +283,7 @@ class CriteriaSet(_Base):
         return CriteriaResult.model_validate(
             criteria.evaluate_set(ev, self.id, meta, memo, flagged))
 
-    def series(self, points: Sequence[Scored]) -> Result:
+    def series(self, points: Sequence[Scored], sicca: Sicca | None = None) -> Result:
         rows = []
         label, threshold = self.id, None
         for p in points:

@@ -134,3 +134,11 @@ def schema_case(rules: list[Path] = RulesOpt) -> None:
     from sicca.records.models import Catalogue, case_json_schema
 
     typer.echo(dumps(case_json_schema(Catalogue.load(list(rules or [])))))
+
+
+@schema_app.command("report")
+def schema_report() -> None:
+    """Print the JSON Schema of `sicca score --format json` (the report)."""
+    from sicca.report.model import report_schema
+
+    typer.echo(dumps(report_schema()))
