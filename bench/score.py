@@ -103,17 +103,14 @@ def visits(sicca: Sicca, n: int, seed: int, parse_time: list[float]) -> Iterator
 
 
 def engine_scorer(sicca: Sicca) -> Callable[[Case, Record], Any]:
-    from sicca.scores import instruments
+    from sicca.scores.instrument import declared
 
-    insts = instruments()
+    insts = declared(sicca)
     opts: dict[str, str] = {}
 
     def score(case: Case, tp: Record) -> Any:
         ev = sicca.evaluate(case, tp, opts)
-        out: dict[str, Any] = {}
-        for inst in insts:
-            out.update(inst.score(ev, sicca))
-        return out
+        return {inst.id: inst.score(ev, sicca) for inst in insts}
 
     return score
 
@@ -197,9 +194,9 @@ def latency(sicca: Sicca, durable: Sicca, hc: HandCoded, seed: int, n: int) -> N
 
 def breakdown(sicca: Sicca, seed: int, n: int) -> None:
     """Where the time of one visit goes, per stage, on this backend."""
-    from sicca.scores import instruments
+    from sicca.scores.instrument import declared
 
-    insts = instruments()
+    insts = declared(sicca)
     sample = [v for c in visits(sicca, n, seed + 3, [0.0]) for v in c]
     stages = dict.fromkeys(("facts", "engine dicts", "rules", "wrap", "instruments"), 0.0)
     inputs = set(sicca.program["inputs"])

@@ -1,20 +1,9 @@
 """Instruments: turn concluded facts into scores, categories and verdicts.
 
-Each instrument module exposes ``score(ev, sicca) -> dict`` (its keys are merged into the
-timepoint's JSON) and, where it compares timepoints, ``change(...)``. No rule logic here:
-thresholds on inputs live in rules/; weights and verdict arithmetic live here or in the
-rule files' ``meta``.
+Every instrument implements one interface (``sicca.scores.instrument.Instrument``: id, meta
+model, ``score``, ``change``, ``series``) and returns typed results (sicca.scores.results).
+Which instruments run is declared by the rule pack's manifest (``rules/pack.yaml``) and
+resolved through ``sicca.scores.instrument.REGISTRY``. No rule logic here: thresholds on
+inputs live in rules/; weights and verdict arithmetic live here or in the rule files' ``meta``.
+Instruments do not render (sicca.cli draws the tables).
 """
-
-from types import ModuleType
-
-
-def instruments() -> list[ModuleType]:
-    """The instrument modules, in output order (imported lazily)."""
-    import importlib
-
-    return [importlib.import_module(f"sicca.scores.{name}") for name in INSTRUMENTS]
-
-
-#: Instrument modules in output order; a new instrument adds its name here.
-INSTRUMENTS = ("essdai", "esspri", "criteria", "response")

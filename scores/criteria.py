@@ -16,12 +16,16 @@ YAML and its feature file. Verdict order (spec §4.4): excluded > not_applicable
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from sicca.base.errors import EvaluationError, Problem
+from sicca.language.loader import RuleFile
 from sicca.running.evaluate import Derived, Evaluation, Sicca
 from sicca.running.facts import Fact
+from sicca.scores.meta import validate_meta
 
 ITEM_STATES = ("positive", "negative", "unknown")
 EXCLUSION_STATES = ("present", "absent", "not_documented")
@@ -32,6 +36,87 @@ Core = tuple[str, int, int, dict[str, Any]]  # verdict, score_min, score_max, de
 
 
 # --- meta ------------------------------------------------------------------------------------
+
+class _Meta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Labelled(_Meta):
+    label: str | None = None
+
+
+class ItemMeta(_Labelled):
+    weight: int | None = None
+    roman: str | None = None
+    objective: bool | None = None
+
+
+class _RuleA(_Meta):
+    min_items: int
+    requires_any: list[str]
+
+
+class _RuleB(_Meta):
+    min_objective: int
+
+
+class _Secondary(_Meta):
+    requires_any: list[str]
+    of: list[str]
+    min_of: int
+
+
+class VerdictMeta(_Meta):
+    kind: Literal["weighted_sum", "count", "aecg"]
+    threshold: int | None = None
+    rule_a: _RuleA | None = None
+    rule_b: _RuleB | None = None
+    secondary: _Secondary | None = None
+
+
+class _Associated(_Labelled):
+    fact: str
+
+
+class CriteriaMeta(_Meta):
+    """The ``meta:`` of one file of a criteria set (the set's files are merged)."""
+
+    order: int | None = None
+    set: str | None = None
+    label: str | None = None
+    verdict: VerdictMeta | None = None
+    entry: bool | _Labelled | None = None
+    items: dict[str, ItemMeta] | None = None
+    exclusions: dict[str, _Labelled] | None = None
+    flags: dict[str, str] | None = None
+    associated_disease: _Associated | None = None
+
+
+def meta_problems(files: Sequence[RuleFile], name: str) -> list[Problem]:
+    """Every problem in the meta of criteria set ``name`` (E363), located at the meta key."""
+    problems: list[Problem] = []
+    mine = [f for f in files if f.ruleset == name]
+    metas = [(f, validate_meta(CriteriaMeta, f, "E363", problems)) for f in mine]
+    if problems:
+        return problems
+    verdicts = [(f, m.verdict) for f, m in metas if m is not None and m.verdict is not None]
+    if not verdicts:
+        where = mine[0].src.problem((), f"criteria set '{name}' declares no meta.verdict",
+                                    code="E363") if mine else \
+            Problem(f"no rule set '{name}' is loaded", code="E363")
+        return [where]
+    f, v = verdicts[-1]
+    needs = {"weighted_sum": ("threshold",), "count": ("threshold",),
+             "aecg": ("rule_a", "rule_b")}[v.kind]
+    for key in needs:
+        if getattr(v, key) is None:
+            problems.append(f.src.problem(("meta", "verdict"), f"a '{v.kind}' verdict needs "
+                                          f"'{key}'", code="E363"))
+    if not any(m is not None and m.items for _, m in metas):
+        problems.append(f.src.problem(("meta",), f"criteria set '{name}' has no meta.items",
+                                      code="E363"))
+    return problems
+
 
 def set_meta(sicca: Sicca, ruleset: str) -> dict[str, Any]:
     """The meta of every file of ``ruleset`` merged (mappings merged one level deep)."""
@@ -336,45 +421,3 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
     memo: dict[str, frozenset[str]] = {}
     flagged = any_flagged(ev)
     return {"criteria": {n: evaluate_set(ev, n, m, memo, flagged) for n, m in metas.items()}}
-
-
-# --- rendering ------------------------------------------------------------------------------
-
-_STYLE = {"positive": "green", "negative": "red", "unknown": "yellow", "met": "bold green",
-          "not_met": "bold red", "undetermined": "bold yellow", "excluded": "bold magenta",
-          "not_applicable": "bold blue"}
-
-
-def render(console: Any, tp_out: Mapping[str, Any]) -> None:
-    """A checklist per criteria set: item, state, points, rules; verdict, range, missing."""
-    from rich.table import Table
-
-    for name, res in tp_out.get("criteria", {}).items():
-        table = Table(title=f"{name} · {res['label']}", title_justify="left", expand=False)
-        for col in ("item", "state", "points", "rules"):
-            table.add_column(col)
-        if "entry" in res:
-            e = res["entry"]
-            table.add_row("entry", _styled(e["state"], e), "", ", ".join(e["rules"]))
-        for item, it in res["items"].items():
-            label = f"{it.get('roman', '')} {item}".strip()
-            table.add_row(label, _styled(it["state"], it), str(it["points"]),
-                          ", ".join(it["rules"]))
-        console.print(table)
-        extra = f" · {res['classification']}" if "classification" in res else ""
-        rule = f" by rule {', '.join(res['rules_met'])}" if res.get("rules_met") else ""
-        v = res["verdict"]
-        console.print(f"  verdict [{_STYLE.get(v, 'bold')}]{v}[/]{rule}{extra} · score "
-                      f"{res['score_min']}–{res['score_max']}")
-        for m in res["missing"]:
-            console.print(f"  missing {m['item']}: {m['decides']}")
-        if res["conditional"]:
-            console.print("  conditional on: " + ", ".join(res["conditional"]))
-        for f in res["flags"]:
-            console.print(f"  [yellow]flag {f['flag']}[/]: {f['message']}")
-
-
-def _styled(state: str, it: Mapping[str, Any]) -> str:
-    marks = " ".join(k for k in ("inferred", "interpreted", "hypothetical") if it.get(k))
-    s = f"[{_STYLE.get(state, '')}]{state}[/]"
-    return f"{s} [dim]({marks})[/]" if marks else s

@@ -16,12 +16,17 @@ Totals are exact (Decimal): ``documented`` counts not-assessable domains as 0 (a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from sicca.base.errors import InputError, Problem
+from sicca.language.loader import RuleFile
 from sicca.running.evaluate import Evaluation, Sicca
+from sicca.scores.meta import validate_meta
 
 RULESET = "essdai"
 
@@ -59,68 +64,121 @@ class Domain:
         return max(self.levels)
 
 
-def _problem(message: str, file: str, **kw: Any) -> InputError:
-    return InputError(Problem(message, file=file, code="E360", **kw))
+class DomainMeta(BaseModel):
+    """The ``meta:`` of an ``essdai`` rule file: a domain's weights and levels, or nothing
+    (a file of the set that rates no domain, e.g. validity.yaml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    domain: str | None = None
+    weight: Decimal | None = None
+    clinessdai_weight: Decimal | None = None
+    levels: list[int] | None = None
+    clinessdai_weights_status: str | None = None
 
 
-def domains(sicca: Sicca) -> list[Domain]:
-    """The domains of the loaded ``essdai`` rule set, validated against the spec's invariants."""
+def _files(files: Sequence[RuleFile]) -> list[RuleFile]:
+    return [f for f in files if f.ruleset == RULESET]
+
+
+def meta_problems(files: Sequence[RuleFile], program: dict[str, Any] | None) -> list[Problem]:
+    """Every problem in the ``essdai`` meta (E360) and in what its rules conclude (E361),
+    located at the offending meta key or rule."""
+    problems: list[Problem] = []
+    domains_from(files, problems)
+    if not problems and program is not None:
+        problems += conclusion_problems(program, domains_from(files, []))
+    return problems
+
+
+def domains_from(files: Sequence[RuleFile], problems: list[Problem]) -> list[Domain]:
+    """The domains the ``essdai`` files describe, in spec order; problems added to
+    ``problems`` (a domain with a problem is left out)."""
     out: list[Domain] = []
-    for m in sicca.meta(RULESET):
-        if "domain" not in m:
+    srcs: dict[str, RuleFile] = {}
+    for rf in _files(files):
+        m = validate_meta(DomainMeta, rf, "E360", problems)
+        if m is None or m.domain is None:
             continue
-        name, file = str(m["domain"]), str(m["_file"])
-        levels = tuple(int(x) for x in m.get("levels") or [])
-        if not levels or 0 not in levels:
-            raise _problem(f"domain '{name}' needs meta.levels including 0", file)
-        cw = m.get("clinessdai_weight")
-        out.append(Domain(name, Decimal(str(m["weight"])),
-                          Decimal(str(cw)) if cw is not None else None, levels, file))
+        if m.weight is None:
+            problems.append(rf.src.problem(("meta",), f"domain '{m.domain}' needs meta.weight",
+                                           code="E360"))
+            continue
+        if not m.levels or 0 not in m.levels:
+            problems.append(rf.src.problem(("meta", "levels"), f"domain '{m.domain}' needs "
+                                           "meta.levels including 0", code="E360"))
+            continue
+        d = Domain(m.domain, m.weight, m.clinessdai_weight, tuple(m.levels), rf.rel)
+        before = len(problems)
+        problems += _invariant_problems(d, rf, srcs.get(d.name))
+        srcs.setdefault(d.name, rf)
+        if len(problems) == before:
+            out.append(d)
     order = list(SPEC_WEIGHTS)
     out.sort(key=lambda d: (order.index(d.name) if d.name in order else len(order), d.name))
-    check_invariants(out)
-    check_conclusions(sicca, out)
+    if not problems and {d.name for d in out} == set(SPEC_WEIGHTS):
+        total = sum((d.weight * d.max_level for d in out), Decimal(0))
+        if total != SPEC_MAX:
+            problems.append(srcs[out[0].name].src.problem(
+                ("meta", "weight"), f"the ESSDAI maximum is {total}", code="E360",
+                expected=str(SPEC_MAX), found=str(total)))
     return out
 
 
-def check_invariants(ds: list[Domain]) -> None:
-    """Spec §10.1: weights, missing high/low levels, and the 123 maximum of the 12 domains."""
-    seen: set[str] = set()
-    for d in ds:
-        if d.name in seen:
-            raise _problem(f"domain '{d.name}' is defined twice", d.file)
-        seen.add(d.name)
-        if d.name in SPEC_WEIGHTS and d.weight != SPEC_WEIGHTS[d.name]:
-            raise _problem(f"domain '{d.name}' has weight {d.weight}", d.file,
-                           expected=str(SPEC_WEIGHTS[d.name]), found=str(d.weight))
-        if d.name in NO_HIGH and 3 in d.levels:
-            raise _problem(f"domain '{d.name}' has no high level (spec §1.2)", d.file,
-                           expected="levels [0, 1, 2]", found=str(list(d.levels)))
-        if d.name in NO_LOW and 1 in d.levels:
-            raise _problem(f"domain '{d.name}' has no low level (spec §1.2)", d.file,
-                           expected="levels [0, 2, 3]", found=str(list(d.levels)))
-    if seen == set(SPEC_WEIGHTS):
-        total = sum((d.weight * d.max_level for d in ds), Decimal(0))
-        if total != SPEC_MAX:
-            raise _problem(f"the ESSDAI maximum is {total}", ds[0].file,
-                           expected=str(SPEC_MAX), found=str(total))
+def _invariant_problems(d: Domain, rf: RuleFile, first: RuleFile | None) -> list[Problem]:
+    """Spec §10.1 for one domain: its weight and its missing high or low level."""
+    if first is not None:
+        return [rf.src.problem(("meta", "domain"), f"domain '{d.name}' is defined twice",
+                               code="E360", hint=f"first defined in {first.src.file}")]
+    if d.name in SPEC_WEIGHTS and d.weight != SPEC_WEIGHTS[d.name]:
+        return [rf.src.problem(("meta", "weight"), f"domain '{d.name}' has weight {d.weight}",
+                               code="E360", expected=str(SPEC_WEIGHTS[d.name]),
+                               found=str(d.weight))]
+    if d.name in NO_HIGH and 3 in d.levels:
+        return [rf.src.problem(("meta", "levels"),
+                               f"domain '{d.name}' has no high level (spec §1.2)", code="E360",
+                               expected="levels [0, 1, 2]", found=str(list(d.levels)))]
+    if d.name in NO_LOW and 1 in d.levels:
+        return [rf.src.problem(("meta", "levels"),
+                               f"domain '{d.name}' has no low level (spec §1.2)", code="E360",
+                               expected="levels [0, 2, 3]", found=str(list(d.levels)))]
+    return []
 
 
-def check_conclusions(sicca: Sicca, ds: list[Domain]) -> None:
+def domains(sicca: Sicca) -> list[Domain]:
+    """The domains of the loaded ``essdai`` rule set, validated against the spec's invariants
+    (an InputError listing every problem otherwise)."""
+    problems = meta_problems(sicca.compiled.files, sicca.program)
+    if problems:
+        raise InputError(problems)
+    return domains_from(sicca.compiled.files, [])
+
+
+def conclusion_problems(program: dict[str, Any], ds: list[Domain]) -> list[Problem]:
     """A rule concluding a level its domain does not have is an error (e.g. CNS level 1)."""
-    table = {d["id"]: d for d in sicca.program["derived"]}
+    table = {d["id"]: d for d in program["derived"]}
     by_name = {f"{RULESET}.{d.name}.level": d for d in ds}
-    for rule in sicca.program["rules"]:
+    out: list[Problem] = []
+    for rule in program["rules"]:
         concl = table[rule["then"]]
         dom = by_name.get(concl["name"])
         if dom is None:
             continue
         value = Decimal(concl["value"]) if concl["value"] is not None else None
         if value is None or value not in [Decimal(x) for x in dom.levels] or value == 0:
-            raise InputError(Problem(
+            file, line, col = _split_loc(str(rule["loc"]))
+            out.append(Problem(
                 f"rule '{rule['id']}' concludes level {concl['value'] or concl['code']} for "
-                f"domain '{dom.name}'", file=rule["loc"], rule=rule["id"], code="E361",
-                expected=f"one of {[x for x in dom.levels if x]}"))
+                f"domain '{dom.name}'", file=file, line=line, col=col, rule=rule["id"],
+                code="E361", expected=f"one of {[x for x in dom.levels if x]}"))
+    return out
+
+
+def _split_loc(loc: str) -> tuple[str, int | None, int | None]:
+    parts = loc.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return parts[0], int(parts[1]), int(parts[2])
+    return loc, None, None
 
 
 def _domains_cached(sicca: Sicca) -> list[Domain]:
@@ -218,42 +276,6 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
     return {"essdai": ess, "clinessdai": total(ev, ds, clin=True, states=states)}
 
 
-def render(console: Any, tp: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    ess, clin = tp.get("essdai"), tp.get("clinessdai")
-    if not ess:
-        return
-    t = Table(title="ESSDAI domains", show_lines=False)
-    for col in ("domain", "state", "level", "ESSDAI pts", "ClinESSDAI pts", "rules / flags"):
-        t.add_column(col)
-    for name, d in ess["domains"].items():
-        c = (clin or {}).get("domains", {}).get(name)
-        lvl = "?" if d["level"] is None else str(d["level"])
-        pts = (f"0..{d['points_max']}" if d["points"] is None else str(d["points"]))
-        cp = "—" if c is None else (f"0..{c['points_max']}" if c["points"] is None
-                                     else str(c["points"]))
-        why = ", ".join(d["rules"] + [f"[yellow]{f}[/]" for f in d["flags"]])
-        t.add_row(name, d["state"], lvl, pts, cp, why)
-    console.print(t)
-    console.print(_line("ESSDAI", ess))
-    if clin:
-        console.print(_line("ClinESSDAI", clin) + f" [dim]({clin['weights_status']})[/]")
-    sev = {True: "yes", False: "no", None: "undetermined"}[ess["severe"]]
-    console.print(f"EULAR 2020 severe: {sev}")
-    for w in ess.get("warnings", []):
-        console.print(f"[red]warning[/]: {w} (ESSDAI is validated for primary SS)")
-
-
-def _line(label: str, s: dict[str, Any]) -> str:
-    det = "" if s["category_determined"] else \
-        f" — category not determined ({s['category_min']} to {s['category_max']})"
-    lab = f" [dim]({s['documented_label']}: {', '.join(s['not_assessable'])})[/]" \
-        if s["not_assessable"] else ""
-    return (f"[bold]{label}[/] documented {s['documented']}{lab}, range {s['min']}–{s['max']}, "
-            f"category {s['category']}{det}")
-
-
 def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,
            sicca: Sicca) -> dict[str, Any]:
     """ESSDAI/ClinESSDAI changes between two timepoints (spec §1.5, §9.3)."""
@@ -265,4 +287,3 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
     for key in ("essdai", "clinessdai"):
         out.update(instrument_delta(key, a[key], b[key]))
     return out
-

@@ -8,11 +8,17 @@ mean and never 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
+from sicca.base.errors import Problem
+from sicca.language.loader import RuleFile
 from sicca.running.evaluate import Evaluation, Sicca
+from sicca.scores.meta import validate_meta
 
 ITEMS = ("dryness", "fatigue", "pain")
 #: Input facts read here directly (the mean is arithmetic on the ratings themselves).
@@ -22,6 +28,33 @@ PASS_BELOW = Fraction(5)
 #: MCII: a decrease of >= 1 point or >= 15 % of the baseline value [V-P: S4].
 MCII_POINTS = Fraction(1)
 MCII_RELATIVE = Fraction(15, 100)
+
+
+class EsspriMeta(BaseModel):
+    """The ``meta:`` of the ``esspri`` rule file: its items and the PASS line."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[str]
+    pass_below: Decimal
+
+
+def meta_problems(files: Sequence[RuleFile]) -> list[Problem]:
+    """Every problem in the ESSPRI meta (E364), located; the PASS line must be the spec's."""
+    problems: list[Problem] = []
+    for rf in files:
+        if rf.ruleset != "esspri":
+            continue
+        m = validate_meta(EsspriMeta, rf, "E364", problems)
+        if m is not None and Fraction(m.pass_below) != PASS_BELOW:
+            problems.append(rf.src.problem(("meta", "pass_below"), "the ESSPRI PASS line is "
+                                           "fixed by the spec (S4)", code="E364",
+                                           expected=str(PASS_BELOW), found=str(m.pass_below)))
+        if m is not None and m.items != list(INPUTS_READ):
+            problems.append(rf.src.problem(("meta", "items"), "ESSPRI has three items",
+                                           code="E364", expected=str(list(INPUTS_READ)),
+                                           found=str(m.items)))
+    return problems
 
 
 def exact(ev: Evaluation) -> Fraction | None:
@@ -86,14 +119,3 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
             "esspri_delta_exact": str(xb - xa),
             "esspri_relative": None if rel is None else shown(rel * 100),
             "esspri_mcii": mcii(xa, xb), "esspri_state": "computable"}
-
-
-def render(console: Any, tp: dict[str, Any]) -> None:
-    e = tp.get("esspri")
-    if not e:
-        return
-    if e["score"] is None:
-        console.print(f"[bold]ESSPRI[/] not computable (missing: {', '.join(e['missing'])})")
-    else:
-        console.print(f"[bold]ESSPRI[/] {e['score']} ({e['exact']}), PASS "
-                      f"{'yes' if e['pass'] else 'no'} (< 5)")

@@ -15,14 +15,19 @@ patient it is descriptive only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from sicca.base.errors import InputError, Problem
+from sicca.language.loader import RuleFile
 from sicca.running.evaluate import Evaluation, Sicca
 from sicca.scores import esspri
+from sicca.scores.meta import validate_meta
 
 #: MCII of ESSDAI: a decrease of >= 3 points [V-P: S4]; borrowed for ClinESSDAI [UNVERIFIED, §2].
 MCII_DROP = Decimal(3)
@@ -74,20 +79,72 @@ def inputs_read(sicca: Sicca) -> tuple[str, ...]:
     return INPUTS_READ + (t.rf_facts if t is not None else ())
 
 
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    points: int
+
+
+class _Systemic(_Item):
+    clinessdai_drop: Decimal
+
+
+class _Lacrimal(_Item):
+    schirmer_abnormal_below: Decimal
+    schirmer_gain: Decimal
+    oss_abnormal_from: Decimal
+    oss_drop: Decimal
+
+
+class _Salivary(_Item):
+    uws_gain: Decimal
+
+
+class _Biological(_Item):
+    igg_drop: Decimal
+    rf_drop: Decimal
+    rf_facts: list[str]
+
+
+class _Items(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    systemic: _Systemic
+    patient_reported: _Item
+    lacrimal: _Lacrimal
+    salivary: _Salivary
+    biological: _Biological
+
+
+class StarMeta(BaseModel):
+    """The ``meta:`` of the ``star`` rule file: STAR's points and thresholds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instrument: Literal["star"]
+    responder_from: int
+    items: _Items
+
+
+def meta_problems(files: Sequence[RuleFile]) -> list[Problem]:
+    """Every problem in the STAR table (E362), located at the offending meta key."""
+    problems: list[Problem] = []
+    for rf in files:
+        if rf.ruleset == STAR_RULESET:
+            validate_meta(StarMeta, rf, "E362", problems)
+    return problems
+
+
 def star_table(sicca: Sicca) -> StarTable | None:
     """The loaded STAR table, or None when no ``star`` rule set is loaded (then no STAR)."""
     def make() -> StarTable | None:
-        metas = [m for m in sicca.meta(STAR_RULESET) if m.get("instrument") == "star"]
-        if not metas:
+        files = [f for f in sicca.compiled.files if f.ruleset == STAR_RULESET]
+        if not files:
             return None
-        try:
-            return StarTable.from_meta(metas[-1])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(Problem(f"STAR table incomplete or not a number: {exc}",
-                                     file=str(metas[-1].get("_file")), code="E362",
-                                     expected="meta: {instrument: star, responder_from, items: "
-                                              "{systemic, patient_reported, lacrimal, "
-                                              "salivary, biological}}")) from None
+        problems = meta_problems(files)
+        if problems:
+            raise InputError(problems)
+        return StarTable.from_meta(dict(files[-1].meta, _file=files[-1].rel))
 
     result: StarTable | None = sicca.memo("response.star", make)
     return result
@@ -235,33 +292,3 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
     if t is None or "clinessdai" not in a or "clinessdai" not in b:
         return {}
     return {"star": star(a, b, ev_a, ev_b, t)}
-
-
-def _rng(c: dict[str, Any], k: str) -> str:
-    d = c[f"{k}_delta"]
-    star_ = "*" if c[f"{k}_assumes_unassessable_unchanged"] else ""
-    return f"{'?' if d is None else d}{star_} ({c[f'{k}_delta_min']}..{c[f'{k}_delta_max']})"
-
-
-def render_changes(console: Any, changes: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-
-    t = Table(title="changes")
-    for col in ("from → to", "ΔESSDAI", "MCII", "ΔClinESSDAI", "ΔESSPRI", "MCII", "STAR"):
-        t.add_column(col)
-    for c in changes:
-        if "essdai_delta" not in c:
-            continue
-
-        mcii = {True: "met", False: "not met", None: "undetermined"}
-        st = c.get("star") or {}
-        t.add_row(f"{c['from']} → {c['to']}", _rng(c, "essdai"),
-                  mcii[c["essdai_mcii"]] + ("" if c["essdai_mcii_determined"] or
-                                            c["essdai_mcii"] is None else "*"),
-                  _rng(c, "clinessdai"),
-                  "—" if c.get("esspri_delta") is None else str(c["esspri_delta"]),
-                  mcii[c.get("esspri_mcii")],
-                  f"{st.get('points_min')}–{st.get('points_max')} {st.get('verdict')}")
-    console.print(t)
-    console.print("[dim]* documented totals, assuming not-assessable domains unchanged; "
-                  "(min..max) assumes nothing[/]")

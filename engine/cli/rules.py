@@ -17,8 +17,9 @@ def check_cmd(path: Path = typer.Argument(None, help="a rule file or directory (
               fmt: Format = FormatOpt) -> None:
     """Report every problem in rule files; exit 1 on errors (warnings alone exit 0)."""
     from sicca.language.lint import lint
+    from sicca.scores.instrument import meta_checks
 
-    report = lint([path] if path is not None else None)
+    report = lint([path] if path is not None else None, meta_checks())
     if fmt == Format.json:
         typer.echo(dumps(report.as_dict()))
     else:

@@ -29,31 +29,29 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
               timepoint: list[str] = typer.Option(None, "--timepoint", "-t",
                                                   help="score only these timepoints")) -> None:
     """Score every timepoint: ESSDAI, ClinESSDAI, ESSPRI, criteria, and the changes."""
-    from sicca.report.build import build
-    from sicca.scores import instruments
+    from sicca.cli.instruments_view import render_changes, render_timepoint
+    from sicca.report.build import build_report
 
     sicca = get_sicca(engine, rules)
     c = sicca.load_case(case)
     for t in timepoint or []:
         c.timepoint(t)
-    report = build(sicca, c, parse_pairs(option, "--option"), timepoints=timepoint or None)
+    typed = build_report(sicca, c, parse_pairs(option, "--option"),
+                         timepoints=timepoint or None)
     if fmt == Format.json:
-        typer.echo(dumps(report))
+        typer.echo(dumps(typed.dump_json()))
         return
+    report = typed.dump()
     _header(report)
     for tp in report["timepoints"]:
         console.rule(f"[bold]{tp['id']}[/] {tp['date']} {tp.get('label') or ''}")
-        for inst in instruments():
-            if hasattr(inst, "render"):
-                inst.render(console, tp)
+        render_timepoint(console, tp)
         if tp.get("unused_inputs"):
             print_line("[dim]recorded, used by no score (labs: see sicca labs): "
                        + ", ".join(tp["unused_inputs"]) + "[/]")
     if report["changes"]:
         console.rule("[bold]changes[/]")
-        for inst in instruments():
-            if hasattr(inst, "render_changes"):
-                inst.render_changes(console, report["changes"])
+        render_changes(console, report["changes"])
 
 
 def _header(report: dict[str, object]) -> None:
@@ -136,3 +134,11 @@ def schema_case(rules: list[Path] = RulesOpt) -> None:
     from sicca.records.models import Catalogue, case_json_schema
 
     typer.echo(dumps(case_json_schema(Catalogue.load(list(rules or [])))))
+
+
+@schema_app.command("report")
+def schema_report() -> None:
+    """Print the JSON Schema of `sicca score --format json` (the report)."""
+    from sicca.report.model import report_schema
+
+    typer.echo(dumps(report_schema()))

@@ -27,8 +27,10 @@ from sicca.language.loader import (
     CMP_OPS,
     ENDS,
     LEAF_KEYS,
+    Manifest,
     Rule,
     RuleFile,
+    load_manifest,
     load_rule_files,
     rule_dirs,
     ruleset_infos,
@@ -455,6 +457,8 @@ class Compiled:
     program: dict[str, Any]
     files: list[RuleFile]
     catalog: Catalog
+    #: the pack manifest in force (``kind: pack``): which instruments score a case
+    manifest: Manifest | None = None
 
 
 def build(extra_dirs: list[Path] | None = None, catalogue: Any = None,
@@ -468,8 +472,9 @@ def build(extra_dirs: list[Path] | None = None, catalogue: Any = None,
     catalog = Catalog.from_catalogue(cat)
     program = compile_program(files, catalog, problems)
     check_limits(program, problems)
+    manifest = load_manifest(rule_dirs(extra_dirs), problems)
     problems.raise_if_any(RuleSyntaxError)
-    return Compiled(program, files, catalog)
+    return Compiled(program, files, catalog, manifest)
 
 
 def check_limits(program: dict[str, Any], problems: Problems) -> None:

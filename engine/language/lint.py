@@ -14,6 +14,12 @@ E342    error     numeric bands of one rule file overlap: one input value gives 
 E343    warning   numeric bands of one rule file leave a gap between consecutive bands
 ======  ========  ==============================================================================
 
+Instrument meta: the linter knows no instrument (sicca.language never imports sicca.scores).
+The caller passes ``meta_checks`` (``MetaCheck`` objects; the CLI passes
+``sicca.scores.instrument.meta_checks()``): each gets the loaded rule files, the compiled
+program and the pack manifest, and returns located problems (E313 unknown instrument in the
+manifest, E360-E364 an instrument's meta), reported like every other rule error.
+
 Context: a PATH under the bundled rules directory is checked together with all bundled rules
 (problems in PATH are listed first); any other PATH is a rule pack, checked as "bundled + pack"
 (pack files replace bundled files with the same relative path), so that chaining on bundled
@@ -25,18 +31,34 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sicca.base.errors import InputError, Problem, Problems, SiccaError
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import PathKey, dotted, load
 from sicca.language.compiler import Catalog, FactSpec, check_limits, compile_program
-from sicca.language.loader import CMP_OPS, Rule, RuleFile, discover, load_rule_files
+from sicca.language.loader import (
+    CMP_OPS,
+    Manifest,
+    Rule,
+    RuleFile,
+    discover,
+    load_manifest,
+    load_rule_files,
+)
 
-__all__ = ["LintReport", "check", "lint"]
+__all__ = ["LintReport", "MetaCheck", "check", "lint"]
+
+
+class MetaCheck(Protocol):
+    """A check the caller adds to `sicca rules check`: an instrument's meta (see above)."""
+
+    def check_meta(self, files: Sequence[RuleFile], program: dict[str, Any] | None,
+                   manifest: Manifest | None) -> list[Problem]: ...
 
 BOUND_OPS = ("lt", "le", "gt", "ge", "eq")
 
@@ -70,12 +92,13 @@ class LintReport:
                 "warnings": self.warnings, "files": self.files, "rules": self.rules}
 
 
-def check(paths: list[Path]) -> list[Problem]:
+def check(paths: list[Path], meta_checks: Sequence[MetaCheck] = ()) -> list[Problem]:
     """Every problem in the rule files at ``paths`` (default: the bundled rules)."""
-    return lint(paths).problems
+    return lint(paths, meta_checks).problems
 
 
-def lint(paths: list[Path] | None = None) -> LintReport:
+def lint(paths: list[Path] | None = None,
+         meta_checks: Sequence[MetaCheck] = ()) -> LintReport:
     """Check ``paths`` in context (see the module docstring); never stops at the first file."""
     bundled = Path(RULES_DIR).resolve()
     targets = [Path(p).resolve() for p in (paths or [bundled])]
@@ -89,11 +112,16 @@ def lint(paths: list[Path] | None = None) -> LintReport:
     files = load_rule_files(dirs, problems)
     report = LintReport(files=len(discover(dirs)), rules=sum(len(f.rules) for f in files))
     loaded = _catalog(dirs, problems)
+    program: dict[str, Any] | None = None
     if loaded is not None:
         catalog, integers = loaded
         program = compile_program(files, catalog, problems)
         check_limits(program, problems)
         _lint_program(program, files, catalog, integers, problems)
+    manifest = load_manifest(dirs, problems)
+    for mc in meta_checks:
+        for p in mc.check_meta(files, program, manifest):
+            problems.add(p)
     by_id: dict[str, Rule] = {}
     for f in files:
         for r in f.rules:

@@ -3,6 +3,16 @@
 A rule file is data in a closed language (docs/rule-language.md); nothing in it is evaluated
 as Python. Rule packs (``--rules DIR``) add files, or replace a bundled file that has the same
 path relative to its rules directory.
+
+Which instruments score a case is declared by the pack manifest, a ``kind: pack`` file
+(``rules/pack.yaml`` for the bundled rules)::
+
+    kind: pack
+    instruments: [essdai, clinessdai, esspri, star, acr_eular_2016, aecg_2002, acr_2012]
+
+The manifest of the last rules directory that has one wins (a pack for another disease ships
+its own, e.g. ``instruments: []``); a pack without a manifest keeps the bundled one. The loader
+checks only its shape; which ids exist is the instruments' business (``sicca.scores``).
 """
 
 from __future__ import annotations
@@ -113,13 +123,88 @@ def load_rule_files(dirs: list[Path], problems: Problems,
         if not isinstance(src.data, dict):
             problems.add(src.problem((), "a rule file must be a mapping", code="E301"))
             continue
-        if src.data.get("kind") in ("vocabulary", "analytes", "synth"):
+        if src.data.get("kind") in ("vocabulary", "analytes", "synth", "pack"):
             continue
         rf = _parse_file(src, path, rel, problems)
         if rf is not None and (only is None or rf.ruleset in only):
             out.append(rf)
     _check_ids(out, problems)
     return out
+
+
+@dataclass
+class Manifest:
+    """A pack manifest: the instruments that score a case under these rules, in order."""
+
+    instruments: list[str]
+    src: Sourced
+
+    @property
+    def file(self) -> str:
+        return self.src.file
+
+
+MANIFEST_KEYS = {"kind", "instruments", "description"}
+
+
+def load_manifest(dirs: list[Path], problems: Problems) -> Manifest | None:
+    """The manifest (``kind: pack``) of the last of ``dirs`` that has one, checked for shape."""
+    found: Manifest | None = None
+    for d in dirs:
+        if not d.exists() or d.is_file():
+            continue
+        here: Manifest | None = None
+        for p in sorted(list(d.rglob("*.yaml")) + list(d.rglob("*.yml"))):
+            if not _is_manifest(p):
+                continue
+            try:
+                src = load(p)
+            except InputError as exc:
+                for prob in exc.problems:
+                    problems.add(prob)
+                continue
+            if here is not None:
+                problems.add(src.problem((), "a rules directory has two pack manifests",
+                                         code="E313", hint=f"the other: {here.file}"))
+                continue
+            here = _parse_manifest(src, problems)
+        found = here or found
+    return found
+
+
+def _is_manifest(path: Path) -> bool:
+    import re
+
+    try:
+        head = path.read_text(encoding="utf-8")[:2000]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r"^kind:\s*pack\s*$", head, re.M) is not None
+
+
+def _parse_manifest(src: Sourced, problems: Problems) -> Manifest | None:
+    d = src.data
+    if not isinstance(d, dict):
+        return None
+    ok = True
+    for key in d:
+        if key not in MANIFEST_KEYS:
+            problems.add(src.problem((key, KEY), f"unknown key '{key}' in a pack manifest",
+                                     code="E313", hint=_dym(str(key), MANIFEST_KEYS)))
+            ok = False
+    ids = d.get("instruments")
+    if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
+        problems.add(src.problem(("instruments",), "a pack manifest needs a list of "
+                                 "instrument ids", code="E313",
+                                 expected="instruments: [essdai, esspri, ...] (may be empty)",
+                                 found=repr(ids)[:80]))
+        return None
+    for i, x in enumerate(ids):
+        if x in ids[:i]:
+            problems.add(src.problem(("instruments", i), f"instrument '{x}' is listed twice",
+                                     code="E313"))
+            ok = False
+    return Manifest(list(ids), src) if ok else None
 
 
 def ruleset_infos(files: list[RuleFile], problems: Problems | None = None) -> list[RuleSetInfo]:

@@ -1,41 +1,47 @@
-"""The full scoring report of a case: every timepoint, every instrument, every change."""
+"""The full scoring report of a case: every timepoint, every declared instrument, every change.
+
+``build_report`` returns the typed ``Report`` (sicca.report.model); ``build`` its dict, as
+callers (batch, what-if, tests) have used it. The instruments are those the rule pack's
+manifest declares (sicca.scores.instrument.declared), in manifest order.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sicca.records.models import Case
+from sicca.report.model import Change, Report, Timepoint
 from sicca.running.evaluate import Evaluation, Sicca
-from sicca.scores import instruments
+from sicca.scores.instrument import Instrument, Scored, declared
+from sicca.scores.results import Result
 
 
 def build(sicca: Sicca, case: Case, options: dict[str, str] | None = None,
           overrides: dict[str, Any] | None = None,
           timepoints: list[str] | None = None) -> dict[str, Any]:
+    """The report of ``case`` as a dict (``build_report(...).dump()``)."""
+    return build_report(sicca, case, options, overrides, timepoints).dump()
+
+
+def build_report(sicca: Sicca, case: Case, options: dict[str, str] | None = None,
+                 overrides: dict[str, Any] | None = None,
+                 timepoints: list[str] | None = None) -> Report:
     """Score every timepoint of ``case`` (or those named) and the changes between them."""
     opts = sicca.check_options(options or {})
-    evs: list[Evaluation] = []
-    outs: list[dict[str, Any]] = []
-    for tp in case.timepoints:
-        if timepoints and tp.id not in timepoints:
-            continue
-        ev = sicca.evaluate(case, tp, opts, overrides)
-        out: dict[str, Any] = {"id": tp.id, "date": str(tp.date), "label": tp.label}
-        for inst in instruments():
-            out.update(inst.score(ev, sicca))
-        out["unused_inputs"] = unused_inputs(ev, sicca)
-        evs.append(ev)
-        outs.append(out)
+    insts = declared(sicca)
+    scored = score_timepoints(sicca, case, opts, overrides, timepoints, insts)
+    outs = [_timepoint(s, insts, sicca) for s in scored]
     changes = []
-    pairs = [(0, j) for j in range(1, len(outs))]
-    pairs += [(j - 1, j) for j in range(2, len(outs))]
+    pairs = [(0, j) for j in range(1, len(scored))]
+    pairs += [(j - 1, j) for j in range(2, len(scored))]
     for a, b in pairs:
-        ch: dict[str, Any] = {"from": outs[a]["id"], "to": outs[b]["id"]}
-        for inst in instruments():
-            if hasattr(inst, "change"):
-                ch.update(inst.change(outs[a], outs[b], evs[a], evs[b], sicca))
-        changes.append(ch)
-    return {
+        ch: dict[str, Any] = {"from": scored[a].timepoint, "to": scored[b].timepoint}
+        for inst in insts:
+            res = inst.change(scored[a], scored[b], sicca)
+            if res is not None:
+                ch.update(_change_keys(inst, res))
+        changes.append(Change.model_validate(ch))
+    return Report.model_validate({
         "case": case.file,
         "patient": case.patient.id,
         "engine": sicca.engine,
@@ -44,7 +50,51 @@ def build(sicca: Sicca, case: Case, options: dict[str, str] | None = None,
         "hypothetical": sorted(overrides) if overrides else [],
         "timepoints": outs,
         "changes": changes,
-    }
+    })
+
+
+def score_timepoints(sicca: Sicca, case: Case, opts: dict[str, str],
+                     overrides: dict[str, Any] | None = None,
+                     timepoints: list[str] | None = None,
+                     insts: list[Instrument] | None = None) -> list[Scored]:
+    """Each timepoint's evaluation and every declared instrument's typed result (what
+    ``Instrument.series`` takes)."""
+    insts = declared(sicca) if insts is None else insts
+    out: list[Scored] = []
+    for tp in case.timepoints:
+        if timepoints and tp.id not in timepoints:
+            continue
+        ev = sicca.evaluate(case, tp, opts, overrides)
+        s = Scored(tp.id, str(tp.date), ev, label=tp.label)
+        for inst in insts:
+            res = inst.score(ev, sicca)
+            if res is not None:
+                s.results[inst.id] = res
+        out.append(s)
+    return out
+
+
+def _timepoint(s: Scored, insts: list[Instrument], sicca: Sicca) -> Timepoint:
+    out: dict[str, Any] = {"id": s.timepoint, "date": s.date,
+                           "label": s.label}
+    for inst in insts:
+        if inst.key == "criteria":
+            out.setdefault("criteria", {})
+            if inst.id in s.results:
+                out["criteria"][inst.id] = s.results[inst.id]
+        elif inst.id in s.results:
+            out[inst.key] = s.results[inst.id]
+    assert s.ev is not None
+    out["unused_inputs"] = unused_inputs(s.ev, sicca)
+    return Timepoint.model_validate(out)
+
+
+def _change_keys(inst: Instrument, res: Result) -> dict[str, Any]:
+    """An instrument's change result as the report's flat keys (``essdai_delta``, …; STAR
+    nests under ``star``)."""
+    if inst.key == "star":
+        return {"star": res}
+    return {f"{inst.key}_{k}": v for k, v in res.out().items()}
 
 
 def unused_inputs(ev: Evaluation, sicca: Sicca) -> list[str]:
@@ -64,8 +114,6 @@ def unused_inputs(ev: Evaluation, sicca: Sicca) -> list[str]:
 
 def _inputs_read(sicca: Sicca) -> set[str]:
     used = set(sicca.program["inputs"])
-    for inst in instruments():
-        used.update(getattr(inst, "INPUTS_READ", ()))
-        if hasattr(inst, "inputs_read"):  # inputs named by the instrument's rule file
-            used.update(inst.inputs_read(sicca))
+    for inst in declared(sicca):
+        used.update(inst.inputs_read(sicca))
     return used

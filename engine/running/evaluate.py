@@ -190,6 +190,9 @@ class Sicca:
             for d in self.program["derived"]}
         self._then = [r["then"] for r in self.program["rules"]]
         self._memo: dict[str, Any] = {}
+        #: the instruments that score a case, as the pack manifest declares them (in order)
+        self.declared: list[str] = list(compiled.manifest.instruments) \
+            if compiled.manifest is not None else []
 
     def memo(self, key: str, make: Callable[[], Any]) -> Any:
         """``make()`` once per loaded rule set: instruments keep what they read from the

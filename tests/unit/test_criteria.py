@@ -225,6 +225,7 @@ def test_criteria_json_contract(native: Sicca) -> None:
 
 
 def test_a_new_criteria_set_needs_only_its_yaml(tmp_path: Path) -> None:
+    """Its rule file, and the pack manifest (also YAML) declaring it among the instruments."""
     (tmp_path / "toy.yaml").write_text("""kind: rules
 ruleset: toy_criteria
 version: 0.1.0
@@ -244,8 +245,13 @@ rules:
     when: {all: [{not: {fact: anti_ssb, eq: positive}}, {not: {fact: anti_ssb, eq: negative}}]}
     then: {fact: toy_criteria.item.anti_ssb, value: unknown}
 """)
+    undeclared = _seed(Sicca.load(rules=[tmp_path], engine="native"))
+    assert "toy_criteria" not in undeclared["timepoints"][0]["criteria"]
+    (tmp_path / "pack.yaml").write_text("kind: pack\ninstruments: [acr_2012, toy_criteria]\n")
     sicca = Sicca.load(rules=[tmp_path], engine="native")
     rep = _seed(sicca)
+    assert list(rep["timepoints"][0]["criteria"]) == ["acr_2012", "toy_criteria"]
+    assert "essdai" not in rep["timepoints"][0]
     toy = rep["timepoints"][0]["criteria"]["toy_criteria"]
     # anti-SSB positive: 1 of 1 needed
     assert (toy["verdict"], toy["score_min"], toy["score_max"]) == ("met", 1, 1)
