@@ -218,42 +218,6 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
     return {"essdai": ess, "clinessdai": total(ev, ds, clin=True, states=states)}
 
 
-def render(console: Any, tp: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    ess, clin = tp.get("essdai"), tp.get("clinessdai")
-    if not ess:
-        return
-    t = Table(title="ESSDAI domains", show_lines=False)
-    for col in ("domain", "state", "level", "ESSDAI pts", "ClinESSDAI pts", "rules / flags"):
-        t.add_column(col)
-    for name, d in ess["domains"].items():
-        c = (clin or {}).get("domains", {}).get(name)
-        lvl = "?" if d["level"] is None else str(d["level"])
-        pts = (f"0..{d['points_max']}" if d["points"] is None else str(d["points"]))
-        cp = "—" if c is None else (f"0..{c['points_max']}" if c["points"] is None
-                                     else str(c["points"]))
-        why = ", ".join(d["rules"] + [f"[yellow]{f}[/]" for f in d["flags"]])
-        t.add_row(name, d["state"], lvl, pts, cp, why)
-    console.print(t)
-    console.print(_line("ESSDAI", ess))
-    if clin:
-        console.print(_line("ClinESSDAI", clin) + f" [dim]({clin['weights_status']})[/]")
-    sev = {True: "yes", False: "no", None: "undetermined"}[ess["severe"]]
-    console.print(f"EULAR 2020 severe: {sev}")
-    for w in ess.get("warnings", []):
-        console.print(f"[red]warning[/]: {w} (ESSDAI is validated for primary SS)")
-
-
-def _line(label: str, s: dict[str, Any]) -> str:
-    det = "" if s["category_determined"] else \
-        f" — category not determined ({s['category_min']} to {s['category_max']})"
-    lab = f" [dim]({s['documented_label']}: {', '.join(s['not_assessable'])})[/]" \
-        if s["not_assessable"] else ""
-    return (f"[bold]{label}[/] documented {s['documented']}{lab}, range {s['min']}–{s['max']}, "
-            f"category {s['category']}{det}")
-
-
 def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,
            sicca: Sicca) -> dict[str, Any]:
     """ESSDAI/ClinESSDAI changes between two timepoints (spec §1.5, §9.3)."""

@@ -86,14 +86,3 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
             "esspri_delta_exact": str(xb - xa),
             "esspri_relative": None if rel is None else shown(rel * 100),
             "esspri_mcii": mcii(xa, xb), "esspri_state": "computable"}
-
-
-def render(console: Any, tp: dict[str, Any]) -> None:
-    e = tp.get("esspri")
-    if not e:
-        return
-    if e["score"] is None:
-        console.print(f"[bold]ESSPRI[/] not computable (missing: {', '.join(e['missing'])})")
-    else:
-        console.print(f"[bold]ESSPRI[/] {e['score']} ({e['exact']}), PASS "
-                      f"{'yes' if e['pass'] else 'no'} (< 5)")

@@ -235,33 +235,3 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
     if t is None or "clinessdai" not in a or "clinessdai" not in b:
         return {}
     return {"star": star(a, b, ev_a, ev_b, t)}
-
-
-def _rng(c: dict[str, Any], k: str) -> str:
-    d = c[f"{k}_delta"]
-    star_ = "*" if c[f"{k}_assumes_unassessable_unchanged"] else ""
-    return f"{'?' if d is None else d}{star_} ({c[f'{k}_delta_min']}..{c[f'{k}_delta_max']})"
-
-
-def render_changes(console: Any, changes: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-
-    t = Table(title="changes")
-    for col in ("from → to", "ΔESSDAI", "MCII", "ΔClinESSDAI", "ΔESSPRI", "MCII", "STAR"):
-        t.add_column(col)
-    for c in changes:
-        if "essdai_delta" not in c:
-            continue
-
-        mcii = {True: "met", False: "not met", None: "undetermined"}
-        st = c.get("star") or {}
-        t.add_row(f"{c['from']} → {c['to']}", _rng(c, "essdai"),
-                  mcii[c["essdai_mcii"]] + ("" if c["essdai_mcii_determined"] or
-                                            c["essdai_mcii"] is None else "*"),
-                  _rng(c, "clinessdai"),
-                  "—" if c.get("esspri_delta") is None else str(c["esspri_delta"]),
-                  mcii[c.get("esspri_mcii")],
-                  f"{st.get('points_min')}–{st.get('points_max')} {st.get('verdict')}")
-    console.print(t)
-    console.print("[dim]* documented totals, assuming not-assessable domains unchanged; "
-                  "(min..max) assumes nothing[/]")

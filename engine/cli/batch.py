@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,11 +19,11 @@ from rich.progress import (
 from rich.text import Text
 
 from sicca.base.errors import InputError, Problem
+from sicca.cli import render
 from sicca.cli.app import app
 from sicca.cli.common import EngineOpt, OptionOpt, RulesOpt, get_sicca, parse_pairs
 from sicca.cohort.batch import FORMATS, Outcome, Summary, count_records, run
 
-err_console = Console(stderr=True)
 MAX_SHOWN = 20  # failed records printed; all are counted (and listed with --errors)
 
 
@@ -54,8 +53,8 @@ def synth_cmd(n: int = typer.Option(None, "--n", help="number of patients"),
     else:
         count, tps, problems = write_dir(records, output)
     shown = ", ".join(f"{k} {v}" for k, v in sorted(problems.items())) or "none"
-    err_console.print(f"wrote {count} synthetic patients ({tps} timepoints) to {output}; "
-                      f"seed {seed}; deliberate problems: {shown}")
+    render.err_line(f"wrote {count} synthetic patients ({tps} timepoints) to {output}; "
+                    f"seed {seed}; deliberate problems: {shown}")
 
 
 @app.command("batch")
@@ -85,6 +84,7 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
     opts = parse_pairs(option, "--option")
     sicca.check_options(opts)
     total = count_records(source)
+    err_console = render.err()
     err_fh = errors.open("w", encoding="utf-8") if errors else None
     bar = Progress(TextColumn("[bold]scoring[/]"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("records · {task.fields[visits]} visits · "
@@ -128,15 +128,15 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
             f"{summary.skipped} skipped · {summary.seconds:.1f} s · {rate:.0f} visits/s · "
             f"engine {engine} · output {output} ({fmt})")
     if not summary.consistent():  # pragma: no cover - a bug, never a silent drop
-        err_console.print("[red]internal error: counts do not add up[/]")
+        render.err_line(("internal error: counts do not add up", "red"))
         sys.exit(3)
     if summary.interrupted:
-        err_console.print(f"[yellow]interrupted after {summary.records} of "
-                          f"{summary.total_records} records; output holds {summary.records} "
-                          f"records ({summary.rows} rows)[/]")
-        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        render.err_line((f"interrupted after {summary.records} of {summary.total_records} "
+                         f"records; output holds {summary.records} records "
+                         f"({summary.rows} rows)", "yellow"))
+        render.err_line(line)
         sys.exit(130)
-    err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+    render.err_line(line)
     if summary.records != summary.total_records:  # pragma: no cover
-        err_console.print("[red]internal error: records read differ from records counted[/]")
+        render.err_line(("internal error: records read differ from records counted", "red"))
         sys.exit(3)
