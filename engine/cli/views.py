@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sicca.cli.render import Out, Part, join, text
+from sicca.scores.esspri import PASS_BELOW
 
 STYLE = {"positive": "green", "negative": "red", "unknown": "yellow", "met": "bold green",
          "not_met": "bold red", "undetermined": "bold yellow", "excluded": "bold magenta",
@@ -138,7 +139,7 @@ def _esspri(o: Out, tp: Report) -> None:
         o.line(("ESSPRI", "bold"), f" not computable (missing: {', '.join(e['missing'])})")
     else:
         o.line(("ESSPRI", "bold"), f" {e['score']} ({e['exact']}), PASS "
-               f"{'yes' if e['pass'] else 'no'} (< 5)")
+               f"{'yes' if e['pass'] else 'no'} (< {PASS_BELOW})")
 
 
 def _verdict(name: str, res: Mapping[str, Any]) -> Any:

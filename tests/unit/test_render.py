@@ -230,3 +230,47 @@ def test_terminal_table_too_wide_is_stacked_not_cropped() -> None:
     out = buf.getvalue()
     assert rid in out and rid + ".x" in out and "…" not in out
     assert max(len(line.rstrip()) for line in out.splitlines()) <= 44
+
+
+# --- the short view of `sicca score` ----------------------------------------------------------
+
+def test_score_short_view_per_timepoint(tmp_path: Path, piped: None,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    case = tmp_path / "rated.yaml"
+    case.write_text(SEED.read_text(encoding="utf-8").replace(
+        "    label: before rFib\n",
+        "    label: before rFib\n    ratings:\n      esspri: {dryness: 5, fatigue: 6, pain: 3}\n",
+        1), encoding="utf-8")
+    out = _ok(["score", str(case), "-t", "baseline", *NATIVE], capsys)
+    lines = out.splitlines()
+    assert "== baseline · 2023-10 · before rFib ==" in lines
+    # cutaneous high 3 × 3 + biological moderate 2 × 1 = 11; haematological not assessable
+    # adds up to 3 × 2 = 6: 11..17, moderate (5-13) or high (>= 14)
+    assert "ESSDAI 11 (range 11–17) · category moderate, not determined (moderate to high)" \
+        in lines
+    # ClinESSDAI has no biological domain: 9..15
+    assert "ClinESSDAI 9 (range 9–15) · category moderate, not determined (moderate to high)" \
+        in lines
+    # (5 + 6 + 3) / 3 = 14/3 = 4.67 < 5: PASS
+    assert "ESSPRI 4.67 (14/3), PASS yes (< 5)" in lines
+    # the domain table holds the domains not rated 0, and only them
+    head = lines.index("ESSDAI domains not rated 0")
+    rows = [line.split()[0] for line in lines[head + 2:head + 5]]
+    assert rows == ["cutaneous", "haematological", "biological"]
+    assert lines[head + 2].split()[1:5] == ["rated", "3", "9", "9"]
+    assert not any(line.startswith(("constitutional", "renal")) for line in lines)
+    assert "aecg_2002 met by rule a · primary SS · score 4–6 · conditional on 4 assumptions" \
+        in lines
+    detail = _ok(["score", str(case), "-t", "baseline", *NATIVE, "--detail"], capsys)
+    assert any(line.split()[:3] == ["constitutional", "assumed_absent", "0"]
+               for line in detail.splitlines())
+
+
+def test_score_json_is_the_same_with_or_without_detail_and_terminal(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["score", str(SEED), "-t", "baseline", *NATIVE, "--format", "json"]
+    piped = _ok(argv, capsys)
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    assert _ok(argv, capsys) == piped and _ok(argv + ["--detail"], capsys) == piped
+    assert "\x1b" not in piped
