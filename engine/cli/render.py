@@ -41,6 +41,9 @@ Cell = Part | Sequence[Part]
 #: Space between columns in plain tables.
 GAP = "  "
 
+#: Stacked tables: indent of a row's `column: value` lines, and what separates the pairs.
+INDENT, SEP = "   ", " · "
+
 #: A width no table reaches (to measure a table's natural widths).
 UNLIMITED = 1_000_000
 
@@ -152,15 +155,24 @@ class Out:
 
     def _stacked(self, title: Text | None, columns: Sequence[str],
                  cells: list[list[Text]]) -> None:
-        # one block per row: its first cell, then `column: value` pairs wrapped at words
+        # one block per row: its first cell, then `column: value` pairs packed into lines
+        # (a pair is split only when it alone is wider than the line)
         if title is not None:
             self.console.print(text((title.plain, "bold")))
+        room = self.console.width - len(INDENT)
         for r in cells:
             self.console.print(text(" ", (r[0].plain, "bold") if r else ""))
-            pairs = [text((f"{col}: ", "dim"), c)
-                     for col, c in zip(columns[1:], r[1:], strict=False) if c.plain]
-            if pairs:
-                self.console.print(Padding(join(pairs, sep=" · "), (0, 0, 0, 3)))
+            lines: list[list[Text]] = []
+            for col, c in zip(columns[1:], r[1:], strict=False):
+                if not c.plain:
+                    continue
+                pair = text((f"{_one_line(col)}: ", "dim"), c)
+                if lines and join([*lines[-1], pair], SEP).cell_len <= room:
+                    lines[-1].append(pair)
+                else:
+                    lines.append([pair])
+            for line in lines:
+                self.console.print(Padding(join(line, SEP), (0, 0, 0, len(INDENT))))
 
     def _plain_table(self, title: Text | None, columns: Sequence[str],
                      cells: list[list[Text]], right: Sequence[str]) -> None:
