@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,6 +20,7 @@ from rich.text import Text
 
 from sicca.base.errors import InputError, Problem
 from sicca.base.outfiles import AtomicFile, check_outputs, partial_path
+from sicca.cli import render
 from sicca.cli.app import app
 from sicca.cli.common import (
     EngineOpt,
@@ -43,7 +42,6 @@ from sicca.cohort.batch import (
 
 MAX_PATIENTS = 10_000_000  # synth --n and --visits: a typo (1e9) would fill the disk
 
-err_console = Console(stderr=True)
 MAX_SHOWN = 20  # failed records printed; all are counted (and listed with --errors)
 
 
@@ -78,8 +76,8 @@ def synth_cmd(n: int = typer.Option(None, "--n", help="number of patients (1 to 
     else:
         count, tps, problems = write_dir(records, output)
     shown = ", ".join(f"{k} {v}" for k, v in sorted(problems.items())) or "none"
-    err_console.print(f"wrote {count} synthetic patients ({tps} timepoints) to {output}; "
-                      f"seed {seed}; deliberate problems: {shown}")
+    render.err_line(f"wrote {count} synthetic patients ({tps} timepoints) to {output}; "
+                    f"seed {seed}; deliberate problems: {shown}")
 
 
 @app.command("batch")
@@ -116,6 +114,7 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
     opts = parse_pairs(option, "--option")
     sicca.check_options(opts)
     total = count_records(source)
+    err_console = render.err()
     err_out = AtomicFile(errors) if errors else None  # renamed into place with the output
     err_fh = err_out.fh if err_out else None
     bar = Progress(TextColumn("[bold]scoring[/]"), BarColumn(), MofNCompleteColumn(),
@@ -165,17 +164,15 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
             f"{summary.skipped} skipped · {summary.seconds:.1f} s · {rate:.0f} visits/s · "
             f"engine {engine} · output {output} ({fmt})")
     if not summary.consistent():  # pragma: no cover - a bug, never a silent drop
-        err_console.print("[red]internal error: counts do not add up[/]")
+        render.err_line(("internal error: counts do not add up", "red"))
         sys.exit(3)
     if summary.interrupted:
-        err_console.print(f"[yellow]interrupted after {summary.records} of "
-                          f"{summary.total_records} records; {escape(str(output))} was left "
-                          f"as it was; the {summary.records} records done ({summary.rows} "
-                          f"rows) are in {escape(str(summary.partial))}[/]",
-                          soft_wrap=True, highlight=False)
-        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        render.err_line((f"interrupted after {summary.records} of {summary.total_records} "
+                         f"records; {output} was left as it was; the {summary.records} records "
+                         f"done ({summary.rows} rows) are in {summary.partial}", "yellow"))
+        render.err_line(line)
         sys.exit(130)
-    err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+    render.err_line(line)
     if summary.records != summary.total_records:  # pragma: no cover
-        err_console.print("[red]internal error: records read differ from records counted[/]")
+        render.err_line(("internal error: records read differ from records counted", "red"))
         sys.exit(3)

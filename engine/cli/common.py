@@ -1,4 +1,4 @@
-"""What every command shares: --engine, --rules, --option, --format, and the console."""
+"""What every command shares: --engine, --rules, --option, --format (printing: sicca.cli.render)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 
 from sicca.base.errors import InputError, Problem
-
-#: Standard output of the table views (tables and trees fit the terminal's width).
-console = Console()
-
-
-def print_line(text: str) -> None:
-    """A line of text that rich never breaks (a header, a path, the hypotheticals), so it stays
-    whole and greppable; the terminal wraps it if it must."""
-    console.print(text, soft_wrap=True)
 
 EngineOpt = typer.Option("durable", "--engine", help="durable (durable-rules) or native")
 RulesOpt = typer.Option(None, "--rules", help="a rule-pack directory that adds or replaces "

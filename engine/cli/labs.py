@@ -30,13 +30,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from sicca.base.errors import InputError, Problem
 from sicca.base.outfiles import check_outputs, write_text_atomic
+from sicca.cli import render
 from sicca.cli.app import app, import_app
-from sicca.cli.common import console
 from sicca.records.labs import AnalyteTable, LabResult, by_key, compute_changes
 
 
@@ -115,7 +113,7 @@ def labs_report(case_path: str | Path) -> dict[str, Any]:
 _MARK = {"high": "↑", "low": "↓", "normal": "", None: "?"}
 
 
-def _cell(lab: dict[str, Any] | None) -> str:
+def _cell(lab: dict[str, Any] | None) -> render.Cell:
     if lab is None:
         return "-"
     if lab["state"] != "reported":
@@ -123,22 +121,18 @@ def _cell(lab: dict[str, Any] | None) -> str:
     text = str(lab["value_text"])
     mark = _MARK.get(lab["flag"], "")
     if lab["flag"] == "high" and lab["x_uln"] is not None:
-        return f"[red]{text} {mark}[/red] ×{lab['x_uln']:.2f}"
+        return [(f"{text} {mark}", "red"), f" ×{lab['x_uln']:.2f}"]
     if lab["flag"] == "low":
-        return f"[blue]{text} {mark}[/blue]"
+        return (f"{text} {mark}", "blue")
     if lab["flag"] is None and lab.get("reference"):
         return f"{text} ?"
     return text
 
 
-def _print_table(report: dict[str, Any], console: Console) -> None:
+def _print_table(report: dict[str, Any], o: render.Out) -> None:
     tps = report["timepoints"]
-    t = Table(title=f"Labs: {report['case']}")
-    t.add_column("analyte")
-    t.add_column("unit")
-    t.add_column("reference")
-    for tp in tps:
-        t.add_column(f"{tp['id']}\n{tp['date'] or ''}")
+    cols = ["analyte", "unit", "reference"] + [f"{tp['id']}\n{tp['date'] or ''}".rstrip()
+                                               for tp in tps]
     order: list[str] = []
     info: dict[str, dict[str, Any]] = {}
     for tp in tps:
@@ -146,16 +140,16 @@ def _print_table(report: dict[str, Any], console: Console) -> None:
             if lab["key"] not in info:
                 order.append(lab["key"])
                 info[lab["key"]] = lab
+    rows: list[list[render.Cell]] = []
     for key in order:
-        row = [info[key]["analyte"], info[key]["unit"] or "", info[key]["reference"] or ""]
+        row: list[render.Cell] = [info[key]["analyte"], info[key]["unit"] or "",
+                                  info[key]["reference"] or ""]
         for tp in tps:
             row.append(_cell(next((x for x in tp["labs"] if x["key"] == key), None)))
-        t.add_row(*row)
-    console.print(t)
+        rows.append(row)
+    o.table(f"Labs: {report['case']}", cols, rows)
     for ch in report["changes"]:
-        c = Table(title=f"Change {ch['from']} → {ch['to']}")
-        for col in ("analyte", "direction", "transition", "paper words", "measured"):
-            c.add_column(col)
+        crows: list[list[render.Cell]] = []
         for lab in ch["labs"]:
             measured = ""
             if lab.get("to_measured") not in (None, ch["to"]) or \
@@ -163,10 +157,11 @@ def _print_table(report: dict[str, Any], console: Console) -> None:
                 measured = f"{lab.get('from_measured')} → {lab.get('to_measured')}"
             if lab.get("note"):
                 measured = lab["note"]
-            c.add_row(lab["analyte"], str(lab["direction"] or "-"),
-                      str(lab["transition"] or "-"), str(lab.get("paper_change") or "-"),
-                      measured)
-        console.print(c)
+            crows.append([lab["analyte"], str(lab["direction"] or "-"),
+                          str(lab["transition"] or "-"), str(lab.get("paper_change") or "-"),
+                          measured])
+        o.table(f"Change {ch['from']} → {ch['to']}",
+                ["analyte", "direction", "transition", "paper words", "measured"], crows)
 
 
 @app.command("labs")
@@ -181,7 +176,7 @@ def labs_command(
     if format == Format.json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        _print_table(report, console)
+        _print_table(report, render.out())
 
 
 @import_app.command("labs")

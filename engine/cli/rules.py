@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from sicca.cli import render
 from sicca.cli.app import rules_app, schema_app
 from sicca.cli.common import Format, FormatOpt, RulesOpt, dumps
 
@@ -23,9 +24,10 @@ def check_cmd(path: Path = typer.Argument(None, help="a rule file or directory (
     if fmt == Format.json:
         typer.echo(dumps(report.as_dict()))
     else:
+        o = render.out()
         for p in report.problems:
-            typer.echo(p.render())
-        typer.echo(report.summary())
+            o.block(p.render())
+        o.block(report.summary())
     if report.errors:
         raise typer.Exit(1)
 
@@ -44,12 +46,13 @@ def list_cmd(rules: list[Path] = RulesOpt, fmt: Format = FormatOpt) -> None:
     if fmt == Format.json:
         typer.echo(dumps(rows))
     else:
-        for row in rows:
-            typer.echo(f"{row['id']}  {row['ruleset']} {row['version']}  {row['status']}  "
-                       f"[{row['tag']}]  {row['loc']}")
+        o = render.out()
+        for row in rows:  # one line per rule (greppable), never a cropped table
+            o.line((str(row["id"]), "bold"), f"  {row['ruleset']} {row['version']}  "
+                   f"{row['status']}  [{row['tag']}]  {row['loc']}")
     if problems:
-        typer.echo(f"{len(problems.items)} problem(s) while loading; see `sicca rules check`",
-                   err=True)
+        render.err_line(f"{len(problems.items)} problem(s) while loading; "
+                        "see `sicca rules check`")
 
 
 @schema_app.command("rules")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.tree import Tree
 
+from sicca.cli import render
 from sicca.cli.app import app, schema_app
 from sicca.cli.common import (
     EngineOpt,
@@ -14,11 +14,9 @@ from sicca.cli.common import (
     FormatOpt,
     OptionOpt,
     RulesOpt,
-    console,
     dumps,
     get_sicca,
     parse_pairs,
-    print_line,
 )
 
 
@@ -27,9 +25,12 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
               fmt: Format = FormatOpt, engine: str = EngineOpt,
               rules: list[Path] = RulesOpt, option: list[str] = OptionOpt,
               timepoint: list[str] = typer.Option(None, "--timepoint", "-t",
-                                                  help="score only these timepoints")) -> None:
+                                                  help="score only these timepoints"),
+              detail: bool = typer.Option(False, "--detail", help="the full tables: every "
+                                          "ESSDAI domain and criteria item with its rules")
+              ) -> None:
     """Score every timepoint: ESSDAI, ClinESSDAI, ESSPRI, criteria, and the changes."""
-    from sicca.cli.instruments_view import render_changes, render_timepoint
+    from sicca.cli.views import score_report
     from sicca.report.build import build_report
 
     sicca = get_sicca(engine, rules)
@@ -41,27 +42,7 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
     if fmt == Format.json:
         typer.echo(dumps(typed.dump_json()))
         return
-    report = typed.dump()
-    _header(report)
-    for tp in report["timepoints"]:
-        console.rule(f"[bold]{tp['id']}[/] {tp['date']} {tp.get('label') or ''}")
-        render_timepoint(console, tp)
-        if tp.get("unused_inputs"):
-            print_line("[dim]recorded, used by no score (labs: see sicca labs): "
-                       + ", ".join(tp["unused_inputs"]) + "[/]")
-    if report["changes"]:
-        console.rule("[bold]changes[/]")
-        render_changes(console, report["changes"])
-
-
-def _header(report: dict[str, object]) -> None:
-    rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})"
-                   for r in report["rulesets"])  # type: ignore[attr-defined]
-    print_line(f"[bold]{report['case']}[/] patient {report['patient']} · engine "
-               f"{report['engine']}")
-    print_line(f"rule sets: {rs}")
-    opts = report["options"]
-    print_line("options: " + ", ".join(f"{k}={v}" for k, v in opts.items()))  # type: ignore[attr-defined,unused-ignore]
+    score_report(render.out(), typed.dump(), detail)
 
 
 @app.command("explain")
@@ -84,20 +65,21 @@ def explain_cmd(case: Path = typer.Argument(...),
         typer.echo(dumps(data))
         return
     rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})" for r in data["rulesets"])
-    root = Tree(f"[bold]{c.file}[/] · {tp.id} ({tp.date}) · engine {sicca.engine} · {rs}")
+    root = render.Node(render.text((str(c.file), "bold"),
+                                   f" · {tp.id} ({tp.date}) · engine {sicca.engine} · {rs}"))
     if not names:
-        root.add("[dim]no conclusion" + (f" starting with '{only}'" if only else "") + "[/]")
+        root.add(("no conclusion" + (f" starting with '{only}'" if only else ""), "dim"))
     for t in data["conclusions"]:
         _tree(root, t)
-    console.print(root)
+    render.out().tree(root)
 
 
-def _tree(parent: Tree, t: dict[str, object]) -> None:
-    node = parent.add(f"[bold cyan]{t['fact']}[/] = [bold]{t['value']}[/]")
+def _tree(parent: render.Node, t: dict[str, object]) -> None:
+    node = parent.add((str(t["fact"]), "bold cyan"), " = ", (str(t["value"]), "bold"))
     for r in t["rules"]:  # type: ignore[attr-defined]
         src = r["source"]
-        rn = node.add(f"[green]{r['rule']}[/] [dim]{r['description']}[/] · "
-                      f"{src['citation']} [{src['tag']}] · {r['status']} · {r['loc']}")
+        rn = node.add((str(r["rule"]), "green"), " ", (str(r["description"]).strip(), "dim"),
+                      f" · {src['citation']} [{src['tag']}] · {r['status']} · {r['loc']}")
         for m in r["matched"]:
             if "concluded" in m:
                 _tree(rn, m["concluded"])
@@ -105,10 +87,11 @@ def _tree(parent: Tree, t: dict[str, object]) -> None:
                 shown = m.get("code", m.get("value", m.get("state")))
                 unit = f" {m['unit']}" if m.get("unit") else ""
                 cens = m.get("censored", "")
-                where = f" · {m.get('recorded_at', '')} {m.get('path', '')}".rstrip()
+                where = " ".join(str(m[k]) for k in ("recorded_at", "path") if m.get(k))
                 flags = " ".join(k for k, v in m.items() if v is True)  # inferred, ...
-                rn.add(f"{m['fact']} = {cens}{shown}{unit} [dim]{where}[/]"
-                       + (f" [yellow]{flags}[/]" if flags else ""))
+                rn.add(f"{m['fact']} = {cens}{shown}{unit}",
+                       *([(f" · {where}", "dim")] if where else []),
+                       *([(f" {flags}", "yellow")] if flags else []))
 
 
 @app.command("options")
@@ -123,9 +106,11 @@ def options_cmd(fmt: Format = FormatOpt, rules: list[Path] = RulesOpt) -> None:
     if fmt == Format.json:
         typer.echo(dumps(rows))
         return
+    o = render.out()
     for r in rows:
-        console.print(f"[bold]{r['name']}[/] = {' | '.join(r['choices'] or [])} "
-                      f"(default {r['default']})\n  [dim]{r['description']}[/]")
+        o.line((str(r["name"]), "bold"), f" = {' | '.join(r['choices'] or [])} "
+               f"(default {r['default']})")
+        o.line("  ", (str(r["description"]), "dim"))
 
 
 @schema_app.command("case")

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from sicca.base.errors import InputError, Problem
 from sicca.base.yamlsrc import parse_text
+from sicca.cli import render
 from sicca.cli.app import app
 from sicca.cli.common import (
     EngineOpt,
@@ -25,11 +25,9 @@ from sicca.cli.common import (
     FormatOpt,
     OptionOpt,
     RulesOpt,
-    console,
     dumps,
     get_sicca,
     parse_pairs,
-    print_line,
 )
 from sicca.records.models import Case, ItemValue, main_key, parse_item
 from sicca.records.vocabulary import Item, Vocabulary
@@ -149,19 +147,19 @@ def whatif_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)
     if fmt == Format.json:
         typer.echo(dumps(data))
         return
-    print_line(f"[bold]{c.file}[/] · engine {sicca.engine} · [yellow]hypothetical: "
-               + ", ".join(h["set"] for h in hyp) + "[/]")
+    o = render.out()
+    o.line((str(c.file), "bold"), f" · engine {sicca.engine} · ",
+           ("hypothetical: " + ", ".join(h["set"] for h in hyp), "yellow"))
     for tp in data["timepoints"]:
-        table = Table(title=f"{tp['id']} {tp['date']}", title_justify="left")
-        for col in ("criteria set", "before", "after (hypothetical)", "changed"):
-            table.add_column(col)
+        rows: list[list[render.Cell]] = []
         for name, r in tp["criteria"].items():
             b, a = r["before"], r["after"]
-            changed = "[bold]yes[/]" if r["changed"] else "no"
+            changed: list[render.Part] = [("yes", "bold") if r["changed"] else "no"]
             if r["items_changed"]:
-                changed += " · " + ", ".join(f"{i}: {x} → {y} (hypothetical)" for i, (x, y)
-                                             in r["items_changed"].items())
-            table.add_row(name, f"{b['verdict']} {b['score_min']}–{b['score_max']}",
-                          f"[yellow]{a['verdict']} {a['score_min']}–{a['score_max']}[/]",
-                          changed)
-        console.print(table)
+                changed.append(" · " + ", ".join(f"{i}: {x} → {y} (hypothetical)" for i, (x, y)
+                                                 in r["items_changed"].items()))
+            rows.append([name, f"{b['verdict']} {b['score_min']}–{b['score_max']}",
+                         (f"{a['verdict']} {a['score_min']}–{a['score_max']}", "yellow"),
+                         changed])
+        o.table(f"{tp['id']} {tp['date']}",
+                ["criteria set", "before", "after (hypothetical)", "changed"], rows)

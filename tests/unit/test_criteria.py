@@ -323,10 +323,29 @@ def test_whatif_bad_values_are_located_errors_exit_2(pair: str, message: str) ->
     assert "Traceback" not in err
 
 
-def test_score_prints_a_checklist_per_set() -> None:
+def test_score_prints_one_line_per_set_and_the_missing_items() -> None:
     code, out, _ = _cli("score", str(SEED), "-t", "baseline", "--engine", "native")
+    assert code == 0
+    lines = out.splitlines()
+    for name in SETS:
+        assert any(line.startswith(f"{name} ") for line in lines), name
+    # AECG 2002 rule a: 4 of 6 items with histopathology, up to 6 if III and V turn positive
+    assert "aecg_2002 met by rule a · primary SS · score 4–6" in out
+    # 2016: focus score 3; anti-SSA 3, staining 1, Schirmer 1, saliva 1 unknown: 3..3+6 = 9,
+    # and any one of them positive reaches the 4 needed
+    assert "acr_eular_2016 undetermined · score 3–9" in out
+    assert ("  missing anti_ssa, ocular_staining, schirmer, saliva_flow: positive would give met"
+            in lines)
+    assert "ocular_staining  unknown" not in out  # the checklist table is --detail's
+
+
+def test_score_detail_prints_a_checklist_per_set() -> None:
+    code, out, _ = _cli("score", str(SEED), "-t", "baseline", "--engine", "native", "--detail")
     assert code == 0
     for name in SETS:
         assert name in out
     assert "verdict met by rule a · primary SS" in out
     assert "missing anti_ssa: positive would give met" in out
+    # the piped checklist: one row per item, columns item, state, points, rules
+    row = next(line for line in out.splitlines() if line.startswith("IV histopathology"))
+    assert row.split()[2:5] == ["positive", "(interpreted)", "1"], row

@@ -1,0 +1,221 @@
+"""Text views of the `sicca score` report: a short view per timepoint, the full tables with
+``--detail``, and the changes between timepoints. They read the report dict (the public JSON)
+and print through sicca.cli.render; instruments compute, they do not print."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sicca.cli.render import Out, Part, join, text
+from sicca.scores.esspri import PASS_BELOW
+
+STYLE = {"positive": "green", "negative": "red", "unknown": "yellow", "met": "bold green",
+         "not_met": "bold red", "undetermined": "bold yellow", "excluded": "bold magenta",
+         "not_applicable": "bold blue"}
+YES_NO = {True: "yes", False: "no", None: "undetermined"}
+Report = Mapping[str, Any]
+
+
+def score_report(o: Out, report: Report, detail: bool) -> None:
+    """The whole `sicca score` text output."""
+    header(o, report)
+    for tp in report["timepoints"]:
+        o.header((str(tp["id"]), "bold"), f" · {tp['date']}",
+                 f" · {tp['label']}" if tp.get("label") else "")
+        if detail:
+            timepoint_detail(o, tp)
+        else:
+            timepoint_short(o, tp)
+    if report["changes"]:
+        o.header(("changes", "bold"))
+        changes(o, report["changes"])
+    if not detail:
+        o.line(("full tables: sicca score --detail", "dim"))
+
+
+def header(o: Out, report: Report) -> None:
+    o.line((str(report["case"]), "bold"), f" patient {report['patient']} · engine "
+           f"{report['engine']}")
+    o.line("rule sets: ", join(f"{r['name']} {r['version']} ({r['hash']})"
+                               for r in report["rulesets"]))
+    o.line("options: ", join(f"{k}={v}" for k, v in report["options"].items()))
+
+
+# --- one timepoint ----------------------------------------------------------------------------
+
+def timepoint_short(o: Out, tp: Report) -> None:
+    """Totals with range and category, ESSPRI, each criteria set in one line, and the domains
+    that are not rated 0 (or not assessable)."""
+    ess, clin = tp.get("essdai"), tp.get("clinessdai")
+    if ess:
+        o.line(_short_total("ESSDAI", ess))
+        if clin:
+            o.line(_short_total("ClinESSDAI", clin))
+    _esspri(o, tp)
+    if ess:
+        o.line(f"EULAR 2020 severe: {YES_NO[ess['severe']]}")
+        _warnings(o, ess)
+        shown = {n: d for n, d in ess["domains"].items()
+                 if d["level"] != 0 or d["state"] == "not_assessable"}
+        if shown:
+            _domains(o, "ESSDAI domains not rated 0", shown, clin, rules=False)
+    for name, res in tp.get("criteria", {}).items():
+        o.line(_verdict(name, res))
+        if res["missing"]:
+            o.line("  missing ", _missing(res["missing"]))
+    unused = tp.get("unused_inputs") or []
+    if unused:
+        o.line((f"{len(unused)} recorded inputs are used by no score (--detail lists them)",
+                "dim"))
+
+
+def timepoint_detail(o: Out, tp: Report) -> None:
+    """The full tables: every ESSDAI domain with its rules, every criteria item."""
+    ess, clin = tp.get("essdai"), tp.get("clinessdai")
+    if ess:
+        _domains(o, "ESSDAI domains", ess["domains"], clin, rules=True)
+        o.line(_total("ESSDAI", ess))
+        if clin:
+            o.line(_total("ClinESSDAI", clin), (f" ({clin['weights_status']})", "dim"))
+        o.line(f"EULAR 2020 severe: {YES_NO[ess['severe']]}")
+        _warnings(o, ess)
+    _esspri(o, tp)
+    for name, res in tp.get("criteria", {}).items():
+        _checklist(o, name, res)
+    if tp.get("unused_inputs"):
+        o.line(("recorded, used by no score (labs: see sicca labs): ", "dim"),
+               (", ".join(tp["unused_inputs"]), "dim"))
+
+
+def _points(d: Mapping[str, Any] | None) -> str:
+    if d is None:
+        return "—"
+    return f"0..{d['points_max']}" if d["points"] is None else str(d["points"])
+
+
+def _domains(o: Out, title: str, domains: Mapping[str, Any], clin: Mapping[str, Any] | None,
+             rules: bool) -> None:
+    cols = ["domain", "state", "level", "ESSDAI pts", "ClinESSDAI pts",
+            "rules, flags" if rules else "flags"]
+    rows = []
+    for name, d in domains.items():
+        c = (clin or {}).get("domains", {}).get(name)
+        flags: list[Part] = [(f, "yellow") for f in d["flags"]]
+        why = join(([*d["rules"]] if rules else []) + flags)
+        rows.append([name, d["state"], "?" if d["level"] is None else str(d["level"]),
+                     _points(d), _points(c), why])
+    o.table(title, cols, rows, right=("level", "ESSDAI pts", "ClinESSDAI pts"))
+
+
+def _total(label: str, s: Mapping[str, Any]) -> Any:
+    det = "" if s["category_determined"] else \
+        f" — category not determined ({s['category_min']} to {s['category_max']})"
+    na: list[Part] = [(f" ({s['documented_label']}: {', '.join(s['not_assessable'])})", "dim")] \
+        if s["not_assessable"] else []
+    return text((label, "bold"), f" documented {s['documented']}", *na,
+                f", range {s['min']}–{s['max']}, category {s['category']}{det}")
+
+
+def _short_total(label: str, s: Mapping[str, Any]) -> Any:
+    """``ESSDAI 11 (range 11–17) · category moderate, not determined (moderate to high)``; the
+    not-assessable domains are in the domain table below it."""
+    det = "" if s["category_determined"] else \
+        f", not determined ({s['category_min']} to {s['category_max']})"
+    return text((label, "bold"), f" {s['documented']} (range {s['min']}–{s['max']}) · "
+                f"category {s['category']}{det}")
+
+
+def _warnings(o: Out, ess: Mapping[str, Any]) -> None:
+    for w in ess.get("warnings", []):
+        o.line(("warning", "red"), f": {w} (ESSDAI is validated for primary SS)")
+
+
+def _esspri(o: Out, tp: Report) -> None:
+    e = tp.get("esspri")
+    if not e:
+        return
+    if e["score"] is None:
+        o.line(("ESSPRI", "bold"), f" not computable (missing: {', '.join(e['missing'])})")
+    else:
+        o.line(("ESSPRI", "bold"), f" {e['score']} ({e['exact']}), PASS "
+               f"{'yes' if e['pass'] else 'no'} (< {PASS_BELOW})")
+
+
+def _verdict(name: str, res: Mapping[str, Any]) -> Any:
+    v = res["verdict"]
+    rule = f" by rule {', '.join(res['rules_met'])}" if res.get("rules_met") else ""
+    extra = f" · {res['classification']}" if "classification" in res else ""
+    n = len(res["conditional"])
+    cond = f" · conditional on {n} assumption{'s' if n > 1 else ''}" if n else ""
+    return text((name, "bold"), " ", (v, STYLE.get(v, "bold")),
+                f"{rule}{extra} · score {res['score_min']}–{res['score_max']}{cond}")
+
+
+def _missing(missing: Sequence[Mapping[str, Any]]) -> Any:
+    """``a, b: positive would give met``, items grouped by what they would decide."""
+    groups: dict[str, list[str]] = {}
+    for m in missing:
+        groups.setdefault(str(m["decides"]), []).append(str(m["item"]))
+    return join((f"{', '.join(items)}: {decides}" for decides, items in groups.items()),
+                sep="; ")
+
+
+def _checklist(o: Out, name: str, res: Mapping[str, Any]) -> None:
+    """A checklist per criteria set: item, state, points, rules; verdict, range, missing."""
+    rows = []
+    if "entry" in res:
+        e = res["entry"]
+        rows.append(["entry", _state(e["state"], e), "", ", ".join(e["rules"])])
+    for item, it in res["items"].items():
+        label = f"{it.get('roman', '')} {item}".strip()
+        rows.append([label, _state(it["state"], it), str(it["points"]),
+                     ", ".join(it["rules"])])
+    o.table(f"{name} · {res['label']}", ["item", "state", "points", "rules"], rows,
+            right=("points",))
+    v = res["verdict"]
+    rule = f" by rule {', '.join(res['rules_met'])}" if res.get("rules_met") else ""
+    extra = f" · {res['classification']}" if "classification" in res else ""
+    o.line("  verdict ", (v, STYLE.get(v, "bold")),
+           f"{rule}{extra} · score {res['score_min']}–{res['score_max']}")
+    for m in res["missing"]:
+        o.line(f"  missing {m['item']}: {m['decides']}")
+    if res["conditional"]:
+        o.line("  conditional on: " + ", ".join(res["conditional"]))
+    for f in res["flags"]:
+        o.line("  ", (f"flag {f['flag']}", "yellow"), f": {f['message']}")
+
+
+def _state(state: str, it: Mapping[str, Any]) -> Any:
+    marks = " ".join(k for k in ("inferred", "interpreted", "hypothetical") if it.get(k))
+    return text((state, STYLE.get(state, "")), *([(f" ({marks})", "dim")] if marks else []))
+
+
+# --- between timepoints -----------------------------------------------------------------------
+
+def _range(c: Mapping[str, Any], k: str) -> str:
+    d = c[f"{k}_delta"]
+    star_ = "*" if c[f"{k}_assumes_unassessable_unchanged"] else ""
+    return f"{'?' if d is None else d}{star_} ({c[f'{k}_delta_min']}..{c[f'{k}_delta_max']})"
+
+
+def changes(o: Out, rows_in: Sequence[Mapping[str, Any]]) -> None:
+    mcii = {True: "met", False: "not met", None: "undetermined"}
+    rows = []
+    for c in rows_in:
+        if "essdai_delta" not in c:
+            continue
+        st = c.get("star") or {}
+        rows.append([f"{c['from']} → {c['to']}", _range(c, "essdai"),
+                     mcii[c["essdai_mcii"]] + ("" if c["essdai_mcii_determined"] or
+                                               c["essdai_mcii"] is None else "*"),
+                     _range(c, "clinessdai"),
+                     "—" if c.get("esspri_delta") is None else str(c["esspri_delta"]),
+                     mcii[c.get("esspri_mcii")],
+                     f"{st.get('points_min')}–{st.get('points_max')} {st.get('verdict')}"])
+    if not rows:
+        return
+    o.table("changes", ["from → to", "ΔESSDAI", "MCII", "ΔClinESSDAI", "ΔESSPRI", "MCII",
+                        "STAR"], rows)
+    o.line(("* documented totals, assuming not-assessable domains unchanged; (min..max) "
+            "assumes nothing", "dim"))
