@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.tree import Tree
 
 from sicca.cli.app import app, schema_app
@@ -20,6 +21,7 @@ from sicca.cli.common import (
     parse_pairs,
     print_line,
 )
+from sicca.language.bibliography import cite_label, source_lines
 
 
 @app.command("score")
@@ -99,7 +101,9 @@ def _tree(parent: Tree, t: dict[str, object]) -> None:
     for r in t["rules"]:  # type: ignore[attr-defined]
         src = r["source"]
         rn = node.add(f"[green]{r['rule']}[/] [dim]{r['description']}[/] · "
-                      f"{src['citation']} [{src['tag']}] · {r['status']} · {r['loc']}")
+                      f"{escape(cite_label(src))} \\[{src['tag']}] · {r['status']} · {r['loc']}")
+        for line in source_lines(src):
+            rn.add(f"[magenta]source[/] {escape(line)}")
         for m in r["matched"]:
             if "concluded" in m:
                 _tree(rn, m["concluded"])

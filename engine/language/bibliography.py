@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -21,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sicca.base.errors import InputError, Problems
 from sicca.base.yamlsrc import KEY, Sourced, load
 
-__all__ = ["BIB_FILES", "ID_PATTERN", "Bibliography", "Entry", "format_reference",
-           "load_bibliography"]
+__all__ = ["BIB_FILES", "ID_PATTERN", "Bibliography", "Entry", "cite_label", "format_reference",
+           "load_bibliography", "source_lines"]
 
 #: file names a rules directory (bundled or pack) may hold its bibliography in
 BIB_FILES = ("bibliography.yaml", "bibliography.yml")
@@ -102,6 +103,26 @@ def format_reference(e: Entry) -> str:
     elif e.url:
         parts.append(e.url[0])
     return " ".join(parts)
+
+
+def cite_label(cite: Mapping[str, Any]) -> str:
+    """``seror2010_essdai, Table 3``: a citation (a rule's ``source`` dict, or one of its
+    ``also`` items) by id and locator."""
+    loc = cite.get("locator")
+    return f"{cite['citation']}, {loc}" if loc else str(cite["citation"])
+
+
+def source_lines(source: Mapping[str, Any]) -> list[str]:
+    """One line per cited source of a rule's ``source`` dict (as in traces and the compiled
+    program): the full reference, then the locator and the note:
+    ``Seror R, et al. … doi:10.1136/ard.2009.110619 — Table 3``."""
+    out = []
+    for cite in [source, *source.get("also", [])]:
+        ref = cite.get("reference")
+        text = ref["text"] if ref else f"{cite['citation']} (not in the bibliography)"
+        extra = "; ".join(str(cite[k]) for k in ("locator", "note") if cite.get(k))
+        out.append(text + (f" — {extra}" if extra else ""))
+    return out
 
 
 @dataclass
