@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -40,9 +41,10 @@ def list_cmd(rules: list[Path] = RulesOpt, fmt: Format = FormatOpt) -> None:
 
     problems = Problems()
     files = load_rule_files([RULES_DIR] + list(rules or []), problems)
-    rows = [{"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
-             "tag": r.source.tag, "loc": r.loc, "source": r.source.as_dict()}
-            for f in files for r in f.rules]
+    rows: list[dict[str, Any]] = [
+        {"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
+         "tag": r.source.tag, "loc": r.loc, "source": r.source.as_dict()}
+        for f in files for r in f.rules]
     if fmt == Format.json:
         typer.echo(dumps(rows))
     else:

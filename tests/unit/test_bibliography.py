@@ -51,7 +51,7 @@ def bundled_bibliography() -> dict[str, Entry]:
     return {k: p.entry for k, p in bib.entries.items()}
 
 
-# --- the bibliography ----------------------------------------------------------------------------
+# --- the bibliography -----------------------------------------------------------------------------
 
 def test_the_bibliography_loads_and_every_entry_has_a_known_tag() -> None:
     entries = bundled_bibliography()
@@ -89,7 +89,7 @@ def test_a_field_the_source_does_not_give_is_left_out_not_invented() -> None:
     assert format_reference(e) == "Cornec, et al. Arthritis Res Ther 2014."
 
 
-# --- rules cite entries -----------------------------------------------------------------------------
+# --- rules cite entries ---------------------------------------------------------------------------
 
 def test_every_shipped_rule_citation_resolves() -> None:
     problems = Problems()
@@ -185,7 +185,7 @@ def test_a_bundled_rules_dir_without_this_rule_pack_is_unaffected(tmp_path: Path
     assert [p for p in problems.items if p.severity == "error"] == []
 
 
-# --- display ----------------------------------------------------------------------------------------
+# --- display --------------------------------------------------------------------------------------
 
 def test_explain_shows_the_full_reference(capsys: pytest.CaptureFixture[str]) -> None:
     # baseline purpura on both lower limbs: cutaneous high, cited to Seror 2010 Table 3
