@@ -348,7 +348,7 @@ class _ManifestCheck:
             inst = resolve(ident, loaded)
             if inst is None:
                 problems.append(manifest.src.problem(
-                    ("instruments", i), f"unknown instrument '{ident}'", code="E313",
+                    ("instruments", i), f"unknown instrument '{ident}'", code="E315",
                     expected=" | ".join(list(REGISTRY) + ["a criteria rule set"]),
                     found=ident))
                 continue

@@ -26,7 +26,6 @@ from sicca.cli.common import (
     EngineOpt,
     OptionOpt,
     RulesOpt,
-    check_range,
     get_sicca,
     parse_pairs,
 )
@@ -41,6 +40,14 @@ from sicca.cohort.batch import (
 )
 
 MAX_PATIENTS = 10_000_000  # synth --n and --visits: a typo (1e9) would fill the disk
+
+
+def check_range(value: int | None, flag: str, low: int, high: int, note: str = "") -> None:
+    """Refuse a numeric argument outside [low, high] (E135, exit 2); None is not given."""
+    if value is not None and not low <= value <= high:
+        raise InputError(Problem(f"{flag} {value} is out of range", field=flag, code="E135",
+                                 expected=f"a whole number from {low} to {high:,}{note}",
+                                 found=str(value)))
 
 MAX_SHOWN = 20  # failed records printed; all are counted (and listed with --errors)
 

@@ -26,14 +26,6 @@ class Format(str, Enum):
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="table or json")
 
 
-def check_range(value: int | None, flag: str, low: int, high: int, note: str = "") -> None:
-    """Refuse a numeric argument outside [low, high] (E135, exit 2); None is not given."""
-    if value is not None and not low <= value <= high:
-        raise InputError(Problem(f"{flag} {value} is out of range", field=flag, code="E135",
-                                 expected=f"a whole number from {low} to {high:,}{note}",
-                                 found=str(value)))
-
-
 def parse_pairs(pairs: list[str] | None, flag: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for p in pairs or []:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -34,15 +35,19 @@ def check_cmd(path: Path = typer.Argument(None, help="a rule file or directory (
 
 @rules_app.command("list")
 def list_cmd(rules: list[Path] = RulesOpt, fmt: Format = FormatOpt) -> None:
-    """List the rules: id, rule set, version, status, source tag, location."""
+    """List the rules: id, rule set, version, status, source tag, location, and the full
+    reference of each source."""
     from sicca.base.errors import Problems
     from sicca.base.paths import RULES_DIR
+    from sicca.language.bibliography import source_lines
     from sicca.language.loader import load_rule_files
 
     problems = Problems()
     files = load_rule_files([RULES_DIR] + list(rules or []), problems)
-    rows = [{"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
-             "tag": r.source.tag, "loc": r.loc} for f in files for r in f.rules]
+    rows: list[dict[str, Any]] = [
+        {"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
+         "tag": r.source.tag, "loc": r.loc, "source": r.source.as_dict()}
+        for f in files for r in f.rules]
     if fmt == Format.json:
         typer.echo(dumps(rows))
     else:
@@ -50,6 +55,8 @@ def list_cmd(rules: list[Path] = RulesOpt, fmt: Format = FormatOpt) -> None:
         for row in rows:  # one line per rule (greppable), never a cropped table
             o.line((str(row["id"]), "bold"), f"  {row['ruleset']} {row['version']}  "
                    f"{row['status']}  [{row['tag']}]  {row['loc']}")
+            for line in source_lines(row["source"]):
+                o.line(f"    {line}")
     if problems:
         render.err_line(f"{len(problems.items)} problem(s) while loading; "
                         "see `sicca rules check`")

@@ -18,6 +18,7 @@ from sicca.cli.common import (
     get_sicca,
     parse_pairs,
 )
+from sicca.language.bibliography import cite_label, source_lines
 
 
 @app.command("score")
@@ -79,7 +80,9 @@ def _tree(parent: render.Node, t: dict[str, object]) -> None:
     for r in t["rules"]:  # type: ignore[attr-defined]
         src = r["source"]
         rn = node.add((str(r["rule"]), "green"), " ", (str(r["description"]).strip(), "dim"),
-                      f" · {src['citation']} [{src['tag']}] · {r['status']} · {r['loc']}")
+                      f" · {cite_label(src)} [{src['tag']}] · {r['status']} · {r['loc']}")
+        for line in source_lines(src):
+            rn.add(("source", "magenta"), f" {line}")
         for m in r["matched"]:
             if "concluded" in m:
                 _tree(rn, m["concluded"])

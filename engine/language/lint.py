@@ -17,7 +17,7 @@ E343    warning   numeric bands of one rule file leave a gap between consecutive
 Instrument meta: the linter knows no instrument (sicca.language never imports sicca.scores).
 The caller passes ``meta_checks`` (``MetaCheck`` objects; the CLI passes
 ``sicca.scores.instrument.meta_checks()``): each gets the loaded rule files, the compiled
-program and the pack manifest, and returns located problems (E313 unknown instrument in the
+program and the pack manifest, and returns located problems (E315 unknown instrument in the
 manifest, E360-E364 an instrument's meta), reported like every other rule error.
 
 Context: a PATH under the bundled rules directory is checked together with all bundled rules

@@ -25,6 +25,7 @@ from typing import Any
 from sicca.base.errors import InputError, Problem, Problems
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import KEY, PathKey, Sourced, load
+from sicca.language.bibliography import BIB_FILES, Bibliography, Entry, load_bibliography
 
 TAGS = ("V-P", "V-S", "UNVERIFIED", "CONVENTION")
 STATUSES = ("draft", "reviewed", "validated")
@@ -36,13 +37,36 @@ LEAF_KEYS = {"fact", "field", "unit", "between", "ends", "in", "state", "note"} 
 ENDS = ("both", "neither", "low", "high")
 
 
-@dataclass
-class Source:
-    citation: str
-    tag: str
+CITE_KEYS = ("citation", "locator", "note")
+SOURCE_KEYS = {"tag", "also", *CITE_KEYS}
 
-    def as_dict(self) -> dict[str, str]:
-        return {"citation": self.citation, "tag": self.tag}
+
+@dataclass
+class Cite:
+    """One cited source: a bibliography id, where in it (``Table 3``, ``§1.6``), a note."""
+
+    citation: str
+    locator: str | None = None
+    note: str | None = None
+    reference: Entry | None = None  # the bibliography entry, once resolved
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"citation": self.citation, "locator": self.locator, "note": self.note,
+                "reference": self.reference.as_dict() if self.reference else None}
+
+
+@dataclass
+class Source(Cite):
+    """A rule's source: its main citation, its verification tag, further citations (``also``)."""
+
+    tag: str = "UNVERIFIED"
+    also: list[Cite] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = super().as_dict()
+        ref = d.pop("reference")
+        return {**d, "tag": self.tag, "also": [c.as_dict() for c in self.also],
+                "reference": ref}
 
 
 @dataclass
@@ -104,8 +128,8 @@ def discover(dirs: list[Path]) -> dict[str, Path]:
         files = [d] if d.is_file() else sorted(list(d.rglob("*.yaml")) + list(d.rglob("*.yml")))
         for p in files:
             rel = p.name if d.is_file() else str(p.relative_to(d))
-            if rel.startswith("vocabulary/") or rel.startswith("vocabulary\\"):
-                continue
+            if rel.startswith(("vocabulary/", "vocabulary\\")) or rel in BIB_FILES:
+                continue  # vocabulary and bibliography have their own loaders
             found[rel] = p
     return found
 
@@ -113,6 +137,7 @@ def discover(dirs: list[Path]) -> dict[str, Path]:
 def load_rule_files(dirs: list[Path], problems: Problems,
                     only: list[str] | None = None) -> list[RuleFile]:
     out: list[RuleFile] = []
+    bib = load_bibliography(dirs, problems)
     for rel, path in sorted(discover(dirs).items()):
         try:
             src = load(path)
@@ -125,7 +150,7 @@ def load_rule_files(dirs: list[Path], problems: Problems,
             continue
         if src.data.get("kind") in ("vocabulary", "analytes", "synth", "pack"):
             continue
-        rf = _parse_file(src, path, rel, problems)
+        rf = _parse_file(src, path, rel, problems, bib)
         if rf is not None and (only is None or rf.ruleset in only):
             out.append(rf)
     _check_ids(out, problems)
@@ -165,7 +190,7 @@ def load_manifest(dirs: list[Path], problems: Problems) -> Manifest | None:
                 continue
             if here is not None:
                 problems.add(src.problem((), "a rules directory has two pack manifests",
-                                         code="E313", hint=f"the other: {here.file}"))
+                                         code="E315", hint=f"the other: {here.file}"))
                 continue
             here = _parse_manifest(src, problems)
         found = here or found
@@ -190,19 +215,19 @@ def _parse_manifest(src: Sourced, problems: Problems) -> Manifest | None:
     for key in d:
         if key not in MANIFEST_KEYS:
             problems.add(src.problem((key, KEY), f"unknown key '{key}' in a pack manifest",
-                                     code="E313", hint=_dym(str(key), MANIFEST_KEYS)))
+                                     code="E315", hint=_dym(str(key), MANIFEST_KEYS)))
             ok = False
     ids = d.get("instruments")
     if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
         problems.add(src.problem(("instruments",), "a pack manifest needs a list of "
-                                 "instrument ids", code="E313",
+                                 "instrument ids", code="E315",
                                  expected="instruments: [essdai, esspri, ...] (may be empty)",
                                  found=repr(ids)[:80]))
         return None
     for i, x in enumerate(ids):
         if x in ids[:i]:
             problems.add(src.problem(("instruments", i), f"instrument '{x}' is listed twice",
-                                     code="E313"))
+                                     code="E315"))
             ok = False
     return Manifest(list(ids), src) if ok else None
 
@@ -226,23 +251,57 @@ def ruleset_infos(files: list[RuleFile], problems: Problems | None = None) -> li
     return infos
 
 
-def _parse_source(raw: Any, src: Sourced, path: PathKey, problems: Problems) -> Source | None:
+def _parse_source(raw: Any, src: Sourced, path: PathKey, problems: Problems, bib: Bibliography,
+                  rule: str | None = None) -> Source | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict) or set(raw) - {"citation", "tag", "note"} or \
+    shape = "{citation: <bibliography id>, locator: '...', note: '...', tag: " \
+        "V-P|V-S|UNVERIFIED|CONVENTION, also: [{citation: <id>, locator: '...'}]}"
+    if not isinstance(raw, dict) or set(raw) - SOURCE_KEYS or \
             "citation" not in raw or "tag" not in raw:
         problems.add(src.problem(path, "a source needs a citation and a tag", code="E303",
-                                 expected="{citation: '...', tag: V-P|V-S|UNVERIFIED|CONVENTION}",
-                                 found=repr(raw)[:80]))
+                                 rule=rule, expected=shape, found=repr(raw)[:80]))
         return None
     if raw["tag"] not in TAGS:
         problems.add(src.problem(path + ("tag",), f"unknown verification tag '{raw['tag']}'",
-                                 code="E304", expected=" | ".join(TAGS), found=str(raw["tag"])))
+                                 code="E304", rule=rule, expected=" | ".join(TAGS),
+                                 found=str(raw["tag"])))
         return None
-    return Source(str(raw["citation"]), str(raw["tag"]))
+    also_raw = raw.get("also", [])
+    if not isinstance(also_raw, list) or not all(
+            isinstance(a, dict) and "citation" in a and not set(a) - set(CITE_KEYS)
+            for a in also_raw):
+        problems.add(src.problem(path + ("also",), "'also' is a list of further citations",
+                                 code="E303", rule=rule,
+                                 expected="[{citation: <bibliography id>, locator: '...', "
+                                 "note: '...'}]", found=repr(also_raw)[:80]))
+        return None
+    main = _cite(raw, src, path, problems, bib, rule)
+    also = [_cite(a, src, path + ("also", i), problems, bib, rule)
+            for i, a in enumerate(also_raw)]
+    return Source(main.citation, main.locator, main.note, main.reference, str(raw["tag"]), also)
 
 
-def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems) -> RuleFile | None:
+def _cite(raw: dict[str, Any], src: Sourced, path: PathKey, problems: Problems,
+          bib: Bibliography, rule: str | None) -> Cite:
+    """One citation, resolved against the bibliography (E311 with "did you mean" if unknown)."""
+    cid = str(raw["citation"])
+    entry = bib.get(cid)
+    if entry is None:
+        problems.add(src.problem(path + ("citation",), f"unknown citation '{cid}': not an id "
+                                 "of the bibliography", code="E311", rule=rule,
+                                 expected="an entry id of rules/bibliography.yaml or of the "
+                                 "rule pack's bibliography.yaml", found=cid,
+                                 hint=_cite_hint(cid, bib)))
+
+    def text(key: str) -> str | None:
+        return None if raw.get(key) is None else str(raw[key])
+
+    return Cite(cid, text("locator"), text("note"), entry)
+
+
+def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems,
+                bib: Bibliography) -> RuleFile | None:
     d = src.data
     ok = True
     for key in d:
@@ -265,7 +324,7 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems) -> RuleF
     if status not in STATUSES:
         problems.add(src.problem(("status",), f"unknown status '{status}'", code="E306",
                                  expected=" | ".join(STATUSES)))
-    fsource = _parse_source(d.get("source"), src, ("source",), problems)
+    fsource = _parse_source(d.get("source"), src, ("source",), problems, bib)
     meta = d.get("meta") or {}
     outputs = d.get("outputs") or []
     if not isinstance(d["rules"], list):
@@ -296,11 +355,12 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems) -> RuleF
             problems.add(src.problem(p + ("id",), f"rule id '{rid}' is outside its rule set",
                                      code="E308", rule=rid,
                                      expected=f"an id starting '{ruleset}.'"))
-        rsource = _parse_source(raw.get("source"), src, p + ("source",), problems) or fsource
+        rsource = _parse_source(raw.get("source"), src, p + ("source",), problems, bib,
+                                rid) or fsource
         if rsource is None:
             problems.add(src.problem(p, "a rule needs a source (its own or the file's)",
                                      code="E303", rule=rid))
-            rsource = Source("?", "UNVERIFIED")
+            rsource = Source("?")
         rstatus = raw.get("status", status)
         if rstatus not in STATUSES:
             problems.add(src.problem(p + ("status",), f"unknown status '{rstatus}'",
@@ -328,6 +388,12 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems) -> RuleF
     digest = hashlib.sha256("\n".join(src.lines).encode()).hexdigest()
     return RuleFile(path, rel, ruleset, str(d["version"]), str(status), fsource,
                     meta if isinstance(meta, dict) else {}, list(outputs), rules, src, digest)
+
+
+def _cite_hint(cid: str, bib: Bibliography) -> str:
+    hint = _dym(cid, bib.ids())
+    return hint if hint.startswith("did you mean") else \
+        "an id is the 'id:' of a bibliography entry (rules/bibliography.yaml)"
 
 
 def _check_ids(files: list[RuleFile], problems: Problems) -> None:

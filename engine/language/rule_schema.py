@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sicca.language.bibliography import ID_PATTERN
 from sicca.language.compiler import INPUT_STATES
 from sicca.language.loader import CMP_OPS, ENDS, STATUSES, TAGS
 
@@ -38,6 +39,12 @@ def rule_file_schema() -> dict[str, Any]:
     }
     for op in CMP_OPS:
         leaf_props[op] = constant if op in ("eq", "ne") else number
+    cite: dict[str, Any] = {
+        "citation": {"type": "string", "pattern": ID_PATTERN,
+                     "description": "the id of a bibliography entry (rules/bibliography.yaml)"},
+        "locator": {"type": "string", "description": "where in the source: Table 3, §1.6, ..."},
+        "note": {"type": "string"},
+    }
     return {
         "$schema": DIALECT,
         "$id": "https://sicca.invalid/schema/rules.json",
@@ -62,9 +69,12 @@ def rule_file_schema() -> dict[str, Any]:
             "status": {"enum": list(STATUSES)},
             "source": {
                 "type": "object", "required": ["citation", "tag"], "additionalProperties": False,
-                "properties": {"citation": {"type": "string", "minLength": 1},
-                               "tag": {"enum": list(TAGS)}, "note": {"type": "string"}},
+                "properties": {**cite, "tag": {"enum": list(TAGS)},
+                               "also": {"type": "array", "items": {"$ref": "#/$defs/cite"},
+                                        "description": "further sources"}},
             },
+            "cite": {"type": "object", "required": ["citation"], "additionalProperties": False,
+                     "properties": cite},
             "rule": {
                 "type": "object", "required": ["id", "when", "then"],
                 "additionalProperties": False,

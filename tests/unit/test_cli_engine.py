@@ -28,7 +28,11 @@ def test_explain_shows_the_chain_from_input_field_to_conclusion(
     assert band["value"] == 2
     rule = band["rules"][0]
     assert rule["rule"] == "demo.igg_over_20"
-    assert rule["source"] == {"citation": "engine test pack", "tag": "CONVENTION"}
+    # the citation is an id of the pack's own bibliography; the entry comes along in full
+    src = rule["source"]
+    assert (src["citation"], src["tag"], src["also"]) == ("engine_demo_pack", "CONVENTION", [])
+    assert src["reference"]["id"] == "engine_demo_pack"
+    assert src["reference"]["text"].startswith("Sicca engine test pack")
     assert rule["loc"].endswith("demo/demo.yaml:10:5")
     igg = rule["matched"][0]
     assert (igg["fact"], igg["value"], igg["unit"], igg["recorded_at"]) == (

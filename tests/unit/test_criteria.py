@@ -229,7 +229,7 @@ def test_a_new_criteria_set_needs_only_its_yaml(tmp_path: Path) -> None:
     (tmp_path / "toy.yaml").write_text("""kind: rules
 ruleset: toy_criteria
 version: 0.1.0
-source: {citation: "unit test", tag: CONVENTION}
+source: {citation: sicca_clinical_spec, note: unit test, tag: CONVENTION}
 meta:
   set: toy_criteria
   verdict: {kind: count, threshold: 1}

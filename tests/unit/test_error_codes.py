@@ -13,8 +13,8 @@ CODE = re.compile(r'code="([EW]\d{3})"')
 FAMILY = {
     "labs": "labs", "importer": "labs", "units": "labs", "cli_labs": "labs",
     "loader": "rules", "compiler": "rules", "lint": "rules", "cli_rules": "rules",
-    "rule_schema": "rules", "essdai": "rules", "response": "rules", "esspri": "rules",
-    "instrument": "rules", "meta": "rules",
+    "rule_schema": "rules", "bibliography": "rules", "essdai": "rules", "response": "rules",
+    "esspri": "rules", "instrument": "rules", "meta": "rules",
     "models": "case", "facts": "case", "evaluate": "case", "cli_common": "case",
     "cli_whatif": "case", "cli_score": "case", "cli": "case",
     "batch": "cohort", "cli_batch": "cohort", "synth": "cohort",
@@ -28,11 +28,19 @@ RANGES = {"labs": [(501, 539)], "rules": [(300, 364)]}
 def _codes() -> dict[str, set[str]]:
     """code -> the families of the modules that raise it"""
     out: dict[str, set[str]] = {}
-    for path in [*(ROOT / "engine").glob("*.py"), *(ROOT / "scores").glob("*.py")]:
-        family = FAMILY.get(path.stem, path.stem)
+    # engine/ has layer subpackages: walk them all (a flat glob saw only __init__/__main__)
+    for path in [*(ROOT / "engine").rglob("*.py"), *(ROOT / "scores").glob("*.py")]:
+        module = f"cli_{path.stem}" if path.parent.name == "cli" else path.stem
+        family = FAMILY.get(module, module)
         for code in CODE.findall(path.read_text(encoding="utf-8")):
             out.setdefault(code, set()).add(family)
     return out
+
+
+def test_the_scan_sees_the_engine_subpackages() -> None:
+    # regression: after engine/ was split into subpackages a flat glob found no code at all
+    codes = _codes()
+    assert {"E311", "E313", "E314"} <= set(codes) and codes["E311"] == {"rules"}
 
 
 def test_no_code_is_raised_by_two_kinds_of_input() -> None:

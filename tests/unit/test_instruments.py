@@ -107,7 +107,7 @@ def test_rules_check_rejects_an_unknown_instrument_in_the_manifest(tmp_path: Pat
     pack = _pack(tmp_path, "pack.yaml", "kind: pack\ninstruments: [essdai, esdai]\n")
     code, out, _ = _cli("rules", "check", str(pack))
     assert code == 1
-    assert "pack.yaml:2:" in out and "E313: unknown instrument 'esdai'" in out
+    assert "pack.yaml:2:" in out and "E315: unknown instrument 'esdai'" in out
 
 
 def test_a_pack_for_another_disease_runs_no_sjogren_instrument() -> None:

@@ -26,7 +26,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "data" / "invalid" / "rules"
 HEAD = """kind: rules
 ruleset: pack
 version: 1.0.0
-source: {citation: "test fixture", tag: CONVENTION}
+source: {citation: sicca_clinical_spec, note: "test fixture", tag: CONVENTION}
 outputs: ["pack.*"]
 rules:
 """
@@ -34,9 +34,10 @@ rules:
 
 @pytest.fixture
 def bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A bundled rules dir with the real vocabulary and no rule sets."""
+    """A bundled rules dir with the real vocabulary and bibliography, and no rule sets."""
     root = tmp_path / "bundled"
     shutil.copytree(RULES_DIR / "vocabulary", root / "vocabulary")
+    shutil.copy(RULES_DIR / "bibliography.yaml", root / "bibliography.yaml")
     monkeypatch.setattr(lint, "RULES_DIR", root)
     return root
 
@@ -81,7 +82,7 @@ CASES = [
     ("schema_unknown_key", 1, "E307", "rules.yaml", "9:5", "pack.a",
      "rules[0].descripton", "did you mean 'description'?"),
     ("schema_missing_then", 1, "E307", "rules.yaml", "8:5", "pack.a", "rules[0]", None),
-    ("schema_bad_tag", 1, "E304", "rules.yaml", "10:42", "pack.a", "rules[0].source.tag", None),
+    ("schema_bad_tag", 1, "E304", "rules.yaml", "10:50", "pack.a", "rules[0].source.tag", None),
     ("schema_bad_status", 1, "E306", "rules.yaml", "10:13", "pack.a", "rules[0].status", None),
     ("bad_conclusion", 1, "E309", "rules.yaml", "11:11", "pack.a", "rules[0].then", None),
     ("duplicate_id_same_file", 1, "E310", "rules.yaml", "12:9", "pack.a", "rules[1].id",
@@ -90,6 +91,8 @@ CASES = [
      "a.yaml:8"),
     ("conclusion_outside_ruleset", 1, "E308", "rules.yaml", "11:18", "pack.a",
      "rules[0].then.fact", None),
+    ("unknown_citation", 1, "E311", "rules.yaml", "10:24", "pack.a", "rules[0].source.citation",
+     "did you mean 'seror2010_essdai'?"),
     ("version_mismatch", 1, "E312", "a.yaml", "3:10", None, "version", None),
     ("unknown_condition_key", 1, "E321", "rules.yaml", "10:27", "pack.a",
      "rules[0].when.gte", "did you mean 'gt'?"),
@@ -202,7 +205,7 @@ def test_a_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str],
 BASE = """kind: rules
 ruleset: base
 version: 1.0.0
-source: {citation: "test fixture", tag: CONVENTION}
+source: {citation: sicca_clinical_spec, note: "test fixture", tag: CONVENTION}
 outputs: ["base.*"]
 rules:
 """
