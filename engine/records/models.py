@@ -15,7 +15,7 @@ from functools import cached_property, total_ordering
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sicca.base.errors import InputError, Problem, Problems
 from sicca.base.paths import RULES_DIR
@@ -653,48 +653,7 @@ def _convert(value: Decimal, unit: str, to: str, src: Sourced, path: PathKey,
 # --- JSON Schema ------------------------------------------------------------------------------
 
 def case_json_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
-    """A JSON Schema of the case file, generated from the shell and the vocabulary."""
-    cat = catalogue or default_catalogue()
-    vocab = cat.vocabulary
-    section_models: dict[str, Any] = {}
-    for section in RECORD_SECTIONS:
-        fields: dict[str, Any] = {}
-        for item in vocab.by_section(section):
-            fields[item.name.replace(".", "__")] = (_item_schema_type(item), None)
-        section_models[section] = create_model(f"{section.title()}Section", **fields)
-    lab_names = tuple(a.name for a in cat.analytes.all())
-    analyte_type: Any = Literal.__getitem__(lab_names) if lab_names else str
-    make: Any = create_model  # built from data: the field types are only known at run time
-    lab = make("Lab", analyte=(analyte_type, ...), value=(float | str, ...),
-               unit=(str | None, None), reference=(str | None, None), note=(str | None, None))
-    record = make("Timepoint", id=(str, ...), date=(str, Field(..., pattern=_DATE.pattern)),
-                  label=(str | None, None), narrative=(str | None, None),
-                  note=(str | None, None), labs=(list[lab] | None, None),  # type: ignore[valid-type]
-                  **{s: (m | None, None) for s, m in section_models.items()})
-    case_model = make("Case", sicca_case=(Literal[1], 1), patient=(Patient, ...),
-                      treatments=(list[Treatment], []),
-                      history=(list[record], []),  # type: ignore[valid-type]
-                      timepoints=(list[record], ...),  # type: ignore[valid-type]
-                      note=(str | None, None))
-    schema: dict[str, Any] = case_model.model_json_schema()
-    schema["description"] = ("Sicca case file. Section items are written nested: "
-                             "findings: {cutaneous: {purpura: ...}}; in this schema a dotted "
-                             "name a.b is shown as a__b.")
-    return schema
+    """A JSON Schema of the case file as written (see sicca.records.case_schema)."""
+    from sicca.records.case_schema import case_json_schema as build
 
-
-def _item_schema_type(item: Item) -> Any:
-    def lit(values: tuple[str, ...]) -> Any:
-        return Literal.__getitem__(values)
-
-    long_form = dict[str, Any]
-    t = item.type
-    if t == "finding":
-        return lit(FINDING_STATES) | long_form
-    if t == "result":
-        return lit(RESULT_CODES + MISSING_STATES) | long_form
-    if t == "answer":
-        return lit(("yes", "no") + MISSING_STATES) | bool | long_form
-    if t == "per_eye":
-        return lit(MISSING_STATES) | long_form
-    return float | str | long_form
+    return build(catalogue)

@@ -97,6 +97,7 @@ class Vocabulary:
     items: dict[str, Item] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     sections: dict[str, bool] = field(default_factory=dict)  # section -> cumulative
+    descriptions: dict[str, str] = field(default_factory=dict)  # section -> its file's text
     _prefixes: tuple[int, frozenset[str]] | None = field(default=None, repr=False, compare=False)
 
     def by_section(self, section: str) -> list[Item]:
@@ -223,6 +224,8 @@ def _add_file(vocab: Vocabulary, src: Sourced, problems: Problems) -> None:
         problems.add(src.problem(("cumulative",), f"section '{vf.section}' is declared both "
                                  "cumulative and not", code="E202"))
     vocab.sections[vf.section] = vf.cumulative
+    if vf.description:
+        vocab.descriptions.setdefault(vf.section, " ".join(vf.description.split()))
     vocab.files.append(src.file)
     for i, spec in enumerate(vf.items):
         if spec.name in vocab.items:
