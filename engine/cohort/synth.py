@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.filekind import yaml_files
+from sicca.base.jsonenc import number
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import load
 from sicca.records import units
@@ -59,7 +61,7 @@ def load_config(dirs: list[Path] | None = None) -> Json:
     """Merge every ``kind: synth`` file under the rule directories (later keys win)."""
     out: Json = {}
     for d in [RULES_DIR] + list(dirs or []):
-        files = [d] if d.is_file() else sorted(d.rglob("*.yaml"))
+        files = yaml_files(d)
         for p in files:
             src = load(p)
             if isinstance(src.data, dict) and src.data.get("kind") == "synth":
@@ -400,10 +402,7 @@ def _text(d: Decimal) -> str:
 
 
 def _json_num(d: Decimal) -> int | float:
-    d = _exact(d)
-    if d == d.to_integral_value():
-        return int(d)
-    return float(format(d, "f"))
+    return number(_exact(d))
 
 
 def _converter(src: str, dst: str) -> Any:

@@ -18,7 +18,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sicca.base.errors import InputError, Problem, Problems
+from sicca.base.filekind import declares_kind, yaml_files
 from sicca.base.paths import RULES_DIR
+from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Sourced, dotted, load
 from sicca.records.labs import AnalyteTable, LabResult, parse_lab_entry
 from sicca.records.vocabulary import (
@@ -200,16 +202,8 @@ class Catalogue:
     def load(cls, rule_dirs: list[Path] | None = None) -> Catalogue:
         dirs = [RULES_DIR] + list(rule_dirs or [])
         vocab = load_vocabulary(dirs)
-        files = [p for d in dirs for p in sorted(d.rglob("*.yaml")) if _is_kind(p, "analytes")]
+        files = [p for d in dirs for p in yaml_files(d) if declares_kind(p, "analytes")]
         return cls(vocab, AnalyteTable.load(files))
-
-
-def _is_kind(path: Path, kind: str) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8")[:400]
-    except OSError:
-        return False
-    return re.search(rf"^kind:\s*{kind}\s*$", head, re.M) is not None
 
 
 _DEFAULT_CATALOGUE: Catalogue | None = None
@@ -266,11 +260,9 @@ def _shell_keys(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _did_you_mean(name: str, pool: list[str], list_keys: bool = True) -> str | None:
-    import difflib
-
-    hit = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    if hit:
-        return f"did you mean '{hit[0]}'?"
+    hint = did_you_mean(name, pool)
+    if hint:
+        return hint
     return f"allowed keys: {', '.join(pool)}" if list_keys else None
 
 
