@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -372,3 +375,20 @@ def test_synthetic_problem_records_fail_the_schema_unless_semantic(
             assert not schema_ok(validator, rec.data), (rec.index, rec.problem)
         seen.add(rec.problem)
     assert {"out_of_range", "unknown_item", "bad_date"} <= seen
+
+
+@pytest.mark.slow
+def test_every_case_the_feature_scenarios_build_validates(tmp_path: Path) -> None:
+    # The BDD steps build their cases in memory; the probe plugin validates each one the parser
+    # accepts (tests/support/schema_probe.py).
+    out = tmp_path / "probe.jsonl"
+    env = dict(os.environ, SICCA_SCHEMA_PROBE=str(out))
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "tests.support.schema_probe",
+         "-p", "no:cacheprovider", "-m", "not slow", "tests/bdd"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    checked = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(checked) > 100, len(checked)
+    bad = [c for c in checked if c["errors"]]
+    assert bad == [], bad[:5]
