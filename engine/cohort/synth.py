@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -432,26 +432,24 @@ def _put(block: Json, parts: list[str], value: Any) -> None:
 
 def write_jsonl(records: Iterator[SynthRecord], path: Path) -> tuple[int, int, dict[str, int]]:
     """Write one JSON line per patient; returns (patients, visits, problems by kind)."""
-    n = visits = 0
-    problems: dict[str, int] = {}
     with path.open("w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(rec.line() + "\n")
-            n += 1
-            visits += rec.visits
-            if rec.problem:
-                problems[rec.problem] = problems.get(rec.problem, 0) + 1
-    return n, visits, problems
+        return _write_each(records, lambda rec: fh.write(rec.line() + "\n"))
 
 
 def write_dir(records: Iterator[SynthRecord], path: Path) -> tuple[int, int, dict[str, int]]:
     """Write one ``<patient id>.json`` case file per patient into directory ``path``."""
     path.mkdir(parents=True, exist_ok=True)
+    return _write_each(records, lambda rec: (path / f"{rec.data['patient']['id']}.json")
+                       .write_text(rec.line() + "\n", encoding="utf-8"))
+
+
+def _write_each(records: Iterator[SynthRecord],
+                write: Callable[[SynthRecord], object]) -> tuple[int, int, dict[str, int]]:
+    """Write every record; returns (patients, visits, problems by kind)."""
     n = visits = 0
     problems: dict[str, int] = {}
     for rec in records:
-        (path / f"{rec.data['patient']['id']}.json").write_text(rec.line() + "\n",
-                                                                encoding="utf-8")
+        write(rec)
         n += 1
         visits += rec.visits
         if rec.problem:

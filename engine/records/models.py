@@ -334,9 +334,7 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
             try:
                 iv = parse_item(item, value, src, vpath)
             except InputError as exc:
-                for p in exc.problems:
-                    p.timepoint = str(rid)
-                    problems.add(p)
+                _add_at(problems, exc, str(rid))
                 continue
             iv.record, iv.date = str(rid), date
             iv.line = src.mark(vpath)[0]
@@ -351,9 +349,7 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
         try:
             lab = parse_lab_entry(entry, src, path + ("labs", j), analytes)
         except InputError as exc:
-            for p in exc.problems:
-                p.timepoint = str(rid)
-                problems.add(p)
+            _add_at(problems, exc, str(rid))
             continue
         key = lab.analyte.key
         if key in seen_analytes:
@@ -367,6 +363,13 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
     label = raw.get("label")
     return Record(str(rid), date, str(label) if label is not None else None, items, labs,
                   raw.get("narrative"), scored, index)
+
+
+def _add_at(problems: Problems, exc: InputError, timepoint: str) -> None:
+    """Collect ``exc``'s problems, each naming the record it was found in."""
+    for p in exc.problems:
+        p.timepoint = timepoint
+        problems.add(p)
 
 
 def _walk(block: dict[str, Any], path: PathKey, vocab: Vocabulary,
@@ -432,11 +435,7 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
     allowed = {main_key(t), "state"} | COMMON_KEYS | set(item.spec.attributes)
     if t == "measurement":
         allowed.add("unit")
-    for key in raw:
-        if key not in allowed:
-            raise InputError(src.problem(path + (key, KEY), f"unknown key '{key}' for "
-                                         f"{t} '{item.name}'", code="E112",
-                                         hint=_did_you_mean(str(key), sorted(allowed))))
+    _check_keys(raw, allowed, src, path, f"{t} '{item.name}'")
     main = raw.get(main_key(t))
     state = raw.get("state")
     if state is not None and state not in (FINDING_STATES if t == "finding" else MISSING_STATES):
@@ -488,18 +487,36 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
             if t == "count" and value != value.to_integral_value():
                 raise InputError(src.problem(path, f"'{item.name}' is a count", code="E111",
                                              expected="a whole number", found=str(value)))
-    for key in COMMON_KEYS:
-        if key in raw:
-            iv.flags[key] = raw[key]
+    _keep_flags(raw, iv)
     if "date" in raw:
         try:
             iv.flags["date"] = str(PartialDate.parse(str(raw["date"])))
         except ValueError as exc:
             raise InputError(src.problem(path + ("date",), str(exc), code="E106")) from None
+    _parse_attrs(item, raw, iv, src, path)
+    return iv
+
+
+def _check_keys(raw: dict[str, Any], allowed: set[str], src: Sourced, path: PathKey,
+                what: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            raise InputError(src.problem(path + (key, KEY), f"unknown key '{key}' for {what}",
+                                         code="E112",
+                                         hint=_did_you_mean(str(key), sorted(allowed))))
+
+
+def _keep_flags(raw: dict[str, Any], iv: ItemValue) -> None:
+    for key in COMMON_KEYS:
+        if key in raw:
+            iv.flags[key] = raw[key]
+
+
+def _parse_attrs(item: Item, raw: dict[str, Any], iv: ItemValue, src: Sourced,
+                 path: PathKey) -> None:
     for name in item.spec.attributes:
         if name in raw:
             iv.attrs[name] = _parse_attr(item, name, raw[name], src, path + (name,))
-    return iv
 
 
 _MAIN_KEYS = {"finding": "state", "result": "result", "answer": "answer"}
@@ -545,11 +562,7 @@ def _parse_per_eye(item: Item, raw: Any, src: Sourced, path: PathKey,
                                      expected="{right: <value>, left: <value>} or not_done",
                                      found=_short(raw)))
     allowed = {"right", "left", "state"} | COMMON_KEYS | set(item.spec.attributes)
-    for key in raw:
-        if key not in allowed:
-            raise InputError(src.problem(path + (key, KEY), f"unknown key '{key}' for "
-                                         f"per-eye test '{item.name}'", code="E112",
-                                         hint=_did_you_mean(str(key), sorted(allowed))))
+    _check_keys(raw, allowed, src, path, f"per-eye test '{item.name}'")
     if "state" in raw and _state_word(raw["state"]):
         iv.state = str(raw["state"])
     for side in ("right", "left"):
@@ -570,12 +583,8 @@ def _parse_per_eye(item: Item, raw: Any, src: Sourced, path: PathKey,
         exact = [s.value for s in done if s.value is not None and not s.censor]
         if len(exact) == 2:
             iv.flags["mean"] = (exact[0] + exact[1]) / 2
-    for key in COMMON_KEYS:
-        if key in raw:
-            iv.flags[key] = raw[key]
-    for name in item.spec.attributes:
-        if name in raw:
-            iv.attrs[name] = _parse_attr(item, name, raw[name], src, path + (name,))
+    _keep_flags(raw, iv)
+    _parse_attrs(item, raw, iv, src, path)
     return iv
 
 
