@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.filekind import is_json
 
 PathKey = tuple[str | int, ...]
 #: Last element of a path that means "the key itself" (its mark points at the key, not at
@@ -112,7 +113,7 @@ def _construct(node: yaml.Node, path: PathKey, marks: dict[PathKey, tuple[int, i
 def parse_text(text: str, file: str) -> Sourced:
     """Parse YAML (JSON is YAML) text, mapping syntax errors to a located InputError."""
     lines = text.splitlines()
-    if file.endswith(".json"):
+    if is_json(file):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

@@ -19,6 +19,7 @@ from rich.progress import (
 from rich.text import Text
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.filekind import is_jsonl, kind_of
 from sicca.base.outfiles import AtomicFile, check_outputs, partial_path
 from sicca.cli import render
 from sicca.cli.app import app
@@ -78,7 +79,7 @@ def synth_cmd(n: int = typer.Option(None, "--n", help="number of patients (1 to 
     cat = Catalogue.load(list(rules or []))
     gen = Generator(cat, load_config(list(rules or [])), seed, problems=not no_problems)
     records = gen.cohort(n_patients=n, n_visits=visits)
-    if output.suffix.lower() in (".jsonl", ".ndjson"):
+    if is_jsonl(output):
         count, tps, problems = write_jsonl(records, output)
     else:
         count, tps, problems = write_dir(records, output)
@@ -106,7 +107,7 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
               engine: str = EngineOpt, rules: list[Path] = RulesOpt,
               option: list[str] = OptionOpt) -> None:
     """Score a cohort: one output row per timepoint (the public JSON keys, flattened)."""
-    fmt = fmt or ("csv" if output.suffix.lower() == ".csv" else "jsonl")
+    fmt = fmt or ("csv" if kind_of(output) == "csv" else "jsonl")
     if fmt not in FORMATS:
         raise InputError(Problem(f"unknown output format '{fmt}'", field="--format",
                                  code="E132", expected=" | ".join(FORMATS), found=fmt))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from sicca.base import jsonenc
 from sicca.base.errors import InputError, Problem
+from sicca.base.filekind import yaml_files
 
 EngineOpt = typer.Option("durable", "--engine", help="durable (durable-rules) or native")
 RulesOpt = typer.Option(None, "--rules", help="a rule-pack directory that adds or replaces "
@@ -38,19 +39,7 @@ def parse_pairs(pairs: list[str] | None, flag: str) -> dict[str, str]:
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=_default)
-
-
-def _default(o: Any) -> Any:
-    from decimal import Decimal
-
-    if isinstance(o, Decimal):
-        return int(o) if o == o.to_integral_value() else float(o)
-    if isinstance(o, Path):
-        return str(o)
-    if isinstance(o, set):
-        return sorted(o)
-    return str(o)
+    return jsonenc.dumps(data, indent=2)
 
 
 _SICCA_CACHE: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -62,7 +51,7 @@ def _fingerprint(rules: list[Path] | None) -> tuple[str, ...]:
 
     out = [str(r) for r in rules or []]
     for d in [RULES_DIR] + [Path(r) for r in rules or []]:
-        files = [d] if d.is_file() else sorted(d.rglob("*.y*ml")) if d.exists() else []
+        files = yaml_files(d) if d.exists() else []
         for f in files:
             st = f.stat()
             out.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")

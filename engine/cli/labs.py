@@ -32,6 +32,7 @@ from typing import Annotated, Any
 import typer
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.jsonenc import number, plain
 from sicca.base.outfiles import check_outputs, write_text_atomic
 from sicca.cli import render
 from sicca.cli.app import app, import_app
@@ -43,12 +44,11 @@ class Format(StrEnum):
     json = "json"
 
 
+_INT_BELOW = 10**15  # larger whole values print as floats
+
+
 def _num(x: Decimal | None) -> float | int | None:
-    if x is None:
-        return None
-    if x == x.to_integral_value() and abs(x) < 10**15:
-        return int(x)
-    return float(str(x))
+    return None if x is None else number(x, _INT_BELOW)
 
 
 def _lab_json(r: LabResult) -> dict[str, Any]:
@@ -69,13 +69,7 @@ def _lab_json(r: LabResult) -> dict[str, Any]:
 
 
 def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, Decimal):
-        return _num(obj)
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_jsonable(v) for v in obj]
-    return obj
+    return plain(obj, _INT_BELOW)
 
 
 def labs_report(case_path: str | Path) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.suggest import phrase
 from sicca.base.yamlsrc import parse_text
 from sicca.cli import render
 from sicca.cli.app import app
@@ -50,7 +51,7 @@ def _resolve(name: str, vocab: Vocabulary) -> tuple[Item, str | None]:
     raise InputError(Problem(f"unknown item '{name}'", field=WHERE, code="E124",
                              expected="a vocabulary item (e.g. anti_ssa, schirmer, "
                              "schirmer.right, focus_score)",
-                             hint=f"did you mean '{hint}'?" if hint else None))
+                             hint=phrase(hint)))
 
 
 def parse_hypotheticals(pairs: list[tuple[str, str]], vocab: Vocabulary) -> dict[str, ItemValue]:

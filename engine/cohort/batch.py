@@ -33,12 +33,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sicca.base import filekind, jsonenc
 from sicca.base.errors import InputError, Problem, SiccaError
 from sicca.base.outfiles import AtomicFile, check_outputs, partial_path
 from sicca.base.yamlsrc import Sourced, parse_text
 
 FORMATS = ("jsonl", "csv")
-CASE_SUFFIXES = (".yaml", ".yml", ".json")
+CASE_SUFFIXES = filekind.CASE_SUFFIXES
 MAX_WORKERS = 256     # --workers: 0 (the machine's cores) to this
 MAX_CHUNK = 100_000   # --chunk: records per worker task
 ROW_HEAD = ("patient", "synthetic", "source", "timepoint", "date", "label")
@@ -108,7 +109,7 @@ class Summary:
 # --- input ---------------------------------------------------------------------------------
 
 def is_jsonl(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in (".jsonl", ".ndjson")
+    return path.is_file() and filekind.is_jsonl(path)
 
 
 def count_records(path: Path) -> int:
@@ -123,8 +124,7 @@ def count_records(path: Path) -> int:
 
 
 def case_files(path: Path) -> list[Path]:
-    return sorted(p for p in path.rglob("*") if p.is_file()
-                  and p.suffix.lower() in CASE_SUFFIXES)
+    return sorted(p for p in path.rglob("*") if p.is_file() and filekind.is_case_file(p))
 
 
 def read_input(path: Path) -> Iterator[InputRecord]:
@@ -157,9 +157,9 @@ def parse_record(rec: InputRecord, catalogue: Any) -> tuple[Any, Any]:
     from sicca.records.models import parse_case
 
     assert rec.text is not None
-    if rec.position.endswith((".yaml", ".yml")):
+    if filekind.is_yaml(rec.position):
         src = parse_text(rec.text, rec.position)
-    elif rec.position.endswith(".json"):  # fast read; on a problem, re-read with line marks
+    elif filekind.is_json(rec.position):  # fast read; on a problem, re-read with line marks
         try:
             src = Sourced(json.loads(rec.text), rec.position, {}, [])
             return parse_case(src, catalogue), src.data
@@ -226,12 +226,7 @@ def timepoint_rows(report: dict[str, Any], source: str, synthetic: bool) -> list
     return rows
 
 
-def _plain(o: Any) -> Any:
-    if isinstance(o, Decimal):
-        return int(o) if o == o.to_integral_value() else float(o)
-    if isinstance(o, (set, frozenset)):
-        return sorted(o)
-    return str(o)
+_plain = jsonenc.default
 
 
 class Formatter:
@@ -328,8 +323,8 @@ class Scorer:
 
 def _no_timepoints(text: str, position: str) -> bool:
     try:
-        data = json.loads(text) if not position.endswith((".yaml", ".yml")) else \
-            parse_text(text, position).data
+        data = parse_text(text, position).data if filekind.is_yaml(position) else \
+            json.loads(text)
     except Exception:  # noqa: BLE001
         return False
     return isinstance(data, dict) and data.get("timepoints") in ([], None) and \

@@ -19,13 +19,15 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.filekind import yaml_files
+from sicca.base.jsonenc import number
 from sicca.base.outfiles import atomic_text, write_text_atomic
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import load
@@ -60,7 +62,7 @@ def load_config(dirs: list[Path] | None = None) -> Json:
     """Merge every ``kind: synth`` file under the rule directories (later keys win)."""
     out: Json = {}
     for d in [RULES_DIR] + list(dirs or []):
-        files = [d] if d.is_file() else sorted(d.rglob("*.yaml"))
+        files = yaml_files(d)
         for p in files:
             src = load(p)
             if isinstance(src.data, dict) and src.data.get("kind") == "synth":
@@ -401,10 +403,7 @@ def _text(d: Decimal) -> str:
 
 
 def _json_num(d: Decimal) -> int | float:
-    d = _exact(d)
-    if d == d.to_integral_value():
-        return int(d)
-    return float(format(d, "f"))
+    return number(_exact(d))
 
 
 def _converter(src: str, dst: str) -> Any:
@@ -436,26 +435,25 @@ def write_jsonl(records: Iterator[SynthRecord], path: Path) -> tuple[int, int, d
     """Write one JSON line per patient; returns (patients, visits, problems by kind).
 
     Written beside ``path`` and renamed onto it at the end: never left half-written."""
-    n = visits = 0
-    problems: dict[str, int] = {}
     with atomic_text(path) as fh:
-        for rec in records:
-            fh.write(rec.line() + "\n")
-            n += 1
-            visits += rec.visits
-            if rec.problem:
-                problems[rec.problem] = problems.get(rec.problem, 0) + 1
-    return n, visits, problems
+        return _write_each(records, lambda rec: fh.write(rec.line() + "\n"))
 
 
 def write_dir(records: Iterator[SynthRecord], path: Path) -> tuple[int, int, dict[str, int]]:
     """Write one ``<patient id>.json`` case file per patient into directory ``path``; each
     file is renamed into place whole, so an interrupted run leaves no truncated file."""
     path.mkdir(parents=True, exist_ok=True)
+    return _write_each(records, lambda rec: write_text_atomic(
+        path / f"{rec.data['patient']['id']}.json", rec.line() + "\n"))
+
+
+def _write_each(records: Iterator[SynthRecord],
+                write: Callable[[SynthRecord], object]) -> tuple[int, int, dict[str, int]]:
+    """Write every record; returns (patients, visits, problems by kind)."""
     n = visits = 0
     problems: dict[str, int] = {}
     for rec in records:
-        write_text_atomic(path / f"{rec.data['patient']['id']}.json", rec.line() + "\n")
+        write(rec)
         n += 1
         visits += rec.visits
         if rec.problem:

@@ -15,13 +15,13 @@ value the censored interval allows satisfies it; otherwise it behaves as a missi
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
+from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey
 from sicca.language.loader import (
     CMP_OPS,
@@ -126,22 +126,19 @@ def _const(ctx: _Ctx, raw: Any, path: PathKey) -> Decimal | str | None:
 def _leaf(ctx: _Ctx, raw: dict[str, Any], path: PathKey) -> _Leaf | None:
     for key in raw:
         if key not in LEAF_KEYS:
-            hint = difflib.get_close_matches(str(key), sorted(LEAF_KEYS | {"all", "any", "not"}),
-                                             n=1)
             ctx.problem(path + (key, KEY), f"unknown key '{key}' in a condition", code="E321",
                         expected="fact with eq|ne|lt|le|gt|ge|between|in|state, or all|any|not",
-                        hint=f"did you mean '{hint[0]}'?" if hint else None)
+                        hint=did_you_mean(str(key), LEAF_KEYS | {"all", "any", "not"}))
             return None
     name = str(raw["fact"])
     spec = ctx.catalog.facts.get(name)
     derived = name in ctx.derived_kinds
     if spec is None and not derived:
         pool = list(ctx.catalog.facts) + list(ctx.derived_kinds)
-        hit = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
         ctx.problem(path + ("fact",), f"unknown fact '{name}'", code="E322",
                     expected="a vocabulary item, a lab (lab.<key>), an option (option.<name>) "
                     "or a fact some rule concludes",
-                    hint=f"did you mean '{hit[0]}'?" if hit else None)
+                    hint=did_you_mean(name, pool))
         return None
     ops = [k for k in raw if k in CMP_OPS or k in ("between", "in", "state")]
     tests: list[dict[str, Any]] = []
@@ -255,10 +252,9 @@ def _check_codes(ctx: _Ctx, spec: FactSpec | None, name: str, codes: list[str], 
             choices = None  # concluded words are checked when the conclusions are known
         bad = [c for c in codes if choices is not None and c not in choices]
     if bad:
-        hit = difflib.get_close_matches(bad[0], list(choices or ()), n=1)
         ctx.problem(path, f"'{bad[0]}' is not a value of '{name}'", code="E329",
                     expected=" | ".join(choices or ()),
-                    hint=f"did you mean '{hit[0]}'?" if hit else None)
+                    hint=did_you_mean(bad[0], choices or ()))
         return False
     return True
 

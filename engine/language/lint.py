@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sicca.base.errors import InputError, Problem, Problems, SiccaError
+from sicca.base.filekind import yaml_files
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import PathKey, dotted, load
 from sicca.language.compiler import Catalog, FactSpec, check_limits, compile_program
@@ -154,8 +155,7 @@ def _catalog(dirs: list[Path], problems: Problems) -> tuple[Catalog, set[str]] |
     vocab_files: list[Path] = []
     analyte_files: list[Path] = []
     for d in dirs:
-        candidates = [d] if d.is_file() else sorted(list(d.rglob("*.yaml")) +
-                                                    list(d.rglob("*.yml")))
+        candidates = yaml_files(d)
         for p in candidates:
             try:
                 data = load(p).data

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from sicca.base.errors import InputError, Problem, Problems
+from sicca.base.filekind import yaml_files
 from sicca.base.paths import RULES_DIR
+from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Sourced, load
 from sicca.language.bibliography import BIB_FILES, Bibliography, Entry, load_bibliography
 
@@ -125,7 +127,7 @@ def discover(dirs: list[Path]) -> dict[str, Path]:
     for d in dirs:
         if not d.exists():
             raise InputError(Problem("rules directory not found", file=str(d), code="E300"))
-        files = [d] if d.is_file() else sorted(list(d.rglob("*.yaml")) + list(d.rglob("*.yml")))
+        files = yaml_files(d)
         for p in files:
             rel = p.name if d.is_file() else str(p.relative_to(d))
             if rel.startswith(("vocabulary/", "vocabulary\\")) or rel in BIB_FILES:
@@ -410,7 +412,4 @@ def _check_ids(files: list[RuleFile], problems: Problems) -> None:
 
 
 def _dym(name: str, pool: set[str] | list[str]) -> str:
-    import difflib
-
-    hit = difflib.get_close_matches(name, sorted(pool), n=1, cutoff=0.6)
-    return f"did you mean '{hit[0]}'?" if hit else f"allowed: {', '.join(sorted(pool))}"
+    return did_you_mean(name, pool) or f"allowed: {', '.join(sorted(pool))}"

@@ -51,7 +51,6 @@ Changes (the tolerance and the words are data: ``changes:`` in the analyte file)
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -63,6 +62,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError, UnitError
+from sicca.base.suggest import closest, phrase
 from sicca.base.yamlsrc import KEY, PathKey, Sourced
 from sicca.base.yamlsrc import load as load_yaml
 from sicca.records import units
@@ -259,9 +259,8 @@ class AnalyteTable:
 
     def suggest(self, name: str) -> str | None:
         """The canonical name of the closest analyte (difflib), or None."""
-        close = difflib.get_close_matches(normalize_name(name), list(self._index), n=1,
-                                          cutoff=0.6)
-        return self._index[close[0]].name if close else None
+        close = closest(normalize_name(name), self._index)
+        return self._index[close].name if close else None
 
     def all(self) -> list[Analyte]:
         return list(self._analytes)
@@ -487,12 +486,11 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
                                               "reference: ...}", found=repr(raw)[:80]))
     for k in raw:
         if k not in _ENTRY_KEYS:
-            close = [c for c in _ENTRY_KEYS if str(k) and c.startswith(str(k).lower())]
-            close = close or difflib.get_close_matches(str(k), _ENTRY_KEYS, n=1)
+            prefixed = [c for c in _ENTRY_KEYS if str(k) and c.startswith(str(k).lower())]
+            guess = prefixed[0] if prefixed else closest(str(k), _ENTRY_KEYS)
             raise InputError(src.problem(
                 path + (k, KEY), f"unknown key '{k}' in lab entry", code="E521",
-                expected=", ".join(_ENTRY_KEYS), found=repr(k),
-                hint=f"did you mean '{close[0]}'?" if close else None))
+                expected=", ".join(_ENTRY_KEYS), found=repr(k), hint=phrase(guess)))
     if "analyte" not in raw:
         raise InputError(src.problem(path, "lab entry has no 'analyte'", code="E522",
                                      expected="analyte: <name>"))
@@ -503,7 +501,7 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
         raise InputError(src.problem(path + ("analyte",), f"unknown analyte {name!r}",
                                      code="E523", found=repr(name),
                                      expected="an analyte of rules/vocabulary/analytes.yaml",
-                                     hint=f"did you mean '{guess}'?" if guess else
+                                     hint=phrase(guess) if guess else
                                      "see rules/vocabulary/analytes.yaml"))
     if "value" not in raw:
         raise InputError(src.problem(path, f"lab entry for '{analyte.name}' has no 'value'",

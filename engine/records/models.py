@@ -15,10 +15,12 @@ from functools import cached_property, total_ordering
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sicca.base.errors import InputError, Problem, Problems
+from sicca.base.filekind import declares_kind, yaml_files
 from sicca.base.paths import RULES_DIR
+from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Sourced, dotted, load
 from sicca.records.labs import AnalyteTable, LabResult, parse_lab_entry
 from sicca.records.vocabulary import (
@@ -200,16 +202,8 @@ class Catalogue:
     def load(cls, rule_dirs: list[Path] | None = None) -> Catalogue:
         dirs = [RULES_DIR] + list(rule_dirs or [])
         vocab = load_vocabulary(dirs)
-        files = [p for d in dirs for p in sorted(d.rglob("*.yaml")) if _is_kind(p, "analytes")]
+        files = [p for d in dirs for p in yaml_files(d) if declares_kind(p, "analytes")]
         return cls(vocab, AnalyteTable.load(files))
-
-
-def _is_kind(path: Path, kind: str) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8")[:400]
-    except OSError:
-        return False
-    return re.search(rf"^kind:\s*{kind}\s*$", head, re.M) is not None
 
 
 _DEFAULT_CATALOGUE: Catalogue | None = None
@@ -266,11 +260,9 @@ def _shell_keys(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _did_you_mean(name: str, pool: list[str], list_keys: bool = True) -> str | None:
-    import difflib
-
-    hit = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    if hit:
-        return f"did you mean '{hit[0]}'?"
+    hint = did_you_mean(name, pool)
+    if hint:
+        return hint
     return f"allowed keys: {', '.join(pool)}" if list_keys else None
 
 
@@ -342,9 +334,7 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
             try:
                 iv = parse_item(item, value, src, vpath)
             except InputError as exc:
-                for p in exc.problems:
-                    p.timepoint = str(rid)
-                    problems.add(p)
+                _add_at(problems, exc, str(rid))
                 continue
             iv.record, iv.date = str(rid), date
             iv.line = src.mark(vpath)[0]
@@ -359,9 +349,7 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
         try:
             lab = parse_lab_entry(entry, src, path + ("labs", j), analytes)
         except InputError as exc:
-            for p in exc.problems:
-                p.timepoint = str(rid)
-                problems.add(p)
+            _add_at(problems, exc, str(rid))
             continue
         key = lab.analyte.key
         if key in seen_analytes:
@@ -375,6 +363,13 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
     label = raw.get("label")
     return Record(str(rid), date, str(label) if label is not None else None, items, labs,
                   raw.get("narrative"), scored, index)
+
+
+def _add_at(problems: Problems, exc: InputError, timepoint: str) -> None:
+    """Collect ``exc``'s problems, each naming the record it was found in."""
+    for p in exc.problems:
+        p.timepoint = timepoint
+        problems.add(p)
 
 
 def _walk(block: dict[str, Any], path: PathKey, vocab: Vocabulary,
@@ -440,11 +435,7 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
     allowed = {main_key(t), "state"} | COMMON_KEYS | set(item.spec.attributes)
     if t == "measurement":
         allowed.add("unit")
-    for key in raw:
-        if key not in allowed:
-            raise InputError(src.problem(path + (key, KEY), f"unknown key '{key}' for "
-                                         f"{t} '{item.name}'", code="E112",
-                                         hint=_did_you_mean(str(key), sorted(allowed))))
+    _check_keys(raw, allowed, src, path, f"{t} '{item.name}'")
     main = raw.get(main_key(t))
     state = raw.get("state")
     if state is not None and state not in (FINDING_STATES if t == "finding" else MISSING_STATES):
@@ -496,18 +487,36 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
             if t == "count" and value != value.to_integral_value():
                 raise InputError(src.problem(path, f"'{item.name}' is a count", code="E111",
                                              expected="a whole number", found=str(value)))
-    for key in COMMON_KEYS:
-        if key in raw:
-            iv.flags[key] = raw[key]
+    _keep_flags(raw, iv)
     if "date" in raw:
         try:
             iv.flags["date"] = str(PartialDate.parse(str(raw["date"])))
         except ValueError as exc:
             raise InputError(src.problem(path + ("date",), str(exc), code="E106")) from None
+    _parse_attrs(item, raw, iv, src, path)
+    return iv
+
+
+def _check_keys(raw: dict[str, Any], allowed: set[str], src: Sourced, path: PathKey,
+                what: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            raise InputError(src.problem(path + (key, KEY), f"unknown key '{key}' for {what}",
+                                         code="E112",
+                                         hint=_did_you_mean(str(key), sorted(allowed))))
+
+
+def _keep_flags(raw: dict[str, Any], iv: ItemValue) -> None:
+    for key in COMMON_KEYS:
+        if key in raw:
+            iv.flags[key] = raw[key]
+
+
+def _parse_attrs(item: Item, raw: dict[str, Any], iv: ItemValue, src: Sourced,
+                 path: PathKey) -> None:
     for name in item.spec.attributes:
         if name in raw:
             iv.attrs[name] = _parse_attr(item, name, raw[name], src, path + (name,))
-    return iv
 
 
 _MAIN_KEYS = {"finding": "state", "result": "result", "answer": "answer"}
@@ -553,11 +562,7 @@ def _parse_per_eye(item: Item, raw: Any, src: Sourced, path: PathKey,
                                      expected="{right: <value>, left: <value>} or not_done",
                                      found=_short(raw)))
     allowed = {"right", "left", "state"} | COMMON_KEYS | set(item.spec.attributes)
-    for key in raw:
-        if key not in allowed:
-            raise InputError(src.problem(path + (key, KEY), f"unknown key '{key}' for "
-                                         f"per-eye test '{item.name}'", code="E112",
-                                         hint=_did_you_mean(str(key), sorted(allowed))))
+    _check_keys(raw, allowed, src, path, f"per-eye test '{item.name}'")
     if "state" in raw and _state_word(raw["state"]):
         iv.state = str(raw["state"])
     for side in ("right", "left"):
@@ -578,12 +583,8 @@ def _parse_per_eye(item: Item, raw: Any, src: Sourced, path: PathKey,
         exact = [s.value for s in done if s.value is not None and not s.censor]
         if len(exact) == 2:
             iv.flags["mean"] = (exact[0] + exact[1]) / 2
-    for key in COMMON_KEYS:
-        if key in raw:
-            iv.flags[key] = raw[key]
-    for name in item.spec.attributes:
-        if name in raw:
-            iv.attrs[name] = _parse_attr(item, name, raw[name], src, path + (name,))
+    _keep_flags(raw, iv)
+    _parse_attrs(item, raw, iv, src, path)
     return iv
 
 
@@ -653,48 +654,7 @@ def _convert(value: Decimal, unit: str, to: str, src: Sourced, path: PathKey,
 # --- JSON Schema ------------------------------------------------------------------------------
 
 def case_json_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
-    """A JSON Schema of the case file, generated from the shell and the vocabulary."""
-    cat = catalogue or default_catalogue()
-    vocab = cat.vocabulary
-    section_models: dict[str, Any] = {}
-    for section in RECORD_SECTIONS:
-        fields: dict[str, Any] = {}
-        for item in vocab.by_section(section):
-            fields[item.name.replace(".", "__")] = (_item_schema_type(item), None)
-        section_models[section] = create_model(f"{section.title()}Section", **fields)
-    lab_names = tuple(a.name for a in cat.analytes.all())
-    analyte_type: Any = Literal.__getitem__(lab_names) if lab_names else str
-    make: Any = create_model  # built from data: the field types are only known at run time
-    lab = make("Lab", analyte=(analyte_type, ...), value=(float | str, ...),
-               unit=(str | None, None), reference=(str | None, None), note=(str | None, None))
-    record = make("Timepoint", id=(str, ...), date=(str, Field(..., pattern=_DATE.pattern)),
-                  label=(str | None, None), narrative=(str | None, None),
-                  note=(str | None, None), labs=(list[lab] | None, None),  # type: ignore[valid-type]
-                  **{s: (m | None, None) for s, m in section_models.items()})
-    case_model = make("Case", sicca_case=(Literal[1], 1), patient=(Patient, ...),
-                      treatments=(list[Treatment], []),
-                      history=(list[record], []),  # type: ignore[valid-type]
-                      timepoints=(list[record], ...),  # type: ignore[valid-type]
-                      note=(str | None, None))
-    schema: dict[str, Any] = case_model.model_json_schema()
-    schema["description"] = ("Sicca case file. Section items are written nested: "
-                             "findings: {cutaneous: {purpura: ...}}; in this schema a dotted "
-                             "name a.b is shown as a__b.")
-    return schema
+    """A JSON Schema of the case file as written (see sicca.records.case_schema)."""
+    from sicca.records.case_schema import case_json_schema as build
 
-
-def _item_schema_type(item: Item) -> Any:
-    def lit(values: tuple[str, ...]) -> Any:
-        return Literal.__getitem__(values)
-
-    long_form = dict[str, Any]
-    t = item.type
-    if t == "finding":
-        return lit(FINDING_STATES) | long_form
-    if t == "result":
-        return lit(RESULT_CODES + MISSING_STATES) | long_form
-    if t == "answer":
-        return lit(("yes", "no") + MISSING_STATES) | bool | long_form
-    if t == "per_eye":
-        return lit(MISSING_STATES) | long_form
-    return float | str | long_form
+    return build(catalogue)

@@ -225,13 +225,13 @@ def _with(base: Problem, message: str, **kw: Any) -> Problem:
 
 
 def _unit_hint(bad: str) -> str | None:
-    import difflib
+    from sicca.base.suggest import closest
 
     choices = list(UNITS) + list(SYNONYMS)
     for c in choices:
         if c.casefold() == bad.strip().casefold():
             return f"did you mean '{normalize(c)}'? (UCUM is case-sensitive)"
-    close = difflib.get_close_matches(bad.strip(), choices, n=1, cutoff=0.6)
+    close = closest(bad.strip(), choices)
     if close:
-        return f"did you mean '{normalize(close[0])}'?"
+        return f"did you mean '{normalize(close)}'?"
     return "units are written in UCUM (e.g. 10*9/L, not 10^9/l)"

@@ -7,7 +7,6 @@ touches this module.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sicca.base.errors import Problem, Problems, RuleSyntaxError
+from sicca.base.filekind import declares_kind, yaml_files
+from sicca.base.suggest import closest, phrase
 from sicca.base.yamlsrc import KEY, Sourced, load
 
 ItemType = Literal["finding", "measurement", "result", "answer", "rating", "per_eye", "count",
@@ -97,6 +98,7 @@ class Vocabulary:
     items: dict[str, Item] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     sections: dict[str, bool] = field(default_factory=dict)  # section -> cumulative
+    descriptions: dict[str, str] = field(default_factory=dict)  # section -> its file's text
     _prefixes: tuple[int, frozenset[str]] | None = field(default=None, repr=False, compare=False)
 
     def by_section(self, section: str) -> list[Item]:
@@ -104,8 +106,7 @@ class Vocabulary:
 
     def suggest(self, name: str, section: str | None = None) -> str | None:
         pool = [i.name for i in self.items.values() if section is None or i.section == section]
-        hit = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-        return hit[0] if hit else None
+        return closest(name, pool)
 
     def is_prefix(self, prefix: str) -> bool:
         """Whether some item's name starts with ``prefix.`` (a group like ``cutaneous``)."""
@@ -177,7 +178,7 @@ def load_vocabulary(paths: list[Path]) -> Vocabulary:
     vocab = Vocabulary()
     problems = Problems()
     for path in _yaml_files(paths):
-        if not _declares_kind(path, "vocabulary"):
+        if not declares_kind(path, "vocabulary"):
             continue  # rule files are the loader's: a broken one must not stop the vocabulary
         src = load(path)
         if not isinstance(src.data, dict) or src.data.get("kind") != "vocabulary":
@@ -187,26 +188,8 @@ def load_vocabulary(paths: list[Path]) -> Vocabulary:
     return vocab
 
 
-def _declares_kind(path: Path, kind: str) -> bool:
-    """Whether a file says ``kind: <kind>`` on a line of its own (read without parsing)."""
-    import re
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return re.search(rf"^kind:\s*{kind}\s*(#.*)?$", text, re.M) is not None
-
-
 def _yaml_files(paths: list[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out += sorted(x for x in p.rglob("*.yaml") if x.is_file())
-            out += sorted(x for x in p.rglob("*.yml") if x.is_file())
-        elif p.exists():
-            out.append(p)
-    return out
+    return [f for p in paths if p.exists() for f in yaml_files(p)]
 
 
 def _add_file(vocab: Vocabulary, src: Sourced, problems: Problems) -> None:
@@ -223,6 +206,8 @@ def _add_file(vocab: Vocabulary, src: Sourced, problems: Problems) -> None:
         problems.add(src.problem(("cumulative",), f"section '{vf.section}' is declared both "
                                  "cumulative and not", code="E202"))
     vocab.sections[vf.section] = vf.cumulative
+    if vf.description:
+        vocab.descriptions.setdefault(vf.section, " ".join(vf.description.split()))
     vocab.files.append(src.file)
     for i, spec in enumerate(vf.items):
         if spec.name in vocab.items:
@@ -243,5 +228,5 @@ def problem_for_unknown(src: Sourced, path: tuple[Any, ...], name: str, vocab: V
     hint = vocab.suggest(name, section)
     return src.problem(path + (KEY,), f"unknown item '{name}' in {section}", code="E110",
                        expected=f"an item of the {section} vocabulary",
-                       hint=f"did you mean '{hint}'?" if hint else
+                       hint=phrase(hint) if hint else
                        "add it to a vocabulary file under rules/vocabulary/")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.jsonenc import number
 from sicca.language.compiler import Compiled, build
 from sicca.records.models import Case, Catalogue, Record, load_case
 from sicca.running.facts import Fact, Visit, build_visit
@@ -152,9 +153,7 @@ def _derived_key(d: Derived) -> tuple[Decimal, str]:
 
 
 def _jsonable(d: Derived) -> Any:
-    if d.value is not None:
-        return int(d.value) if d.value == d.value.to_integral_value() else float(d.value)
-    return d.code
+    return number(d.value) if d.value is not None else d.code
 
 
 def _same(d: Derived, value: Any) -> bool:
@@ -222,12 +221,11 @@ class Sicca:
         out = self.option_defaults()
         for k, v in options.items():
             if k not in known:
-                import difflib
+                from sicca.base.suggest import did_you_mean
 
-                hit = difflib.get_close_matches(k, list(known), n=1)
                 raise InputError(Problem(f"unknown option '{k}'", field="--option", code="E122",
                                          expected=" | ".join(sorted(known)),
-                                         hint=f"did you mean '{hit[0]}'?" if hit else None))
+                                         hint=did_you_mean(k, known)))
             choices = known[k].spec.choices or []
             if v not in choices:
                 raise InputError(Problem(f"'{v}' is not a value of option '{k}'",

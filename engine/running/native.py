@@ -210,11 +210,7 @@ class NativeBackend:
                                 continue
                             seen.add(key)
                             firings.append(Firing(b.rule, b.branch, ids))
-                            if b.then not in have:
-                                have.add(b.then)
-                                new = True
-                                fact = self._facts[b.then]
-                                derived.setdefault(fact["name"], []).append(fact)
+                            new = self._conclude(b.then, have, derived) or new
                     continue
                 if b.neg and any(pred(f) for name, pred in b.neg
                                  for f in derived.get(name, ())):
@@ -222,12 +218,17 @@ class NativeBackend:
                 # input literals only: exactly one combination, fired at most once per visit
                 firings.append(Firing(b.rule, b.branch,
                                       tuple(inputs[n]["id"] for n in b.names)))
-                if b.then not in have:
-                    have.add(b.then)
-                    new = True
-                    fact = self._facts[b.then]
-                    derived.setdefault(fact["name"], []).append(fact)
+                new = self._conclude(b.then, have, derived) or new
         return new
+
+    def _conclude(self, then: str, have: set[str], derived: dict[str, list[Fact]]) -> bool:
+        """Add a conclusion once; whether it is new (a cyclic stratum runs until none is)."""
+        if then in have:
+            return False
+        have.add(then)
+        fact = self._facts[then]
+        derived.setdefault(fact["name"], []).append(fact)
+        return True
 
 
 #: A fact nothing was recorded for, as the backends receive it (tests read only these fields).

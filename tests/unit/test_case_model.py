@@ -163,8 +163,10 @@ def test_schema_case_prints_a_json_schema(capsys: pytest.CaptureFixture[str]) ->
     schema = json.loads(out)
     assert "timepoints" in schema["properties"]
     text = json.dumps(schema)
-    for item in ("cutaneous__purpura", "focus_score", "anti_ssa", "esspri__dryness", "hcv"):
-        assert item in text
+    # items are named as written (dotted names nest), not flattened as cutaneous__purpura
+    assert "__" not in text
+    for item in ("cutaneous.purpura", "focus_score", "anti_ssa", "esspri.dryness", "hcv"):
+        assert f"item.{item}" in text
 
 
 def test_every_spec_item_has_a_place_in_the_vocabulary() -> None:
