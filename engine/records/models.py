@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from sicca.base.errors import InputError, Problem, Problems
+from sicca.base.kinds import discover_kinds
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import KEY, PathKey, Sourced, dotted, load
 from sicca.records.labs import AnalyteTable, LabResult, parse_lab_entry
@@ -199,17 +200,11 @@ class Catalogue:
     @classmethod
     def load(cls, rule_dirs: list[Path] | None = None) -> Catalogue:
         dirs = [RULES_DIR] + list(rule_dirs or [])
-        vocab = load_vocabulary(dirs)
-        files = [p for d in dirs for p in sorted(d.rglob("*.yaml")) if _is_kind(p, "analytes")]
-        return cls(vocab, AnalyteTable.load(files))
-
-
-def _is_kind(path: Path, kind: str) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8")[:400]
-    except OSError:
-        return False
-    return re.search(rf"^kind:\s*{kind}\s*$", head, re.M) is not None
+        found = discover_kinds(dirs)  # the same discovery as `sicca rules check`
+        if found.broken:
+            raise InputError(found.broken)
+        return cls(load_vocabulary(found.of("vocabulary")),
+                   AnalyteTable.load(found.of("analytes")))
 
 
 _DEFAULT_CATALOGUE: Catalogue | None = None

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sicca.base.errors import Problem, Problems, RuleSyntaxError
+from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
+from sicca.base.kinds import discover_kinds
 from sicca.base.yamlsrc import KEY, Sourced, load
 
 ItemType = Literal["finding", "measurement", "result", "answer", "rating", "per_eye", "count",
@@ -176,37 +177,16 @@ def load_vocabulary(paths: list[Path]) -> Vocabulary:
     """Load every ``kind: vocabulary`` file under ``paths`` (later files may add, not redefine)."""
     vocab = Vocabulary()
     problems = Problems()
-    for path in _yaml_files(paths):
-        if not _declares_kind(path, "vocabulary"):
-            continue  # rule files are the loader's: a broken one must not stop the vocabulary
+    found = discover_kinds(paths)  # rule files are the loader's: a broken one is not read here
+    if found.broken:
+        raise InputError(found.broken)
+    for path in found.of("vocabulary"):
         src = load(path)
         if not isinstance(src.data, dict) or src.data.get("kind") != "vocabulary":
             continue
         _add_file(vocab, src, problems)
     problems.raise_if_any(RuleSyntaxError)
     return vocab
-
-
-def _declares_kind(path: Path, kind: str) -> bool:
-    """Whether a file says ``kind: <kind>`` on a line of its own (read without parsing)."""
-    import re
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return re.search(rf"^kind:\s*{kind}\s*(#.*)?$", text, re.M) is not None
-
-
-def _yaml_files(paths: list[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out += sorted(x for x in p.rglob("*.yaml") if x.is_file())
-            out += sorted(x for x in p.rglob("*.yml") if x.is_file())
-        elif p.exists():
-            out.append(p)
-    return out
 
 
 def _add_file(vocab: Vocabulary, src: Sourced, problems: Problems) -> None:

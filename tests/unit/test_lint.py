@@ -90,7 +90,7 @@ CASES = [
      "a.yaml:8"),
     ("conclusion_outside_ruleset", 1, "E308", "rules.yaml", "11:18", "pack.a",
      "rules[0].then.fact", None),
-    ("version_mismatch", 1, "E312", "a.yaml", "3:10", None, "version", None),
+    ("version_mismatch", 1, "E312", "b.yaml", "3:10", None, "version", None),
     ("unknown_condition_key", 1, "E321", "rules.yaml", "10:27", "pack.a",
      "rules[0].when.gte", "did you mean 'gt'?"),
     ("unknown_fact", 1, "E322", "rules.yaml", "10:18", "pack.a", "rules[0].when.fact",
