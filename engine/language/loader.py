@@ -243,7 +243,7 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems) -> RuleF
         problems.add(src.problem(("outputs",), "outputs must be a list of patterns",
                                  code="E305", expected="outputs: [<ruleset>.<name>, ...] "
                                  "(fnmatch globs allowed)", found=repr(outputs)[:80],
-                                 hint=f"write outputs: [{outputs}]" if isinstance(outputs, str)
+                                 hint=f'write outputs: ["{outputs}"]' if isinstance(outputs, str)
                                  else None))
         ok = False
     if not ok:
