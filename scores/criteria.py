@@ -96,7 +96,7 @@ def meta_problems(files: Sequence[RuleFile], name: str) -> list[Problem]:
     """Every problem in the meta of criteria set ``name`` (E363), located at the meta key."""
     problems: list[Problem] = []
     mine = [f for f in files if f.ruleset == name]
-    metas = [(f, validate_meta(CriteriaMeta, f, "E363", problems)) for f in mine]
+    metas = [(f, validate_meta(CriteriaMeta, f, code="E363", problems=problems)) for f in mine]
     if problems:
         return problems
     verdicts = [(f, m.verdict) for f, m in metas if m is not None and m.verdict is not None]

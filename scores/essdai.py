@@ -97,7 +97,7 @@ def domains_from(files: Sequence[RuleFile], problems: list[Problem]) -> list[Dom
     out: list[Domain] = []
     srcs: dict[str, RuleFile] = {}
     for rf in _files(files):
-        m = validate_meta(DomainMeta, rf, "E360", problems)
+        m = validate_meta(DomainMeta, rf, code="E360", problems=problems)
         if m is None or m.domain is None:
             continue
         if m.weight is None:

@@ -45,7 +45,7 @@ def meta_problems(files: Sequence[RuleFile]) -> list[Problem]:
     for rf in files:
         if rf.ruleset != "esspri":
             continue
-        m = validate_meta(EsspriMeta, rf, "E364", problems)
+        m = validate_meta(EsspriMeta, rf, code="E364", problems=problems)
         if m is not None and Fraction(m.pass_below) != PASS_BELOW:
             problems.append(rf.src.problem(("meta", "pass_below"), "the ESSPRI PASS line is "
                                            "fixed by the spec (S4)", code="E364",

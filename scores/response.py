@@ -131,7 +131,7 @@ def meta_problems(files: Sequence[RuleFile]) -> list[Problem]:
     problems: list[Problem] = []
     for rf in files:
         if rf.ruleset == STAR_RULESET:
-            validate_meta(StarMeta, rf, "E362", problems)
+            validate_meta(StarMeta, rf, code="E362", problems=problems)
     return problems
 
 

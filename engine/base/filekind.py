@@ -1,9 +1,8 @@
 """What kind of file a path is: YAML, JSON, JSON Lines or CSV by its suffix (any case), the YAML
-files under a folder, and whether a YAML file declares ``kind: <kind>`` (read without parsing)."""
+files under a folder. (What a Sicca data file *is*, its ``kind:`` key, is sicca.base.kinds.)"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -51,12 +50,3 @@ def yaml_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     return sorted(p for p in path.rglob("*") if p.is_file() and is_yaml(p))
-
-
-def declares_kind(path: Path, kind: str) -> bool:
-    """Whether a file says ``kind: <kind>`` on a line of its own (a comment may follow)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return re.search(rf"^kind:\s*{re.escape(kind)}\s*(#.*)?$", text, re.M) is not None

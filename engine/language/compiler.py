@@ -147,12 +147,14 @@ def _leaf(ctx: _Ctx, raw: dict[str, Any], path: PathKey) -> _Leaf | None:
         ctx.problem(path + ("field",), f"unknown field '{fld_override}'", code="E323",
                     expected="value | code | state")
         return None
+    unit = raw.get("unit")
+    if unit is not None and not _unit_applies(ctx, raw, ops, name, derived, path):
+        return None
     if not ops:
         # A bare fact: "it is reported" for an input, "it exists" for a concluded fact.
         if derived:
             return _Leaf(name, [])
         return _Leaf(name, [_test("state", "eq", "reported")])
-    unit = raw.get("unit")
     kind = spec.kind if spec else _derived_kind(ctx.derived_kinds[name])
     for op in ops:
         p = path + (op,)
@@ -178,6 +180,11 @@ def _leaf(ctx: _Ctx, raw: dict[str, Any], path: PathKey) -> _Leaf | None:
                 return None
             codes = [str(c) for c in consts]
             fld = fld_override or "code"
+            if fld == "value":
+                ctx.problem(p, "'in' compares words, but field 'value' holds numbers",
+                            code="E328", expected="field: code (the default) or state",
+                            hint="use between for a range of numbers")
+                return None
             if not _check_codes(ctx, spec, name, codes, p, fld):
                 return None
             tests.append(_test(fld, "in", sorted(set(codes))))
@@ -185,6 +192,10 @@ def _leaf(ctx: _Ctx, raw: dict[str, Any], path: PathKey) -> _Leaf | None:
         if op == "between":
             rng = raw["between"]
             ends = raw.get("ends")
+            if fld_override not in (None, "value"):
+                ctx.problem(p, f"between compares numbers, but field '{fld_override}' holds "
+                            "words", code="E328", expected="field: value (the default)")
+                return None
             if not (isinstance(rng, list) and len(rng) == 2 and
                     all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rng)):
                 ctx.problem(p, "between needs [low, high] numbers", code="E326",
@@ -212,7 +223,11 @@ def _leaf(ctx: _Ctx, raw: dict[str, Any], path: PathKey) -> _Leaf | None:
             return None
         if isinstance(c, Decimal):
             fld = fld_override or "value"
-            if kind != "number" and fld == "value":
+            if fld != "value":
+                ctx.problem(p, f"field '{fld}' holds words, not numbers", code="E328",
+                            expected="a word, or field: value for a number", found=str(c))
+                return None
+            if kind != "number":
                 ctx.problem(p, f"'{name}' holds words, not numbers", code="E328",
                             expected=f"one of {', '.join(spec.choices or ())}" if spec and
                             spec.choices else "a word", found=str(c))
@@ -226,6 +241,10 @@ def _leaf(ctx: _Ctx, raw: dict[str, Any], path: PathKey) -> _Leaf | None:
                 ctx.problem(p, f"'{op}' needs a number", code="E328", found=repr(c))
                 return None
             fld = fld_override or "code"
+            if fld == "value":
+                ctx.problem(p, "field 'value' holds numbers, not words", code="E328",
+                            expected="a number, or field: code for a word", found=repr(c))
+                return None
             if fld == "code" and kind == "number" and not derived:
                 ctx.problem(p, f"'{name}' is a number; compare it with a number", code="E328",
                             found=repr(c))
@@ -234,6 +253,28 @@ def _leaf(ctx: _Ctx, raw: dict[str, Any], path: PathKey) -> _Leaf | None:
                 return None
             tests.append(_test(fld, op, c))
     return _Leaf(name, tests)
+
+
+def _is_number(raw: Any) -> bool:
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool)
+
+
+def _unit_applies(ctx: _Ctx, raw: dict[str, Any], ops: list[str], name: str, derived: bool,
+                  path: PathKey) -> bool:
+    """``unit:`` converts numeric constants of an input fact; anywhere else it is an error
+    (it would be ignored). A unit that does not fit the fact is reported by ``_convert``."""
+    if derived:
+        ctx.problem(path + ("unit",), f"'{name}' is a concluded fact; it has no unit",
+                    code="E330", found=str(raw["unit"]),
+                    hint="remove `unit:` and write the constant as the rules conclude it")
+        return False
+    numeric = any(op == "between" or (op in CMP_OPS and _is_number(raw[op])) for op in ops)
+    if not numeric:
+        ctx.problem(path + ("unit",), "`unit:` without a numeric comparison", code="E330",
+                    expected="unit: beside eq, ne, lt, le, gt, ge or between with a number",
+                    found=str(raw["unit"]), hint="remove `unit:`; words have no unit")
+        return False
+    return True
 
 
 def _derived_kind(kinds: set[str]) -> str:
@@ -339,10 +380,13 @@ def compile_program(files: list[RuleFile], catalog: Catalog, problems: Problems)
             derived_kinds.setdefault(str(r.then["fact"]), set()).add(
                 "number" if isinstance(v, (int, float)) else str(v))
             first_rule.setdefault(str(r.then["fact"]), r.id)
-    for name in derived_kinds:
+    for name in sorted(derived_kinds):
         if name in catalog.facts:
             problems.add(Problem(f"concluded fact '{name}' is also an input fact", code="E333",
                                  rule=first_rule[name]))
+            # reported once: rules reading the name read the input fact, with no follow-on
+            # errors (E324 on their state tests, E329 on its words)
+            del derived_kinds[name]
     derived_table: dict[tuple[str, str | None, str | None], str] = {}
     rules_out: list[dict[str, Any]] = []
     for rf in files:
@@ -494,8 +538,6 @@ def check_limits(program: dict[str, Any], problems: Problems) -> None:
                         siblings[lit["fact"]] = siblings.get(lit["fact"], 0) + 1
                         if siblings[lit["fact"]] > MAX_SIBLINGS:
                             over.setdefault(("E337", lit["fact"]), r["id"])
-            if not b:
-                problems.add(Problem("a branch with no condition", rule=r["id"], code="E335"))
     for fld, vals in constants.items():
         if len(vals) > MAX_CONSTANTS:
             problems.add(Problem(f"{len(vals)} distinct constants on field '{fld}'",
@@ -533,11 +575,11 @@ _DOWN = (">", ">=")  # true value lies above the bound
 
 
 def _num_pos(op: str, c: float, censorable: bool) -> dict[str, Any]:
-    plain = _and([_UNCENSORED, _cmp(op, "value", c)]) if censorable else _cmp(op, "value", c)
-    if op == "eq":
+    if op == "eq":   # a censored value is an interval: never decided equal
         return _and([_UNCENSORED, {"value": c}]) if censorable else {"value": c}
-    if op == "ne":
+    if op == "ne":   # decided different: the whole interval lies below or above c
         return _or([_num_pos("lt", c, censorable), _num_pos("gt", c, censorable)])
+    plain = _and([_UNCENSORED, _cmp(op, "value", c)]) if censorable else _cmp(op, "value", c)
     if not censorable:
         return plain
     if op == "gt":   # (b, inf) > c iff b >= c ; [b, inf) > c iff b > c

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sicca.base.errors import InputError, Problem, Problems, SiccaError
-from sicca.base.filekind import yaml_files
+from sicca.base.kinds import discover_kinds
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import PathKey, dotted, load
 from sicca.language.compiler import Catalog, FactSpec, check_limits, compile_program
@@ -152,22 +152,9 @@ def _catalog(dirs: list[Path], problems: Problems) -> tuple[Catalog, set[str]] |
     from sicca.records.models import Catalogue
     from sicca.records.vocabulary import load_vocabulary
 
-    vocab_files: list[Path] = []
-    analyte_files: list[Path] = []
-    for d in dirs:
-        candidates = yaml_files(d)
-        for p in candidates:
-            try:
-                data = load(p).data
-            except InputError as exc:
-                if _under(p.resolve(), d / "vocabulary") or "vocabulary" in p.parts:
-                    problems.items.extend(exc.problems)
-                continue  # a rule file: the loader reports its syntax error
-            kind = data.get("kind") if isinstance(data, dict) else None
-            if kind == "vocabulary":
-                vocab_files.append(p)
-            elif kind == "analytes":
-                analyte_files.append(p)
+    found = discover_kinds(dirs)  # the same discovery as scoring (Catalogue.load)
+    problems.items.extend(found.broken)
+    vocab_files, analyte_files = found.of("vocabulary"), found.of("analytes")
     try:
         cat = Catalogue(load_vocabulary(vocab_files), AnalyteTable.load(analyte_files))
     except SiccaError as exc:

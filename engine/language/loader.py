@@ -24,6 +24,7 @@ from typing import Any
 
 from sicca.base.errors import InputError, Problem, Problems
 from sicca.base.filekind import yaml_files
+from sicca.base.kinds import DEFAULT_KIND, KINDS, files_of_kind
 from sicca.base.paths import RULES_DIR
 from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Sourced, load
@@ -103,6 +104,7 @@ class RuleFile:
     rules: list[Rule]
     src: Sourced
     digest: str
+    origin: int = 0  # index of the rules dir it came from (0: bundled)
 
 
 @dataclass
@@ -140,6 +142,7 @@ def load_rule_files(dirs: list[Path], problems: Problems,
                     only: list[str] | None = None) -> list[RuleFile]:
     out: list[RuleFile] = []
     bib = load_bibliography(dirs, problems)
+    roots = [d.resolve() for d in dirs]
     for rel, path in sorted(discover(dirs).items()):
         try:
             src = load(path)
@@ -150,9 +153,12 @@ def load_rule_files(dirs: list[Path], problems: Problems,
         if not isinstance(src.data, dict):
             problems.add(src.problem((), "a rule file must be a mapping", code="E301"))
             continue
-        if src.data.get("kind") in ("vocabulary", "analytes", "synth", "pack"):
+        if src.data.get("kind", DEFAULT_KIND) in KINDS and \
+                src.data.get("kind", DEFAULT_KIND) != DEFAULT_KIND:
             continue
         rf = _parse_file(src, path, rel, problems, bib)
+        if rf is not None:
+            rf.origin = _origin(path, roots)
         if rf is not None and (only is None or rf.ruleset in only):
             out.append(rf)
     _check_ids(out, problems)
@@ -181,9 +187,7 @@ def load_manifest(dirs: list[Path], problems: Problems) -> Manifest | None:
         if not d.exists() or d.is_file():
             continue
         here: Manifest | None = None
-        for p in sorted(list(d.rglob("*.yaml")) + list(d.rglob("*.yml"))):
-            if not _is_manifest(p):
-                continue
+        for p in files_of_kind([d], "pack"):
             try:
                 src = load(p)
             except InputError as exc:
@@ -197,16 +201,6 @@ def load_manifest(dirs: list[Path], problems: Problems) -> Manifest | None:
             here = _parse_manifest(src, problems)
         found = here or found
     return found
-
-
-def _is_manifest(path: Path) -> bool:
-    import re
-
-    try:
-        head = path.read_text(encoding="utf-8")[:2000]
-    except (OSError, UnicodeDecodeError):
-        return False
-    return re.search(r"^kind:\s*pack\s*$", head, re.M) is not None
 
 
 def _parse_manifest(src: Sourced, problems: Problems) -> Manifest | None:
@@ -234,6 +228,13 @@ def _parse_manifest(src: Sourced, problems: Problems) -> Manifest | None:
     return Manifest(list(ids), src) if ok else None
 
 
+def _origin(path: Path, roots: list[Path]) -> int:
+    """The index of the last rules dir (bundled first, then packs) that holds ``path``."""
+    p = path.resolve()
+    hits = [i for i, r in enumerate(roots) if p == r or r in p.parents]
+    return hits[-1] if hits else 0
+
+
 def ruleset_infos(files: list[RuleFile], problems: Problems | None = None) -> list[RuleSetInfo]:
     by: dict[str, list[RuleFile]] = {}
     for f in files:
@@ -242,15 +243,40 @@ def ruleset_infos(files: list[RuleFile], problems: Problems | None = None) -> li
     for name, fs in sorted(by.items()):
         versions = sorted({f.version for f in fs})
         if len(versions) > 1 and problems is not None:
-            problems.add(fs[0].src.problem(("version",), f"rule set '{name}' has several "
-                                           f"versions: {', '.join(versions)}", code="E312",
-                                           expected="one version for all files of a rule set"))
+            _version_conflicts(name, fs, versions, problems)
         h = hashlib.sha256()
         for f in sorted(fs, key=lambda x: x.rel):
             h.update(f.rel.encode() + b"\0" + f.digest.encode() + b"\0")
         infos.append(RuleSetInfo(name, versions[-1], "sha256:" + h.hexdigest()[:16],
                                  [f.rel for f in sorted(fs, key=lambda x: x.rel)]))
     return infos
+
+
+def _version_conflicts(name: str, fs: list[RuleFile], versions: list[str],
+                       problems: Problems) -> None:
+    """E312 at each file whose version differs from the rule set's first file (bundled
+    before packs, then by path), naming that file: the error is where the other version
+    came in."""
+    first = min(fs, key=lambda f: (f.origin, f.rel))
+    line, _ = first.src.mark(("version",))
+    for f in sorted(fs, key=lambda f: (f.origin, f.rel)):
+        if f.version != first.version:
+            problems.add(f.src.problem(
+                ("version",), f"rule set '{name}' has several versions: "
+                f"{', '.join(versions)}", code="E312",
+                expected=f"'{first.version}', as in {_shown(first.src.file)}:{line}",
+                found=f.version, hint=f"give all files of rule set '{name}' one version"))
+
+
+def _shown(file: str) -> str:
+    """A path relative to the working directory when it lies below it."""
+    import os
+
+    try:
+        rel = os.path.relpath(file)
+    except ValueError:
+        return file
+    return file if rel.startswith("..") else rel
 
 
 def _parse_source(raw: Any, src: Sourced, path: PathKey, problems: Problems, bib: Bibliography,
@@ -311,9 +337,9 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems,
             problems.add(src.problem((key, KEY), f"unknown key '{key}' in a rule file",
                                      code="E302", hint=_dym(str(key), FILE_KEYS)))
             ok = False
-    if d.get("kind", "rules") != "rules":
+    if d.get("kind", DEFAULT_KIND) != DEFAULT_KIND:
         problems.add(src.problem(("kind",), f"unknown kind '{d.get('kind')}'", code="E302",
-                                 expected="rules | vocabulary | analytes"))
+                                 expected=" | ".join(KINDS)))
         return None
     for key in ("ruleset", "version", "rules"):
         if key not in d:
@@ -327,8 +353,34 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems,
         problems.add(src.problem(("status",), f"unknown status '{status}'", code="E306",
                                  expected=" | ".join(STATUSES)))
     fsource = _parse_source(d.get("source"), src, ("source",), problems, bib)
-    meta = d.get("meta") or {}
-    outputs = d.get("outputs") or []
+    if not isinstance(d["version"], str):
+        problems.add(src.problem(("version",), "a version is text: quote it", code="E305",
+                                 expected='a quoted version, e.g. version: "1.10"',
+                                 found=repr(d["version"]),
+                                 hint=f'write version: "{_as_written(src, ("version",))}" '
+                                 "(unquoted, YAML reads 1.10 as the number 1.1)"))
+        ok = False
+    meta = d.get("meta")
+    if meta is None:
+        meta = {}
+    elif not isinstance(meta, dict):
+        problems.add(src.problem(("meta",), "meta must be a mapping", code="E305",
+                                 expected="meta: {key: value, ...}",
+                                 found=repr(meta)[:80]))
+        ok = False
+    outputs = d.get("outputs")
+    if outputs is None:
+        outputs = []
+    elif not isinstance(outputs, list) or \
+            not all(isinstance(o, str) and o for o in outputs):
+        problems.add(src.problem(("outputs",), "outputs must be a list of patterns",
+                                 code="E305", expected="outputs: [<ruleset>.<name>, ...] "
+                                 "(fnmatch globs allowed)", found=repr(outputs)[:80],
+                                 hint=f'write outputs: ["{outputs}"]' if isinstance(outputs, str)
+                                 else None))
+        ok = False
+    if not ok:
+        return None
     if not isinstance(d["rules"], list):
         problems.add(src.problem(("rules",), "rules must be a list", code="E305"))
         return None
@@ -389,7 +441,16 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems,
                           raw["when"], dict(then), src.file, line, col, p, ruleset))
     digest = hashlib.sha256("\n".join(src.lines).encode()).hexdigest()
     return RuleFile(path, rel, ruleset, str(d["version"]), str(status), fsource,
-                    meta if isinstance(meta, dict) else {}, list(outputs), rules, src, digest)
+                    meta, list(outputs), rules, src, digest)
+
+
+def _as_written(src: Sourced, path: PathKey) -> str:
+    """The text of a scalar value as it stands in the file (for quoting hints)."""
+    line, col = src.mark(path)
+    if line is None or col is None or not 0 < line <= len(src.lines):
+        return ""
+    rest = src.lines[line - 1][col - 1:]
+    return rest.split("#")[0].split(",")[0].split("}")[0].strip()
 
 
 def _cite_hint(cid: str, bib: Bibliography) -> str:

@@ -56,7 +56,7 @@ def rule_file_schema() -> dict[str, Any]:
             "kind": {"const": "rules"},
             "ruleset": {"type": "string", "minLength": 1,
                         "description": "every rule id and conclusion starts with '<ruleset>.'"},
-            "version": {"type": ["string", "number"]},
+            "version": {"type": "string", "description": "quoted if it looks like a number"},
             "status": {"$ref": "#/$defs/status"},
             "source": {"$ref": "#/$defs/source"},
             "description": {"type": "string"},

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sicca.base.errors import InputError, Problem, Problems
-from sicca.base.filekind import declares_kind, yaml_files
+from sicca.base.kinds import discover_kinds
 from sicca.base.paths import RULES_DIR
 from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Sourced, dotted, load
@@ -201,9 +201,11 @@ class Catalogue:
     @classmethod
     def load(cls, rule_dirs: list[Path] | None = None) -> Catalogue:
         dirs = [RULES_DIR] + list(rule_dirs or [])
-        vocab = load_vocabulary(dirs)
-        files = [p for d in dirs for p in yaml_files(d) if declares_kind(p, "analytes")]
-        return cls(vocab, AnalyteTable.load(files))
+        found = discover_kinds(dirs)  # the same discovery as `sicca rules check`
+        if found.broken:
+            raise InputError(found.broken)
+        return cls(load_vocabulary(found.of("vocabulary")),
+                   AnalyteTable.load(found.of("analytes")))
 
 
 _DEFAULT_CATALOGUE: Catalogue | None = None

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sicca.base.errors import Problem, Problems, RuleSyntaxError
-from sicca.base.filekind import declares_kind, yaml_files
+from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
+from sicca.base.kinds import discover_kinds
 from sicca.base.suggest import closest, phrase
 from sicca.base.yamlsrc import KEY, Sourced, load
 
@@ -177,19 +177,16 @@ def load_vocabulary(paths: list[Path]) -> Vocabulary:
     """Load every ``kind: vocabulary`` file under ``paths`` (later files may add, not redefine)."""
     vocab = Vocabulary()
     problems = Problems()
-    for path in _yaml_files(paths):
-        if not declares_kind(path, "vocabulary"):
-            continue  # rule files are the loader's: a broken one must not stop the vocabulary
+    found = discover_kinds(paths)  # rule files are the loader's: a broken one is not read here
+    if found.broken:
+        raise InputError(found.broken)
+    for path in found.of("vocabulary"):
         src = load(path)
         if not isinstance(src.data, dict) or src.data.get("kind") != "vocabulary":
             continue
         _add_file(vocab, src, problems)
     problems.raise_if_any(RuleSyntaxError)
     return vocab
-
-
-def _yaml_files(paths: list[Path]) -> list[Path]:
-    return [f for p in paths if p.exists() for f in yaml_files(p)]
 
 
 def _add_file(vocab: Vocabulary, src: Sourced, problems: Problems) -> None:

@@ -88,11 +88,3 @@ def test_yaml_files_sorted_below_a_folder_or_the_file_itself(tmp_path: Path) -> 
     assert filekind.yaml_files(tmp_path / "missing") == []
 
 
-def test_declares_kind_reads_a_top_level_kind_line(tmp_path: Path) -> None:
-    p = tmp_path / "v.yaml"
-    p.write_text("# header\nkind: vocabulary   # the vocabulary\nitems: []\n")
-    assert filekind.declares_kind(p, "vocabulary")
-    assert not filekind.declares_kind(p, "analytes")
-    p.write_text("meta:\n  kind: vocabulary\n")  # nested: not the file's kind
-    assert not filekind.declares_kind(p, "vocabulary")
-    assert not filekind.declares_kind(tmp_path / "missing.yaml", "vocabulary")

@@ -93,7 +93,7 @@ CASES = [
      "rules[0].then.fact", None),
     ("unknown_citation", 1, "E311", "rules.yaml", "10:24", "pack.a", "rules[0].source.citation",
      "did you mean 'seror2010_essdai'?"),
-    ("version_mismatch", 1, "E312", "a.yaml", "3:10", None, "version", None),
+    ("version_mismatch", 1, "E312", "b.yaml", "3:10", None, "version", None),
     ("unknown_condition_key", 1, "E321", "rules.yaml", "10:27", "pack.a",
      "rules[0].when.gte", "did you mean 'gt'?"),
     ("unknown_fact", 1, "E322", "rules.yaml", "10:18", "pack.a", "rules[0].when.fact",
@@ -123,6 +123,28 @@ CASES = [
      "make one end open"),
     ("gapped_bands", 0, "E343", "rules.yaml", "14:31", "pack.high", "rules[1].when.gt",
      "if the gap is meant"),
+    # faults found while documenting the language (docs/rule-language.md): each was accepted,
+    # ignored or a traceback
+    ("field_value_with_word", 1, "E328", "rules.yaml", "10:55", "pack.a", "rules[0].when.eq",
+     None),
+    ("order_on_code_field", 1, "E328", "rules.yaml", "10:44", "pack.a", "rules[0].when.gt",
+     None),
+    ("between_on_code_field", 1, "E328", "rules.yaml", "10:50", "pack.a",
+     "rules[0].when.between", None),
+    ("in_on_value_field", 1, "E328", "rules.yaml", "10:55", "pack.a", "rules[0].when.in",
+     "use between"),
+    ("unit_on_a_word", 1, "E330", "rules.yaml", "10:56", "pack.a", "rules[0].when.unit",
+     "words have no unit"),
+    ("unit_on_a_state_test", 1, "E330", "rules.yaml", "10:50", "pack.a", "rules[0].when.unit",
+     None),
+    ("unit_on_a_concluded_fact", 1, "E330", "rules.yaml", "13:46", "pack.b",
+     "rules[1].when.unit", "remove `unit:`"),
+    ("outputs_not_a_list", 1, "E305", "rules.yaml", "6:10", None, "outputs",
+     'write outputs: ["pack.*"]'),
+    ("meta_not_a_mapping", 1, "E305", "rules.yaml", "6:7", None, "meta", None),
+    ("version_not_text", 1, "E305", "rules.yaml", "3:10", None, "version",
+     'write version: "1.10"'),
+    ("unknown_kind", 1, "E302", "rules.yaml", "1:7", None, "kind", None),
 ]
 
 
@@ -390,7 +412,9 @@ def test_bundled_rule_file_validates(path: Path) -> None:
                                   "schema_bad_status", "between_without_ends", "bad_conclusion",
                                   "unknown_condition_key", "missing_ruleset", "empty_any",
                                   "not_a_mapping", "unknown_field", "in_with_numbers",
-                                  "between_not_a_pair", "constant_not_a_word"])
+                                  "between_not_a_pair", "constant_not_a_word",
+                                  "outputs_not_a_list", "meta_not_a_mapping",
+                                  "version_not_text", "unknown_kind"])
 def test_schema_rejects_malformed_fixture(kind: str) -> None:
     (path,) = sorted((FIXTURES / kind).glob("*.yaml"))
     assert not VALIDATOR.is_valid(yaml.safe_load(path.read_text(encoding="utf-8")))
