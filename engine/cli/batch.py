@@ -5,24 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from sicca.base.errors import InputError, Problem
 from sicca.cli.app import app
 from sicca.cli.common import EngineOpt, OptionOpt, RulesOpt, get_sicca, parse_pairs
-from sicca.cohort.batch import FORMATS, Outcome, Summary, count_records, run
+
+if TYPE_CHECKING:
+    from sicca.cohort.batch import Outcome, Summary
 
 err_console = Console(stderr=True)
 MAX_SHOWN = 20  # failed records printed; all are counted (and listed with --errors)
@@ -75,6 +68,19 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
               engine: str = EngineOpt, rules: list[Path] = RulesOpt,
               option: list[str] = OptionOpt) -> None:
     """Score a cohort: one output row per timepoint (the public JSON keys, flattened)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    from sicca.cohort.batch import FORMATS, count_records, run
+
     fmt = fmt or ("csv" if output.suffix.lower() == ".csv" else "jsonl")
     if fmt not in FORMATS:
         raise InputError(Problem(f"unknown output format '{fmt}'", field="--format",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.tree import Tree
 
 from sicca.cli.app import app, schema_app
 from sicca.cli.common import (
@@ -16,10 +16,13 @@ from sicca.cli.common import (
     RulesOpt,
     console,
     dumps,
-    get_sicca,
+    get_session,
     parse_pairs,
     print_line,
 )
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
 
 
 @app.command("score")
@@ -29,14 +32,10 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
               timepoint: list[str] = typer.Option(None, "--timepoint", "-t",
                                                   help="score only these timepoints")) -> None:
     """Score every timepoint: ESSDAI, ClinESSDAI, ESSPRI, criteria, and the changes."""
-    from sicca.report.build import build
     from sicca.scores import instruments
 
-    sicca = get_sicca(engine, rules)
-    c = sicca.load_case(case)
-    for t in timepoint or []:
-        c.timepoint(t)
-    report = build(sicca, c, parse_pairs(option, "--option"), timepoints=timepoint or None)
+    report = get_session(engine, rules).score(case, parse_pairs(option, "--option"),
+                                              timepoints=timepoint or None)
     if fmt == Format.json:
         typer.echo(dumps(report))
         return
@@ -74,22 +73,18 @@ def explain_cmd(case: Path = typer.Argument(...),
                 fmt: Format = FormatOpt, engine: str = EngineOpt, rules: list[Path] = RulesOpt,
                 option: list[str] = OptionOpt) -> None:
     """Show, as a tree, every conclusion at a timepoint: rule, source, matched inputs."""
-    sicca = get_sicca(engine, rules)
-    c = sicca.load_case(case)
-    tp = c.timepoint(timepoint)
-    ev = sicca.evaluate(c, tp, parse_pairs(option, "--option"))
-    names = sorted(n for n in ev.derived if not only or n.startswith(only))
-    data = {"case": c.file, "timepoint": tp.id, "engine": sicca.engine,
-            "rulesets": sicca.rulesets(), "options": ev.options,
-            "conclusions": [t for n in names for t in ev.trace(n)]}
+    ex = get_session(engine, rules).explain(case, timepoint, only,
+                                            parse_pairs(option, "--option"))
     if fmt == Format.json:
-        typer.echo(dumps(data))
+        typer.echo(dumps(ex.as_dict()))
         return
-    rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})" for r in data["rulesets"])
-    root = Tree(f"[bold]{c.file}[/] · {tp.id} ({tp.date}) · engine {sicca.engine} · {rs}")
-    if not names:
+    from rich.tree import Tree
+
+    rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})" for r in ex.rulesets)
+    root = Tree(f"[bold]{ex.case}[/] · {ex.timepoint} ({ex.date}) · engine {ex.engine} · {rs}")
+    if not ex.conclusions:
         root.add("[dim]no conclusion" + (f" starting with '{only}'" if only else "") + "[/]")
-    for t in data["conclusions"]:
+    for t in ex.conclusions:
         _tree(root, t)
     console.print(root)
 
@@ -116,12 +111,7 @@ def _tree(parent: Tree, t: dict[str, object]) -> None:
 @app.command("options")
 def options_cmd(fmt: Format = FormatOpt, rules: list[Path] = RulesOpt) -> None:
     """List the judgement calls (options), their choices and defaults."""
-    from sicca.records.models import Catalogue
-
-    cat = Catalogue.load(list(rules or []))
-    rows = [{"name": i.name, "choices": i.spec.choices, "default": i.spec.default,
-             "description": (i.spec.description or "").strip()}
-            for i in cat.vocabulary.options()]
+    rows = [o.as_dict() for o in get_session("durable", rules).options()]
     if fmt == Format.json:
         typer.echo(dumps(rows))
         return
@@ -133,6 +123,6 @@ def options_cmd(fmt: Format = FormatOpt, rules: list[Path] = RulesOpt) -> None:
 @schema_app.command("case")
 def schema_case(rules: list[Path] = RulesOpt) -> None:
     """Print the JSON Schema of case files."""
-    from sicca.records.models import Catalogue, case_json_schema
+    from sicca.records.models import case_json_schema
 
-    typer.echo(dumps(case_json_schema(Catalogue.load(list(rules or [])))))
+    typer.echo(dumps(case_json_schema(get_session("durable", rules).catalogue)))

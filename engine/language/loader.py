@@ -14,7 +14,7 @@ from typing import Any
 
 from sicca.base.errors import InputError, Problem, Problems
 from sicca.base.paths import RULES_DIR
-from sicca.base.yamlsrc import KEY, PathKey, Sourced, load
+from sicca.base.yamlsrc import KEY, PathKey, Reader, Sourced, load
 
 TAGS = ("V-P", "V-S", "UNVERIFIED", "CONVENTION")
 STATUSES = ("draft", "reviewed", "validated")
@@ -101,11 +101,11 @@ def discover(dirs: list[Path]) -> dict[str, Path]:
 
 
 def load_rule_files(dirs: list[Path], problems: Problems,
-                    only: list[str] | None = None) -> list[RuleFile]:
+                    only: list[str] | None = None, read: Reader = load) -> list[RuleFile]:
     out: list[RuleFile] = []
     for rel, path in sorted(discover(dirs).items()):
         try:
-            src = load(path)
+            src = read(path)
         except InputError as exc:
             for p in exc.problems:
                 problems.add(p)

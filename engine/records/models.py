@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from sicca.base.errors import InputError, Problem, Problems
 from sicca.base.paths import RULES_DIR
-from sicca.base.yamlsrc import KEY, PathKey, Sourced, dotted, load
+from sicca.base.yamlsrc import KEY, PathKey, Reader, Sourced, dotted, load
 from sicca.records.labs import AnalyteTable, LabResult, parse_lab_entry
 from sicca.records.vocabulary import (
     SECTIONS,
@@ -197,11 +197,14 @@ class Catalogue:
     analytes: AnalyteTable
 
     @classmethod
-    def load(cls, rule_dirs: list[Path] | None = None) -> Catalogue:
+    def load(cls, rule_dirs: list[Path] | None = None, read: Reader | None = None) -> Catalogue:
+        """The bundled vocabulary and analytes plus those of ``rule_dirs``; ``read`` parses a
+        file (default: :func:`sicca.base.yamlsrc.load`; a session passes its disk cache)."""
         dirs = [RULES_DIR] + list(rule_dirs or [])
-        vocab = load_vocabulary(dirs)
+        read = read or load
+        vocab = load_vocabulary(dirs, read)
         files = [p for d in dirs for p in sorted(d.rglob("*.yaml")) if _is_kind(p, "analytes")]
-        return cls(vocab, AnalyteTable.load(files))
+        return cls(vocab, AnalyteTable.load(files, read))
 
 
 def _is_kind(path: Path, kind: str) -> bool:

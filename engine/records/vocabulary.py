@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sicca.base.errors import Problem, Problems, RuleSyntaxError
-from sicca.base.yamlsrc import KEY, Sourced, load
+from sicca.base.yamlsrc import KEY, Reader, Sourced, load
 
 ItemType = Literal["finding", "measurement", "result", "answer", "rating", "per_eye", "count",
                    "option"]
@@ -172,14 +172,14 @@ def _item_codes(item: Item) -> list[str] | None:
     }.get(item.type)
 
 
-def load_vocabulary(paths: list[Path]) -> Vocabulary:
+def load_vocabulary(paths: list[Path], read: Reader = load) -> Vocabulary:
     """Load every ``kind: vocabulary`` file under ``paths`` (later files may add, not redefine)."""
     vocab = Vocabulary()
     problems = Problems()
     for path in _yaml_files(paths):
         if not _declares_kind(path, "vocabulary"):
             continue  # rule files are the loader's: a broken one must not stop the vocabulary
-        src = load(path)
+        src = read(path)
         if not isinstance(src.data, dict) or src.data.get("kind") != "vocabulary":
             continue
         _add_file(vocab, src, problems)

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from sicca.base.errors import InputError, Problem
+from sicca.base.yamlsrc import Reader
+from sicca.base.yamlsrc import load as load_yaml
 from sicca.language.compiler import Compiled, build
 from sicca.records.models import Case, Catalogue, Record, load_case
 from sicca.running.facts import Fact, Visit, build_visit
@@ -200,9 +202,12 @@ class Sicca:
 
     @classmethod
     def load(cls, rules: list[Path] | None = None, engine: str = "durable",
-             only: list[str] | None = None) -> Sicca:
-        catalogue = Catalogue.load(list(rules or []))
-        compiled = build(list(rules or []), catalogue, only)
+             only: list[str] | None = None, read: Reader = load_yaml,
+             catalogue: Catalogue | None = None) -> Sicca:
+        """Compile the bundled rules plus ``rules`` packs; ``read`` parses each file (a session
+        passes its disk cache), ``catalogue`` is reused when already loaded."""
+        catalogue = catalogue or Catalogue.load(list(rules or []), read)
+        compiled = build(list(rules or []), catalogue, only, read)
         return cls(compiled, catalogue, engine, rules)
 
     def load_case(self, path: str | Path) -> Case:
