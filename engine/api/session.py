@@ -1,4 +1,4 @@
-"""A session: rules loaded once (parsed files cached on disk), then any number of cases scored.
+"""A session: rules loaded once (and cached on disk), then any number of cases scored.
 
     import sicca
     s = sicca.load()                         # bundled rules, durable-rules backend
@@ -120,8 +120,9 @@ class Session:
     """The bundled rules plus rule packs, loaded once for any number of cases.
 
     Loading is lazy: the vocabulary and analyte table on the first case, the compiled rules on
-    the first score. Parsed rule files are cached on disk (sicca.base.diskcache), keyed by the
-    content of every rule file and the Sicca version, so a later process starts fast.
+    the first score. The parsed vocabulary and analyte files and the compiled program are cached
+    on disk (sicca.base.diskcache), keyed by the content of every rule file and the Sicca
+    version, so a later process neither parses nor compiles the rules again.
     """
 
     def __init__(self, rules: list[str | Path] | None = None, engine: str = "durable", *,
@@ -158,9 +159,13 @@ class Session:
         if self._sicca is None:
             if self._cache is None:
                 self._sicca = Sicca.load(self.rules, self.engine, catalogue=self.catalogue)
+            elif self._cache.program is not None:  # compiled before from the same files
+                self._sicca = Sicca.from_program(self._cache.program, self.catalogue,
+                                                 self.engine, self.rules)
             else:
-                self._sicca = Sicca.load(self.rules, self.engine, read=self._cache.read,
+                self._sicca = Sicca.load(self.rules, self.engine, read=self._cache.peek,
                                          catalogue=self.catalogue)
+                self._cache.keep_program(self._sicca.program)
                 self._cache.save()
         return self._sicca
 
@@ -248,5 +253,6 @@ def _text(value: Any) -> str:
 def load(rules: list[str | Path] | None = None, engine: str = "durable", *,
          cache: bool = True) -> Session:
     """A session on the bundled rules plus rule packs ``rules``, on backend ``engine``
-    ("durable" or "native"); parsed rule files are cached on disk unless ``cache=False``."""
+    ("durable" or "native"); the parsed vocabulary and the compiled program are cached on disk
+    unless ``cache=False``."""
     return Session(rules, engine, cache=cache)

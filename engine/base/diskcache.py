@@ -1,10 +1,11 @@
 """A per-user disk cache of parsed rule and vocabulary files, so that everyday commands start fast.
 
-Parsing YAML with line marks is most of the cost of loading the rules (compiling the parsed
-files takes tens of milliseconds). :class:`SourceCache` keeps every parsed file (data, marks,
-lines) of one set of rule directories in one JSON file, named by a fingerprint: the SHA-256 of
-the Sicca version, the cache format and the path and content of every ``*.yaml``/``*.yml`` file
-under the directories. Any edit, added or removed file gives another fingerprint, hence a miss.
+:class:`SourceCache` keeps, for one set of rule directories, every parsed vocabulary and
+analyte file (data, marks, lines) and the compiled program (plain JSON already) in one JSON file,
+named by a fingerprint: the SHA-256 of the Sicca version, the cache format, the path and content
+of every ``*.yaml``/``*.yml`` file under the directories, and the size and time of every module
+of the installed package (so a developer's edit to the compiler is a miss too). Any edit, added
+or removed file gives another fingerprint, hence a miss.
 
 Where: ``$SICCA_CACHE_DIR``, else the platform's user cache directory (``~/.cache/sicca``,
 ``$XDG_CACHE_HOME/sicca``, ``~/Library/Caches/sicca``, ``%LOCALAPPDATA%\\sicca\\Cache``); never
@@ -62,6 +63,9 @@ def fingerprint(dirs: Iterable[Path]) -> str:
     from sicca import __version__
 
     h = hashlib.sha256(f"sicca {__version__} format {FORMAT}\n".encode())
+    for py in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        st = py.stat()
+        h.update(f"code {py}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     for d in dirs:
         h.update(f"dir {d}\n".encode())
     for p in source_files(dirs):
@@ -119,6 +123,7 @@ class SourceCache:
         self.path = (directory or cache_dir()) / f"sources-{self.key[:32]}.json"
         self.hits = 0
         self.misses = 0
+        self.program: dict[str, Any] | None = None
         self._entries: dict[str, dict[str, Any]] = self._read()
         self._dirty = False
 
@@ -130,11 +135,27 @@ class SourceCache:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or \
                 doc.get("fingerprint") != self.key or not isinstance(doc.get("files"), dict):
             return {}
+        program = doc.get("program")
+        if isinstance(program, dict) and isinstance(program.get("rules"), list):
+            self.program = program
         files: dict[str, dict[str, Any]] = doc["files"]
         return files
 
+    def keep_program(self, program: dict[str, Any]) -> None:
+        """Remember the compiled program of these directories (written by :meth:`save`)."""
+        self.program = program
+        self._dirty = True
+
     def read(self, path: str | Path) -> Sourced:
-        """The parsed file at ``path`` (from the cache when its fingerprint matches)."""
+        """The parsed file at ``path`` (from the cache when its fingerprint matches); a miss
+        is parsed and kept for :meth:`save`."""
+        return self._read_one(path, keep=True)
+
+    def peek(self, path: str | Path) -> Sourced:
+        """Like :meth:`read`, but a miss is not kept (rule files: the program is kept)."""
+        return self._read_one(path, keep=False)
+
+    def _read_one(self, path: str | Path, keep: bool) -> Sourced:
         file = str(path)
         entry = self._entries.get(file)
         if entry is not None:
@@ -147,15 +168,17 @@ class SourceCache:
                 return src
         src = load(path)
         self.misses += 1
-        self._entries[file] = encode(src)
-        self._dirty = True
+        if keep:
+            self._entries[file] = encode(src)
+            self._dirty = True
         return src
 
     def save(self) -> None:
         """Write the cache atomically if anything was parsed; a failure to write is ignored."""
         if not self._dirty:
             return
-        doc = {"format": FORMAT, "fingerprint": self.key, "files": self._entries}
+        doc = {"format": FORMAT, "fingerprint": self.key, "files": self._entries,
+               "program": self.program}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".tmp", dir=self.path.parent)

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol
 from sicca.base.errors import InputError, Problem
 from sicca.base.yamlsrc import Reader
 from sicca.base.yamlsrc import load as load_yaml
-from sicca.language.compiler import Compiled, build
+from sicca.language.compiler import Catalog, Compiled, build
 from sicca.records.models import Case, Catalogue, Record, load_case
 from sicca.running.facts import Fact, Visit, build_visit
 from sicca.running.trace import Firing, RawResult
@@ -208,6 +208,14 @@ class Sicca:
         passes its disk cache), ``catalogue`` is reused when already loaded."""
         catalogue = catalogue or Catalogue.load(list(rules or []), read)
         compiled = build(list(rules or []), catalogue, only, read)
+        return cls(compiled, catalogue, engine, rules)
+
+    @classmethod
+    def from_program(cls, program: dict[str, Any], catalogue: Catalogue,
+                     engine: str = "durable", rules: list[Path] | None = None) -> Sicca:
+        """A program compiled earlier from the same rule files (the disk cache); its parsed
+        rule files are not kept (``compiled.files`` is empty)."""
+        compiled = Compiled(program, [], Catalog.from_catalogue(catalogue))
         return cls(compiled, catalogue, engine, rules)
 
     def load_case(self, path: str | Path) -> Case:

@@ -184,3 +184,13 @@ def test_an_unwritable_cache_dir_runs_uncached(tmp_path: Path) -> None:
     blocker.write_text("x", encoding="utf-8")
     s = sicca.api.Session([], "native", cache_dir=blocker / "sub")  # cannot mkdir under a file
     assert s.score(CASE)["timepoints"][0]["essdai"]["min"] == 11
+
+
+def test_cached_program_is_the_compiled_one(tmp_path: Path) -> None:
+    where = tmp_path / "cache"
+    sicca.api.Session([], "native", cache_dir=where).sicca  # noqa: B018 - fills the cache
+    warm = sicca.api.Session([], "native", cache_dir=where)
+    assert warm._cache is not None and warm._cache.program is not None  # a hit
+    fresh = sicca.load(engine="native", cache=False)
+    assert warm.sicca.program == fresh.sicca.program
+    assert warm.score(CASE) == fresh.score(CASE)
