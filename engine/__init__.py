@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
 
-__all__ = ["Explanation", "Hypothetical", "LabsReport", "OptionInfo", "Session", "WhatIf",
-           "load"]
+__all__ = ["Explanation", "Hypothetical", "LabsReport", "OptionInfo", "RuleListing", "Session",
+           "WhatIf", "load"]
 
 if TYPE_CHECKING:
     from sicca.api import (
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         Hypothetical,
         LabsReport,
         OptionInfo,
+        RuleListing,
         Session,
         WhatIf,
         load,

@@ -13,10 +13,11 @@ from sicca.api.session import (
     Hypothetical,
     LabsReport,
     OptionInfo,
+    RuleListing,
     Session,
     WhatIf,
     load,
 )
 
-__all__ = ["Explanation", "Hypothetical", "LabsReport", "OptionInfo", "Session", "WhatIf",
-           "load"]
+__all__ = ["Explanation", "Hypothetical", "LabsReport", "OptionInfo", "RuleListing", "Session",
+           "WhatIf", "load"]

@@ -108,6 +108,14 @@ class OptionInfo:
                 "description": self.description}
 
 
+@dataclass(frozen=True)
+class RuleListing:
+    """``sicca rules list``: one row per rule, and how many problems loading met."""
+
+    rows: list[dict[str, Any]]
+    problems: int
+
+
 def check_engine(engine: str) -> str:
     """``engine`` if it is a backend's name, else the located E121 error."""
     if engine not in ENGINES:
@@ -235,6 +243,19 @@ class Session:
         names = sorted(n for n in ev.derived if not only or n.startswith(only))
         return Explanation(c.file, tp.id, str(tp.date), sicca.engine, sicca.rulesets(),
                            ev.options, [t for n in names for t in ev.trace(n)])
+
+    def rule_list(self) -> RuleListing:
+        """Every rule of the bundled rules and packs: id, rule set, version, status, source
+        tag and location; files with problems are left out and counted."""
+        from sicca.base.errors import Problems
+        from sicca.base.paths import RULES_DIR
+        from sicca.language.loader import load_rule_files
+
+        problems = Problems()
+        files = load_rule_files([RULES_DIR] + self.rules, problems)
+        rows = [{"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
+                 "tag": r.source.tag, "loc": r.loc} for f in files for r in f.rules]
+        return RuleListing(rows, len(problems.items))
 
     def options(self) -> list[OptionInfo]:
         """The judgement calls of the rule set, with their choices and defaults."""

@@ -32,22 +32,18 @@ def check_cmd(path: Path = typer.Argument(None, help="a rule file or directory (
 @rules_app.command("list")
 def list_cmd(rules: list[Path] = RulesOpt, fmt: Format = FormatOpt) -> None:
     """List the rules: id, rule set, version, status, source tag, location."""
-    from sicca.base.errors import Problems
-    from sicca.base.paths import RULES_DIR
-    from sicca.language.loader import load_rule_files
+    from sicca.api import load
 
-    problems = Problems()
-    files = load_rule_files([RULES_DIR] + list(rules or []), problems)
-    rows = [{"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
-             "tag": r.source.tag, "loc": r.loc} for f in files for r in f.rules]
+    listing = load(list(rules or []), cache=False).rule_list()
+    rows = listing.rows
     if fmt == Format.json:
         typer.echo(dumps(rows))
     else:
         for row in rows:
             typer.echo(f"{row['id']}  {row['ruleset']} {row['version']}  {row['status']}  "
                        f"[{row['tag']}]  {row['loc']}")
-    if problems:
-        typer.echo(f"{len(problems.items)} problem(s) while loading; see `sicca rules check`",
+    if listing.problems:
+        typer.echo(f"{listing.problems} problem(s) while loading; see `sicca rules check`",
                    err=True)
 
 

@@ -19,7 +19,8 @@ from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = EXAMPLES_DIR / "rfib-case.yaml"
-PUBLIC = ["Explanation", "Hypothetical", "LabsReport", "OptionInfo", "Session", "WhatIf", "load"]
+PUBLIC = ["Explanation", "Hypothetical", "LabsReport", "OptionInfo", "RuleListing", "Session",
+          "WhatIf", "load"]
 
 
 def test_public_names_are_pinned() -> None:
@@ -194,3 +195,37 @@ def test_cached_program_is_the_compiled_one(tmp_path: Path) -> None:
     fresh = sicca.load(engine="native", cache=False)
     assert warm.sicca.program == fresh.sicca.program
     assert warm.score(CASE) == fresh.score(CASE)
+
+
+# --- layering and lazy imports ----------------------------------------------------------------
+
+def test_no_core_module_imports_the_cli() -> None:
+    bad = []
+    for folder in ("engine", "scores"):
+        for py in (ROOT / folder).rglob("*.py"):
+            rel = py.relative_to(ROOT).as_posix()
+            if rel.startswith("engine/cli/") or rel == "engine/__main__.py":
+                continue
+            text = py.read_text(encoding="utf-8")
+            if re.search(r"^\s*(from|import)\s+sicca\.cli\b", text, re.M):
+                bad.append(rel)
+    assert bad == []
+
+
+def test_registering_the_commands_imports_no_heavy_module() -> None:
+    # every command family is registered, yet none of the rule machinery, the cohort runner,
+    # durable_rules or rich's tables is imported until a command runs
+    code = ("import sys; import sicca.cli.app as a; a._register(); print(sorted(m for m in "
+            "sys.modules if m.startswith(('sicca.records', 'sicca.language', 'sicca.running', "
+            "'sicca.cohort', 'sicca.api', 'durable_rules', 'rich.table', 'rich.progress', "
+            "'rich.tree'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_rule_list_matches_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    listing = sicca.load(cache=False).rule_list()
+    code, out, _ = run(["rules", "list", "-f", "json"], capsys)
+    assert code == 0 and json.loads(out) == listing.rows and listing.problems == 0
+    assert any(r["id"] == RULE for r in listing.rows)
