@@ -29,6 +29,8 @@ from sicca.base.yamlsrc import Sourced, load
 
 #: Bumped whenever the on-disk layout changes.
 FORMAT = 1
+#: Cache files kept per directory (one per rule set and version); older ones are removed.
+KEEP = 8
 _PAIRS = "__sicca_pairs__"  # a mapping whose keys are not all text (YAML allows 1: or true:)
 
 
@@ -192,3 +194,15 @@ class SourceCache:
         except OSError:
             return  # a read-only home: run uncached
         self._dirty = False
+        self._prune()
+
+    def _prune(self) -> None:
+        """Remove all but the ``KEEP`` most recent cache files (edited rules leave old ones)."""
+        try:
+            found = sorted(self.path.parent.glob("sources-*.json"),
+                           key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for old in found[KEEP:]:
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            return

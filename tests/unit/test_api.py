@@ -229,3 +229,21 @@ def test_rule_list_matches_the_command(capsys: pytest.CaptureFixture[str]) -> No
     code, out, _ = run(["rules", "list", "-f", "json"], capsys)
     assert code == 0 and json.loads(out) == listing.rows and listing.problems == 0
     assert any(r["id"] == RULE for r in listing.rows)
+
+
+def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
+    import os
+
+    from sicca.base.diskcache import KEEP
+
+    where = tmp_path / "cache"
+    where.mkdir()
+    for i in range(KEEP + 3):  # stale files of earlier rule versions, oldest first
+        f = where / f"sources-old{i:02d}.json"
+        f.write_text("{}", encoding="utf-8")
+        os.utime(f, ns=(i * 10**9, i * 10**9))
+    s = sicca.api.Session([], "native", cache_dir=where)
+    s.catalogue  # noqa: B018 - writes this rule set's file
+    left = sorted(p.name for p in where.glob("sources-*.json"))
+    assert len(left) == KEEP and s.cache_path is not None and s.cache_path.name in left
+    assert "sources-old00.json" not in left  # the oldest went first
