@@ -1,5 +1,9 @@
 """The one step library: every step module under tests/steps is imported here."""
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest as _pytest
@@ -8,6 +12,12 @@ from tests.steps.activity import *  # noqa: F401,F403
 from tests.steps.common import *  # noqa: F401,F403
 from tests.steps.criteria import *  # noqa: F401,F403
 from tests.steps.labs import *  # noqa: F401,F403
+
+# The disk cache of parsed rule files (sicca.base.diskcache) goes to a directory of this test
+# run, never the user's cache; subprocesses started by the tests inherit it.
+_CACHE = tempfile.mkdtemp(prefix="sicca-test-cache-")
+os.environ["SICCA_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 # --- rule coverage (issue 5, part 9) ---------------------------------------------------------
 # Every rule of these rule directories must be fired by some scenario when the whole feature

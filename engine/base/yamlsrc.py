@@ -8,6 +8,7 @@ that pydantic's ``loc`` and our own checks can point at the exact place in the f
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -81,9 +82,17 @@ _Loader.yaml_implicit_resolvers = {
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+_FastLoader: type[Any] | None = None
+if getattr(yaml, "__with_libyaml__", False):  # libyaml parses ~10x faster, same nodes and marks
+    class _CLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc,unused-ignore]
+        """libyaml's parser with the same resolvers (dates kept as strings)."""
+
+    _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _FastLoader = _CLoader
+
 
 def _construct(node: yaml.Node, path: PathKey, marks: dict[PathKey, tuple[int, int]],
-               loader: _Loader, file: str) -> Any:
+               loader: Any, file: str) -> Any:
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -128,6 +137,18 @@ def parse_text(text: str, file: str) -> Sourced:
 
 
 def _compose(text: str, file: str, lines: list[str]) -> Sourced:
+    if _FastLoader is not None:
+        fast = _FastLoader(text)
+        try:
+            node = fast.get_single_node()
+            marks: dict[PathKey, tuple[int, int]] = {}
+            if node is None:
+                return Sourced(None, file, marks, lines)
+            return Sourced(_construct(node, (), marks, fast, file), file, marks, lines)
+        except yaml.YAMLError:
+            pass  # parsed again below, so a syntax error reads the same with or without libyaml
+        finally:
+            fast.dispose()
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -143,7 +164,7 @@ def _compose(text: str, file: str, lines: list[str]) -> Sourced:
         raise InputError(Problem(f"malformed YAML: {exc}", file=file, code="E001")) from None
     finally:
         loader.dispose()
-    marks: dict[PathKey, tuple[int, int]] = {}
+    marks = {}
     if node is None:
         return Sourced(None, file, marks, lines)
     data = _construct(node, (), marks, loader, file)
@@ -163,3 +184,7 @@ def read_text(path: str | Path, encoding: str = "utf-8") -> str:
 def load(path: str | Path) -> Sourced:
     """Read and parse a YAML/JSON file; a missing or unreadable file is an InputError."""
     return parse_text(read_text(path), str(path))
+
+
+#: Reads a file into a :class:`Sourced` (``load``, or a cache's ``read`` with the same contract).
+Reader = Callable[[str | Path], Sourced]

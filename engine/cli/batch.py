@@ -5,40 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from sicca.base.errors import InputError, Problem
 from sicca.base.filekind import is_jsonl, kind_of
 from sicca.base.outfiles import AtomicFile, check_outputs, partial_path
 from sicca.cli import render
 from sicca.cli.app import app
-from sicca.cli.common import (
-    EngineOpt,
-    OptionOpt,
-    RulesOpt,
-    get_sicca,
-    parse_pairs,
-)
-from sicca.cohort.batch import (
-    FORMATS,
-    MAX_CHUNK,
-    MAX_WORKERS,
-    Outcome,
-    Summary,
-    count_records,
-    run,
-)
+from sicca.cli.common import EngineOpt, OptionOpt, RulesOpt, get_sicca, parse_pairs
+
+if TYPE_CHECKING:
+    from sicca.cohort.batch import Outcome, Summary
 
 MAX_PATIENTS = 10_000_000  # synth --n and --visits: a typo (1e9) would fill the disk
 
@@ -107,6 +86,19 @@ def batch_cmd(source: Path = typer.Argument(..., help="a directory of case files
               engine: str = EngineOpt, rules: list[Path] = RulesOpt,
               option: list[str] = OptionOpt) -> None:
     """Score a cohort: one output row per timepoint (the public JSON keys, flattened)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    from sicca.cohort.batch import FORMATS, MAX_CHUNK, MAX_WORKERS, count_records, run
+
     fmt = fmt or ("csv" if kind_of(output) == "csv" else "jsonl")
     if fmt not in FORMATS:
         raise InputError(Problem(f"unknown output format '{fmt}'", field="--format",

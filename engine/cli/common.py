@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from sicca.base import jsonenc
 from sicca.base.errors import InputError, Problem
-from sicca.base.filekind import yaml_files
+
+if TYPE_CHECKING:
+    from sicca.api import Session
+    from sicca.running.evaluate import Sicca
 
 EngineOpt = typer.Option("durable", "--engine", help="durable (durable-rules) or native")
 RulesOpt = typer.Option(None, "--rules", help="a rule-pack directory that adds or replaces "
@@ -42,30 +45,13 @@ def dumps(data: Any) -> str:
     return jsonenc.dumps(data, indent=2)
 
 
-_SICCA_CACHE: dict[tuple[str, tuple[str, ...]], Any] = {}
+def get_session(engine: str, rules: list[Path] | None) -> Session:
+    """The API session of a command: ``--engine`` checked, rule files read through the cache."""
+    from sicca.api import load
+
+    return load(list(rules or []), engine)
 
 
-def _fingerprint(rules: list[Path] | None) -> tuple[str, ...]:
-    """Rule dirs plus every file's size and mtime: an edited pack is compiled again."""
-    from sicca.base.paths import RULES_DIR
-
-    out = [str(r) for r in rules or []]
-    for d in [RULES_DIR] + [Path(r) for r in rules or []]:
-        files = yaml_files(d) if d.exists() else []
-        for f in files:
-            st = f.stat()
-            out.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
-    return tuple(out)
-
-
-def get_sicca(engine: str, rules: list[Path] | None) -> Any:
-    """One compiled Sicca per (engine, rule packs) per process."""
-    from sicca.running.evaluate import ENGINES, Sicca
-
-    if engine not in ENGINES:
-        raise InputError(Problem(f"unknown engine '{engine}'", field="--engine", code="E121",
-                                 expected=" | ".join(ENGINES), found=engine))
-    key = (engine, _fingerprint(rules))
-    if key not in _SICCA_CACHE:
-        _SICCA_CACHE[key] = Sicca.load(list(rules or []), engine=engine)
-    return _SICCA_CACHE[key]
+def get_sicca(engine: str, rules: list[Path] | None) -> Sicca:
+    """The compiled rules of a command's ``--engine`` and ``--rules``."""
+    return get_session(engine, rules).sicca

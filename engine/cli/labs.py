@@ -1,30 +1,14 @@
 """`sicca labs CASE` (flags and trends) and `sicca import labs TABLE.csv` (CSV -> case YAML).
 
-JSON output of ``sicca labs --format json`` (a public contract)::
-
-    {"case": file,
-     "conventions": {"unchanged_within": 0.05, ...},
-     "timepoints": [{"id", "date", "label",
-                     "labs": [{"analyte", "key", "value", "value_text", "unit", "censored",
-                               "reference",
-                               "canonical_value", "canonical_unit", "flag", "x_uln",
-                               "state"}]}],
-     "changes": [{"from", "to",
-                  "labs": [{"analyte", "key", "direction", "transition", "paper_change",
-                            "from_measured", "to_measured", ...}]}]}
-
-Decimals are printed as JSON numbers (``float`` of the exact decimal string, so 25.3 prints
-as 25.3; an x ULN such as 9.76 / 9.31 is rounded to a double's 17 significant digits).
-``value_text`` is the exact value as given (with its censoring sign, e.g. ``"<0.91"``).
-``reference`` is the range as printed by the laboratory (in ``unit``). In the table, ``↑``/``↓``
-mark high/low, ``×n`` the multiple of the upper limit, ``?`` an indeterminate flag.
+The report is computed by the API (sicca.api.labs documents its JSON, a public contract). In
+the table, ``↑``/``↓`` mark high/low, ``×n`` the multiple of the upper limit, ``?`` an
+indeterminate flag.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,11 +16,9 @@ from typing import Annotated, Any
 import typer
 
 from sicca.base.errors import InputError, Problem
-from sicca.base.jsonenc import number, plain
 from sicca.base.outfiles import check_outputs, write_text_atomic
 from sicca.cli import render
 from sicca.cli.app import app, import_app
-from sicca.records.labs import AnalyteTable, LabResult, by_key, compute_changes
 
 
 class Format(StrEnum):
@@ -44,64 +26,11 @@ class Format(StrEnum):
     json = "json"
 
 
-_INT_BELOW = 10**15  # larger whole values print as floats
-
-
-def _num(x: Decimal | None) -> float | int | None:
-    return None if x is None else number(x, _INT_BELOW)
-
-
-def _lab_json(r: LabResult) -> dict[str, Any]:
-    return {
-        "analyte": r.analyte.name,
-        "key": r.analyte.key,
-        "value": _num(r.value),
-        "value_text": None if r.value is None else f"{r.censored or ''}{r.value}",
-        "unit": r.unit,
-        "censored": r.censored,
-        "reference": r.reference_printed,
-        "canonical_value": _num(r.canonical_value),
-        "canonical_unit": r.analyte.unit,
-        "flag": r.flag,
-        "x_uln": _num(r.x_uln),
-        "state": r.state,
-    }
-
-
-def _jsonable(obj: Any) -> Any:
-    return plain(obj, _INT_BELOW)
-
-
 def labs_report(case_path: str | Path) -> dict[str, Any]:
-    """The `sicca labs` report as a JSON-ready dict."""
-    from sicca.records.models import load_case
+    """The `sicca labs` report as a JSON-ready dict (computed by the API)."""
+    from sicca.api import load
 
-    case = load_case(case_path)
-    tps: list[dict[str, Any]] = []
-    series: list[tuple[str, dict[str, LabResult]]] = []
-    for tp in case.timepoints:
-        tps.append({"id": tp.id, "date": str(tp.date) if tp.date is not None else None,
-                    "label": tp.label, "labs": [_lab_json(r) for r in tp.labs]})
-        if tp.labs:  # a timepoint without any lab (one_year) is not a point of the trends
-            series.append((tp.id, by_key(tp.labs)))
-    conv = case.analytes.changes
-    changes = compute_changes(series, conv) if series else []
-    return {
-        "case": str(case_path),
-        "conventions": {
-            "unchanged_within": float(conv.unchanged_within),
-            "unchanged_within_status": conv.status,
-            "unchanged_within_source": conv.source,
-            "direction": "ratio to/from: unchanged if within 1 +- unchanged_within (ends "
-                         "included), else increase/decrease; indeterminate if censoring "
-                         "leaves it open",
-            "numbers": "JSON numbers from the exact decimal text",
-            "changes": "baseline (first timepoint with labs) to each later one, then "
-                       "consecutive pairs; timepoints without labs are not compared",
-        },
-        "timepoints": tps,
-        "changes": _jsonable(changes),
-    }
+    return load().labs(case_path).as_dict()
 
 
 _MARK = {"high": "↑", "low": "↓", "normal": "", None: "?"}
@@ -199,6 +128,8 @@ def import_labs_command(
 
     if output is not None and into is not None:
         raise InputError(Problem("give -o or --into, not both", field="--into", code="E539"))
+    from sicca.records.labs import AnalyteTable
+
     # --into rewrites its case file on purpose (atomically); no output may be the table read
     check_outputs([("-o", output), ("--into", into)], [("TABLE_FILE", table_file)])
     table = AnalyteTable.default()

@@ -22,15 +22,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich import box
 from rich.console import Console
-from rich.measure import Measurement
-from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
-from rich.tree import Tree
+
+if TYPE_CHECKING:  # rich's tables and trees load when a command prints one (cheap start-up)
+    from rich.tree import Tree
 
 #: A piece of a line: plain text (never markup), text with a rich style, or a ready Text.
 Part = str | tuple[str, str] | Text
@@ -140,6 +138,10 @@ class Out:
         if not self.terminal:
             self._plain_table(head, columns, cells, right)
             return
+        from rich import box
+        from rich.measure import Measurement
+        from rich.table import Table
+
         t = Table(title=head, title_justify="left", expand=False, box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
         for col in columns:
@@ -159,6 +161,8 @@ class Out:
         # (a pair is split only when it alone is wider than the line)
         if title is not None:
             self.console.print(text((title.plain, "bold")))
+        from rich.padding import Padding
+
         room = self.console.width - len(INDENT)
         for r in cells:
             self.console.print(text(" ", (r[0].plain, "bold") if r else ""))
@@ -207,6 +211,8 @@ def _one_line(s: str) -> str:
 
 
 def _rich_tree(n: Node, into: Tree | None = None) -> Tree:
+    from rich.tree import Tree
+
     node = Tree(n.label) if into is None else into.add(n.label)
     for c in n.children:
         _rich_tree(c, node)

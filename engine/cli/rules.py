@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -37,17 +36,11 @@ def check_cmd(path: Path = typer.Argument(None, help="a rule file or directory (
 def list_cmd(rules: list[Path] = RulesOpt, fmt: Format = FormatOpt) -> None:
     """List the rules: id, rule set, version, status, source tag, location, and the full
     reference of each source."""
-    from sicca.base.errors import Problems
-    from sicca.base.paths import RULES_DIR
+    from sicca.api import load
     from sicca.language.bibliography import source_lines
-    from sicca.language.loader import load_rule_files
 
-    problems = Problems()
-    files = load_rule_files([RULES_DIR] + list(rules or []), problems)
-    rows: list[dict[str, Any]] = [
-        {"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
-         "tag": r.source.tag, "loc": r.loc, "source": r.source.as_dict()}
-        for f in files for r in f.rules]
+    listing = load(list(rules or []), cache=False).rule_list()
+    rows = listing.rows
     if fmt == Format.json:
         typer.echo(dumps(rows))
     else:
@@ -57,8 +50,8 @@ def list_cmd(rules: list[Path] = RulesOpt, fmt: Format = FormatOpt) -> None:
                    f"{row['status']}  [{row['tag']}]  {row['loc']}")
             for line in source_lines(row["source"]):
                 o.line(f"    {line}")
-    if problems:
-        render.err_line(f"{len(problems.items)} problem(s) while loading; "
+    if listing.problems:
+        render.err_line(f"{listing.problems} problem(s) while loading; "
                         "see `sicca rules check`")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,10 +16,12 @@ from sicca.cli.common import (
     OptionOpt,
     RulesOpt,
     dumps,
-    get_sicca,
+    get_session,
     parse_pairs,
 )
-from sicca.language.bibliography import cite_label, source_lines
+
+if TYPE_CHECKING:
+    pass
 
 
 @app.command("score")
@@ -32,14 +35,9 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
               ) -> None:
     """Score every timepoint: ESSDAI, ClinESSDAI, ESSPRI, criteria, and the changes."""
     from sicca.cli.views import score_report
-    from sicca.report.build import build_report
 
-    sicca = get_sicca(engine, rules)
-    c = sicca.load_case(case)
-    for t in timepoint or []:
-        c.timepoint(t)
-    typed = build_report(sicca, c, parse_pairs(option, "--option"),
-                         timepoints=timepoint or None)
+    typed = get_session(engine, rules).score(case, parse_pairs(option, "--option"),
+                                             timepoints=timepoint or None)
     if fmt == Format.json:
         typer.echo(dumps(typed.dump_json()))
         return
@@ -54,28 +52,24 @@ def explain_cmd(case: Path = typer.Argument(...),
                 fmt: Format = FormatOpt, engine: str = EngineOpt, rules: list[Path] = RulesOpt,
                 option: list[str] = OptionOpt) -> None:
     """Show, as a tree, every conclusion at a timepoint: rule, source, matched inputs."""
-    sicca = get_sicca(engine, rules)
-    c = sicca.load_case(case)
-    tp = c.timepoint(timepoint)
-    ev = sicca.evaluate(c, tp, parse_pairs(option, "--option"))
-    names = sorted(n for n in ev.derived if not only or n.startswith(only))
-    data = {"case": c.file, "timepoint": tp.id, "engine": sicca.engine,
-            "rulesets": sicca.rulesets(), "options": ev.options,
-            "conclusions": [t for n in names for t in ev.trace(n)]}
+    ex = get_session(engine, rules).explain(case, timepoint, only,
+                                            parse_pairs(option, "--option"))
     if fmt == Format.json:
-        typer.echo(dumps(data))
+        typer.echo(dumps(ex.as_dict()))
         return
-    rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})" for r in data["rulesets"])
-    root = render.Node(render.text((str(c.file), "bold"),
-                                   f" · {tp.id} ({tp.date}) · engine {sicca.engine} · {rs}"))
-    if not names:
+    rs = ", ".join(f"{r['name']} {r['version']} ({r['hash']})" for r in ex.rulesets)
+    root = render.Node(render.text((str(ex.case), "bold"),
+                                   f" · {ex.timepoint} ({ex.date}) · engine {ex.engine} · {rs}"))
+    if not ex.conclusions:
         root.add(("no conclusion" + (f" starting with '{only}'" if only else ""), "dim"))
-    for t in data["conclusions"]:
+    for t in ex.conclusions:
         _tree(root, t)
     render.out().tree(root)
 
 
 def _tree(parent: render.Node, t: dict[str, object]) -> None:
+    from sicca.language.bibliography import cite_label, source_lines
+
     node = parent.add((str(t["fact"]), "bold cyan"), " = ", (str(t["value"]), "bold"))
     for r in t["rules"]:  # type: ignore[attr-defined]
         src = r["source"]
@@ -100,12 +94,7 @@ def _tree(parent: render.Node, t: dict[str, object]) -> None:
 @app.command("options")
 def options_cmd(fmt: Format = FormatOpt, rules: list[Path] = RulesOpt) -> None:
     """List the judgement calls (options), their choices and defaults."""
-    from sicca.records.models import Catalogue
-
-    cat = Catalogue.load(list(rules or []))
-    rows = [{"name": i.name, "choices": i.spec.choices, "default": i.spec.default,
-             "description": (i.spec.description or "").strip()}
-            for i in cat.vocabulary.options()]
+    rows = [o.as_dict() for o in get_session("durable", rules).options()]
     if fmt == Format.json:
         typer.echo(dumps(rows))
         return
@@ -119,9 +108,9 @@ def options_cmd(fmt: Format = FormatOpt, rules: list[Path] = RulesOpt) -> None:
 @schema_app.command("case")
 def schema_case(rules: list[Path] = RulesOpt) -> None:
     """Print the JSON Schema of case files."""
-    from sicca.records.models import Catalogue, case_json_schema
+    from sicca.records.models import case_json_schema
 
-    typer.echo(dumps(case_json_schema(Catalogue.load(list(rules or [])))))
+    typer.echo(dumps(case_json_schema(get_session("durable", rules).catalogue)))
 
 
 @schema_app.command("report")

@@ -22,7 +22,7 @@ from typing import Any
 
 from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.suggest import did_you_mean
-from sicca.base.yamlsrc import KEY, PathKey
+from sicca.base.yamlsrc import KEY, PathKey, Reader, load
 from sicca.language.loader import (
     CMP_OPS,
     ENDS,
@@ -60,6 +60,9 @@ class Catalog:
     """Every input fact a visit can carry (from the vocabulary and the analyte table)."""
 
     facts: dict[str, FactSpec] = field(default_factory=dict)
+    #: What later layers work out of this catalog once (the visit plan of sicca.running.facts),
+    #: kept here so it lives and dies with the loaded rule set instead of in a global.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_catalogue(cls, catalogue: Any) -> Catalog:
@@ -502,13 +505,13 @@ class Compiled:
 
 
 def build(extra_dirs: list[Path] | None = None, catalogue: Any = None,
-          only: list[str] | None = None) -> Compiled:
+          only: list[str] | None = None, read: Reader = load) -> Compiled:
     """Load and compile the bundled rules plus any rule packs; raise on any error."""
     from sicca.records.models import Catalogue
 
-    cat = catalogue or Catalogue.load(list(extra_dirs or []))
+    cat = catalogue or Catalogue.load(list(extra_dirs or []), read)
     problems = Problems()
-    files = load_rule_files(rule_dirs(extra_dirs), problems, only)
+    files = load_rule_files(rule_dirs(extra_dirs), problems, only, read)
     catalog = Catalog.from_catalogue(cat)
     program = compile_program(files, catalog, problems)
     check_limits(program, problems)

@@ -101,6 +101,7 @@ def check(paths: list[Path], meta_checks: Sequence[MetaCheck] = ()) -> list[Prob
 def lint(paths: list[Path] | None = None,
          meta_checks: Sequence[MetaCheck] = ()) -> LintReport:
     """Check ``paths`` in context (see the module docstring); never stops at the first file."""
+    _LINES.clear()  # source lines are remembered for one run only: files may change between runs
     bundled = Path(RULES_DIR).resolve()
     targets = [Path(p).resolve() for p in (paths or [bundled])]
     for t in targets:

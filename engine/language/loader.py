@@ -27,7 +27,7 @@ from sicca.base.filekind import yaml_files
 from sicca.base.kinds import DEFAULT_KIND, KINDS, files_of_kind
 from sicca.base.paths import RULES_DIR
 from sicca.base.suggest import did_you_mean
-from sicca.base.yamlsrc import KEY, PathKey, Sourced, load
+from sicca.base.yamlsrc import KEY, PathKey, Reader, Sourced, load
 from sicca.language.bibliography import BIB_FILES, Bibliography, Entry, load_bibliography
 
 TAGS = ("V-P", "V-S", "UNVERIFIED", "CONVENTION")
@@ -139,13 +139,13 @@ def discover(dirs: list[Path]) -> dict[str, Path]:
 
 
 def load_rule_files(dirs: list[Path], problems: Problems,
-                    only: list[str] | None = None) -> list[RuleFile]:
+                    only: list[str] | None = None, read: Reader = load) -> list[RuleFile]:
     out: list[RuleFile] = []
     bib = load_bibliography(dirs, problems)
     roots = [d.resolve() for d in dirs]
     for rel, path in sorted(discover(dirs).items()):
         try:
-            src = load(path)
+            src = read(path)
         except InputError as exc:
             for p in exc.problems:
                 problems.add(p)

@@ -63,7 +63,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError, UnitError
 from sicca.base.suggest import closest, phrase
-from sicca.base.yamlsrc import KEY, PathKey, Sourced
+from sicca.base.yamlsrc import KEY, PathKey, Reader, Sourced
 from sicca.base.yamlsrc import load as load_yaml
 from sicca.records import units
 
@@ -180,7 +180,7 @@ class AnalyteTable:
                 self._index.setdefault(normalize_name(label), a)
 
     @classmethod
-    def load(cls, paths: list[Path]) -> AnalyteTable:
+    def load(cls, paths: list[Path], read: Reader = load_yaml) -> AnalyteTable:
         """Load and validate ``kind: analytes`` files; all problems are reported at once."""
         problems = Problems()
         found: list[Analyte] = []
@@ -189,7 +189,7 @@ class AnalyteTable:
         changes: ChangeConvention | None = None
         changes_at: str | None = None
         for path in paths:
-            src = load_yaml(path)
+            src = read(path)
             try:
                 doc = _AnalyteFile.model_validate(src.data)
             except ValidationError as exc:

@@ -21,7 +21,7 @@ from sicca.base.errors import InputError, Problem, Problems
 from sicca.base.kinds import discover_kinds
 from sicca.base.paths import RULES_DIR
 from sicca.base.suggest import did_you_mean
-from sicca.base.yamlsrc import KEY, PathKey, Sourced, dotted, load
+from sicca.base.yamlsrc import KEY, PathKey, Reader, Sourced, dotted, load
 from sicca.records.labs import AnalyteTable, LabResult, parse_lab_entry
 from sicca.records.vocabulary import (
     SECTIONS,
@@ -199,13 +199,16 @@ class Catalogue:
     analytes: AnalyteTable
 
     @classmethod
-    def load(cls, rule_dirs: list[Path] | None = None) -> Catalogue:
+    def load(cls, rule_dirs: list[Path] | None = None, read: Reader | None = None) -> Catalogue:
+        """The bundled vocabulary and analytes plus those of ``rule_dirs``; ``read`` parses a
+        file (default: :func:`sicca.base.yamlsrc.load`; a session passes its disk cache)."""
         dirs = [RULES_DIR] + list(rule_dirs or [])
+        read = read or load
         found = discover_kinds(dirs)  # the same discovery as `sicca rules check`
         if found.broken:
             raise InputError(found.broken)
-        return cls(load_vocabulary(found.of("vocabulary")),
-                   AnalyteTable.load(found.of("analytes")))
+        return cls(load_vocabulary(found.of("vocabulary"), read),
+                   AnalyteTable.load(found.of("analytes"), read))
 
 
 _DEFAULT_CATALOGUE: Catalogue | None = None

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.kinds import discover_kinds
 from sicca.base.suggest import closest, phrase
-from sicca.base.yamlsrc import KEY, Sourced, load
+from sicca.base.yamlsrc import KEY, Reader, Sourced, load
 
 ItemType = Literal["finding", "measurement", "result", "answer", "rating", "per_eye", "count",
                    "option"]
@@ -173,7 +173,7 @@ def _item_codes(item: Item) -> list[str] | None:
     }.get(item.type)
 
 
-def load_vocabulary(paths: list[Path]) -> Vocabulary:
+def load_vocabulary(paths: list[Path], read: Reader = load) -> Vocabulary:
     """Load every ``kind: vocabulary`` file under ``paths`` (later files may add, not redefine)."""
     vocab = Vocabulary()
     problems = Problems()
@@ -181,7 +181,7 @@ def load_vocabulary(paths: list[Path]) -> Vocabulary:
     if found.broken:
         raise InputError(found.broken)
     for path in found.of("vocabulary"):
-        src = load(path)
+        src = read(path)
         if not isinstance(src.data, dict) or src.data.get("kind") != "vocabulary":
             continue
         _add_file(vocab, src, problems)

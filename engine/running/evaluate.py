@@ -15,9 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from sicca.base.errors import InputError, Problem
+from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.jsonenc import number
-from sicca.language.compiler import Compiled, build
+from sicca.base.yamlsrc import Reader
+from sicca.base.yamlsrc import load as load_yaml
+from sicca.language.compiler import Catalog, Compiled, build
+from sicca.language.loader import load_manifest, load_rule_files, rule_dirs
 from sicca.records.models import Case, Catalogue, Record, load_case
 from sicca.running.facts import Fact, Visit, build_visit
 from sicca.running.trace import Firing, RawResult
@@ -202,9 +205,27 @@ class Sicca:
 
     @classmethod
     def load(cls, rules: list[Path] | None = None, engine: str = "durable",
-             only: list[str] | None = None) -> Sicca:
-        catalogue = Catalogue.load(list(rules or []))
-        compiled = build(list(rules or []), catalogue, only)
+             only: list[str] | None = None, read: Reader = load_yaml,
+             catalogue: Catalogue | None = None) -> Sicca:
+        """Compile the bundled rules plus ``rules`` packs; ``read`` parses each file (a session
+        passes its disk cache), ``catalogue`` is reused when already loaded."""
+        catalogue = catalogue or Catalogue.load(list(rules or []), read)
+        compiled = build(list(rules or []), catalogue, only, read)
+        return cls(compiled, catalogue, engine, rules)
+
+    @classmethod
+    def from_program(cls, program: dict[str, Any], catalogue: Catalogue,
+                     engine: str = "durable", rules: list[Path] | None = None,
+                     read: Reader = load_yaml) -> Sicca:
+        """A program compiled earlier from the same rule files (the disk cache). The rule files
+        themselves (the instruments read their ``meta``) and the pack manifest are read again
+        through ``read``, which is cheap from the cache; only the compiling is skipped."""
+        problems = Problems()
+        dirs = rule_dirs(list(rules or []))
+        files = load_rule_files(dirs, problems, None, read)
+        manifest = load_manifest(dirs, problems)
+        problems.raise_if_any(RuleSyntaxError)
+        compiled = Compiled(program, files, Catalog.from_catalogue(catalogue), manifest)
         return cls(compiled, catalogue, engine, rules)
 
     def load_case(self, path: str | Path) -> Case:

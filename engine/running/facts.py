@@ -119,14 +119,11 @@ class _Plan:
     options: list[tuple[str, str | None]]   # (option fact name, default choice)
 
 
-_PLANS: dict[tuple[int, int], tuple[Any, Any, _Plan]] = {}
-
-
 def _plan(vocab: Any, catalog: Catalog) -> _Plan:
-    key = (id(vocab), id(catalog))
-    hit = _PLANS.get(key)
-    if hit is not None and hit[0] is vocab and hit[1] is catalog:
-        return hit[2]
+    # Kept on the catalog (one per loaded rule set), for the vocabulary it was made with.
+    hit = catalog.memo.get("facts.plan")
+    if hit is not None and hit[0] is vocab:
+        return hit[1]  # type: ignore[no-any-return]
     index = {name: i for i, name in enumerate(catalog.facts)}
     items = {item.name: item for item in vocab.items.values() if item.type != "option"}
     ids = {n: f"f{i}" for n, i in index.items()}
@@ -139,9 +136,7 @@ def _plan(vocab: Any, catalog: Catalog) -> _Plan:
                  frozenset(n for n, i in items.items() if i.cumulative),
                  frozenset(n for n, i in items.items() if not i.cumulative), defaults,
                  [(f"option.{i.name}", i.spec.default) for i in vocab.options()])
-    if len(_PLANS) > 16:
-        _PLANS.clear()
-    _PLANS[key] = (vocab, catalog, plan)
+    catalog.memo["facts.plan"] = (vocab, plan)
     return plan
 
 

@@ -300,7 +300,7 @@ def test_whatif_table_marks_hypothetical_values() -> None:
 
 
 def test_whatif_one_eye_and_both_eyes(native: Sicca) -> None:
-    from sicca.cli.whatif import parse_hypotheticals
+    from sicca.api.whatif import parse_hypotheticals
 
     vocab = native.catalogue.vocabulary
     both = parse_hypotheticals([("schirmer", "4")], vocab)["schirmer"]

@@ -16,7 +16,7 @@ FAMILY = {
     "rule_schema": "rules", "bibliography": "rules", "essdai": "rules", "response": "rules",
     "esspri": "rules", "instrument": "rules", "meta": "rules",
     "models": "case", "facts": "case", "evaluate": "case", "cli_common": "case",
-    "cli_whatif": "case", "cli_score": "case", "cli": "case",
+    "cli_whatif": "case", "cli_score": "case", "cli": "case", "session": "case",
     "batch": "cohort", "cli_batch": "cohort", "synth": "cohort",
 }
 #: codes of any file, whatever reads it: not found / unreadable, malformed, duplicate key

@@ -1,0 +1,58 @@
+"""Startup cost of an everyday command: ``sicca score examples/rfib-case.yaml`` (warm disk
+cache) against ``python -c 'import pydantic, yaml'``, measured in the same run.
+
+    python -m bench.cli [--repeats 7] [--engine durable]
+
+Prints each median (wall clock and CPU) and, as the last line, the wall-clock ratio
+``ratio sicca_score/import_baseline=<x>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from sicca.base.paths import EXAMPLES_DIR
+
+
+def _time(cmd: list[str], env: dict[str, str], repeats: int) -> tuple[float, float]:
+    """Median wall-clock and median CPU (user + system) seconds of ``cmd``."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+        wall.append(time.perf_counter() - t)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--engine", default="durable")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sicca-bench-cache-") as cache:
+        env = dict(os.environ, SICCA_CACHE_DIR=cache)
+        score = [sys.executable, "-m", "sicca", "score", str(EXAMPLES_DIR / "rfib-case.yaml"),
+                 "--engine", args.engine]
+        subprocess.run(score, env=env, check=True, stdout=subprocess.DEVNULL)  # warm the cache
+        base = _time([sys.executable, "-c", "import pydantic, yaml"], env, args.repeats)
+        sicca = _time(score, env, args.repeats)
+    print(f"import baseline (python -c 'import pydantic, yaml'): {base[0] * 1000:.0f} ms "
+          f"wall, {base[1] * 1000:.0f} ms CPU")
+    print(f"sicca score examples/rfib-case.yaml --engine {args.engine} (warm cache): "
+          f"{sicca[0] * 1000:.0f} ms wall, {sicca[1] * 1000:.0f} ms CPU")
+    print(f"CPU ratio (less sensitive to other load on the machine): {sicca[1] / base[1]:.2f}")
+    print(f"ratio sicca_score/import_baseline={sicca[0] / base[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

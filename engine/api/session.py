@@ -1,0 +1,287 @@
+"""A session: rules loaded once (and cached on disk), then any number of cases scored.
+
+    import sicca
+    s = sicca.load()                         # bundled rules, durable-rules backend
+    report = s.score("examples/rfib-case.yaml")
+    s.labs(case).timepoints
+    s.what_if(case, set={"anti_ssa": "positive"}).timepoints
+    s.explain(case, "baseline").conclusions
+
+Everything a command prints is computed here; sicca.cli only parses arguments and renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sicca.base.errors import InputError, Problem
+from sicca.base.yamlsrc import Sourced
+from sicca.records.models import Case, Catalogue, load_case, parse_case
+from sicca.running.evaluate import ENGINES, Sicca
+
+if TYPE_CHECKING:
+    from sicca.report.model import Report
+
+#: A case: a file path (YAML or JSON), the parsed mapping of one, or a loaded Case.
+CaseLike = str | Path | Mapping[str, Any] | Case
+
+
+@dataclass(frozen=True)
+class LabsReport:
+    """``sicca labs``: every timepoint's lab flags and the changes between timepoints."""
+
+    case: str
+    conventions: dict[str, Any]
+    timepoints: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of ``sicca labs --format json`` (a public contract)."""
+        return {"case": self.case, "conventions": self.conventions,
+                "timepoints": self.timepoints, "changes": self.changes}
+
+
+@dataclass(frozen=True)
+class Hypothetical:
+    """One ``--set ITEM=VALUE``: always marked hypothetical."""
+
+    item: str
+    value: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"set": f"{self.item}={self.value}", "item": self.item, "value": self.value,
+                "hypothetical": True}
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """``sicca what-if``: per timepoint and criteria set, before → after the hypotheticals."""
+
+    case: str
+    engine: str
+    rulesets: list[dict[str, Any]]
+    options: dict[str, str]
+    hypothetical: list[Hypothetical]
+    timepoints: list[dict[str, Any]]
+    #: The two full score reports compared (not part of the command's JSON).
+    before: dict[str, Any] = field(repr=False, default_factory=dict)
+    after: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of ``sicca what-if --format json``."""
+        return {"case": self.case, "engine": self.engine, "rulesets": self.rulesets,
+                "options": self.options,
+                "hypothetical": [h.as_dict() for h in self.hypothetical],
+                "timepoints": self.timepoints}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """``sicca explain``: every conclusion at one timepoint with its rules and matched inputs."""
+
+    case: str
+    timepoint: str
+    date: str
+    engine: str
+    rulesets: list[dict[str, Any]]
+    options: dict[str, str]
+    conclusions: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of ``sicca explain --format json``."""
+        return {"case": self.case, "timepoint": self.timepoint, "engine": self.engine,
+                "rulesets": self.rulesets, "options": self.options,
+                "conclusions": self.conclusions}
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    """A judgement call: its choices and default (``sicca options``)."""
+
+    name: str
+    choices: list[str] | None
+    default: str | None
+    description: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "choices": self.choices, "default": self.default,
+                "description": self.description}
+
+
+@dataclass(frozen=True)
+class RuleListing:
+    """``sicca rules list``: one row per rule, and how many problems loading met."""
+
+    rows: list[dict[str, Any]]
+    problems: int
+
+
+def check_engine(engine: str) -> str:
+    """``engine`` if it is a backend's name, else the located E121 error."""
+    if engine not in ENGINES:
+        raise InputError(Problem(f"unknown engine '{engine}'", field="--engine", code="E121",
+                                 expected=" | ".join(ENGINES), found=engine))
+    return engine
+
+
+class Session:
+    """The bundled rules plus rule packs, loaded once for any number of cases.
+
+    Loading is lazy: the vocabulary and analyte table on the first case, the compiled rules on
+    the first score. The parsed vocabulary and analyte files and the compiled program are cached
+    on disk (sicca.base.diskcache), keyed by the content of every rule file and the Sicca
+    version, so a later process neither parses nor compiles the rules again.
+    """
+
+    def __init__(self, rules: list[str | Path] | None = None, engine: str = "durable", *,
+                 cache: bool = True, cache_dir: Path | None = None) -> None:
+        from sicca.base.paths import RULES_DIR
+
+        self.engine = check_engine(engine)
+        self.rules = [Path(r) for r in rules or []]
+        self._cache = None
+        if cache:
+            from sicca.base.diskcache import SourceCache
+
+            self._cache = SourceCache([RULES_DIR] + self.rules, cache_dir)
+        self._catalogue: Catalogue | None = None
+        self._sicca: Sicca | None = None
+
+    def __repr__(self) -> str:
+        return f"Session(rules={[str(r) for r in self.rules]}, engine={self.engine!r})"
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """Vocabulary and analyte table of the rule set (loaded on first use)."""
+        if self._catalogue is None:
+            if self._cache is None:
+                self._catalogue = Catalogue.load(self.rules)
+            else:
+                self._catalogue = Catalogue.load(self.rules, self._cache.read)
+                self._cache.save()
+        return self._catalogue
+
+    @property
+    def sicca(self) -> Sicca:
+        """The compiled rules on the session's backend (compiled on first use)."""
+        if self._sicca is None:
+            if self._cache is None:
+                self._sicca = Sicca.load(self.rules, self.engine, catalogue=self.catalogue)
+            elif self._cache.program is not None:  # compiled before from the same files
+                self._sicca = Sicca.from_program(self._cache.program, self.catalogue,
+                                                 self.engine, self.rules, self._cache.read)
+                self._cache.save()
+            else:
+                # rule files are kept too: a later session rebuilds compiled.files from them
+                self._sicca = Sicca.load(self.rules, self.engine, read=self._cache.read,
+                                         catalogue=self.catalogue)
+                self._cache.keep_program(self._sicca.program)
+                self._cache.save()
+        return self._sicca
+
+    @property
+    def cache_path(self) -> Path | None:
+        """The disk-cache file of this rule set (None when the session runs uncached)."""
+        return self._cache.path if self._cache is not None else None
+
+    def case(self, case: CaseLike) -> Case:
+        """A loaded case from a path, a mapping (as a case file would hold) or a Case."""
+        if isinstance(case, Case):
+            return case
+        if isinstance(case, Mapping):
+            return parse_case(Sourced(dict(case), "<dict>"), self.catalogue)
+        return load_case(case, self.catalogue)
+
+    def _timepoints(self, case: Case, timepoints: list[str] | None) -> list[str] | None:
+        for t in timepoints or []:
+            case.timepoint(t)  # an unknown id is a located error
+        return list(timepoints) if timepoints else None
+
+    def score(self, case: CaseLike, options: Mapping[str, str] | None = None,
+              timepoints: list[str] | None = None) -> Report:
+        """The typed scoring report; ``.dump_json()`` is the JSON of
+        ``sicca score --format json``, ``.dump()`` the same with exact Decimals."""
+        from sicca.report.build import build_report
+
+        sicca = self.sicca  # rule errors first, then the case's
+        c = self.case(case)
+        tps = self._timepoints(c, timepoints)
+        return build_report(sicca, c, dict(options or {}), timepoints=tps)
+
+    def labs(self, case: CaseLike) -> LabsReport:
+        """Lab flags per timepoint and their changes (no rule backend needed)."""
+        from sicca.api.labs import labs_data
+
+        c = self.case(case)
+        name = str(case) if isinstance(case, (str, Path)) else c.file
+        d = labs_data(c, name)
+        return LabsReport(d["case"], d["conventions"], d["timepoints"], d["changes"])
+
+    def what_if(self, case: CaseLike, set: Mapping[str, Any],
+                options: Mapping[str, str] | None = None,
+                timepoints: list[str] | None = None) -> WhatIf:
+        """Score with and without hypothetical results (``{"anti_ssa": "positive"}``)."""
+        from sicca.api.whatif import compare, parse_hypotheticals, with_hypotheticals
+        from sicca.report.build import build
+
+        sicca = self.sicca
+        c = self.case(case)
+        tps = self._timepoints(c, timepoints)
+        pairs = [(str(k), v if isinstance(v, str) else _text(v)) for k, v in set.items()]
+        values = parse_hypotheticals(pairs, sicca.catalogue.vocabulary)
+        opts = dict(options or {})
+        before = build(sicca, c, opts, timepoints=tps)
+        after = build(sicca, with_hypotheticals(c, values), opts, timepoints=tps)
+        return WhatIf(c.file, sicca.engine, sicca.rulesets(), before["options"],
+                      [Hypothetical(k, v) for k, v in pairs], compare(before, after),
+                      before, after)
+
+    def explain(self, case: CaseLike, timepoint: str, only: str | None = None,
+                options: Mapping[str, str] | None = None) -> Explanation:
+        """Every conclusion at ``timepoint`` (those whose fact starts with ``only``)."""
+        sicca = self.sicca
+        c = self.case(case)
+        tp = c.timepoint(timepoint)
+        ev = sicca.evaluate(c, tp, dict(options or {}))
+        names = sorted(n for n in ev.derived if not only or n.startswith(only))
+        return Explanation(c.file, tp.id, str(tp.date), sicca.engine, sicca.rulesets(),
+                           ev.options, [t for n in names for t in ev.trace(n)])
+
+    def rule_list(self) -> RuleListing:
+        """Every rule of the bundled rules and packs: id, rule set, version, status, source
+        tag, location and source (with its full reference); files with problems are left out
+        and counted."""
+        from sicca.base.errors import Problems
+        from sicca.base.paths import RULES_DIR
+        from sicca.language.loader import load_rule_files
+
+        problems = Problems()
+        files = load_rule_files([RULES_DIR] + self.rules, problems)
+        rows = [{"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
+                 "tag": r.source.tag, "loc": r.loc, "source": r.source.as_dict()}
+                for f in files for r in f.rules]
+        return RuleListing(rows, len(problems.items))
+
+    def options(self) -> list[OptionInfo]:
+        """The judgement calls of the rule set, with their choices and defaults."""
+        return [OptionInfo(i.name, i.spec.choices, i.spec.default,
+                           (i.spec.description or "").strip())
+                for i in self.catalogue.vocabulary.options()]
+
+
+def _text(value: Any) -> str:
+    """A notebook's Python value as the text a command line would give (4 → "4")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def load(rules: list[str | Path] | None = None, engine: str = "durable", *,
+         cache: bool = True) -> Session:
+    """A session on the bundled rules plus rule packs ``rules``, on backend ``engine``
+    ("durable" or "native"); the parsed vocabulary and the compiled program are cached on disk
+    unless ``cache=False``."""
+    return Session(rules, engine, cache=cache)

@@ -1,0 +1,200 @@
+"""A per-user disk cache of parsed rule and vocabulary files, so that everyday commands start fast.
+
+:class:`SourceCache` keeps, for one set of rule directories, every parsed vocabulary and
+analyte file (data, marks, lines) and the compiled program (plain JSON already) in one JSON file,
+named by a fingerprint: the SHA-256 of the Sicca version, the cache format, the path and content
+of every ``*.yaml``/``*.yml`` file under the directories, and the size and time of every module
+of the installed package (so a developer's edit to the compiler is a miss too). Any edit, added
+or removed file gives another fingerprint, hence a miss.
+
+Where: ``$SICCA_CACHE_DIR``, else the platform's user cache directory (``~/.cache/sicca``,
+``$XDG_CACHE_HOME/sicca``, ``~/Library/Caches/sicca``, ``%LOCALAPPDATA%\\sicca\\Cache``); never
+inside the installed package. Format: plain JSON written atomically (temporary file + rename);
+a file that cannot be read, does not parse or does not have the expected shape is ignored and
+rebuilt. Nothing is executed from the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sicca.base.yamlsrc import Sourced, load
+
+#: Bumped whenever the on-disk layout changes.
+FORMAT = 1
+#: Cache files kept per directory (one per rule set and version); older ones are removed.
+KEEP = 8
+_PAIRS = "__sicca_pairs__"  # a mapping whose keys are not all text (YAML allows 1: or true:)
+
+
+def cache_dir() -> Path:
+    """``$SICCA_CACHE_DIR``, else the platform user cache directory for sicca."""
+    env = os.environ.get("SICCA_CACHE_DIR")
+    if env:
+        return Path(env)
+    if sys.platform == "win32":  # pragma: no cover - not run on the CI
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "sicca" / "Cache"
+    if sys.platform == "darwin":  # pragma: no cover
+        return Path.home() / "Library" / "Caches" / "sicca"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "sicca"
+
+
+def source_files(dirs: Iterable[Path]) -> list[Path]:
+    """Every file a rule load may read under ``dirs`` (a dir may also be a single file)."""
+    out: list[Path] = []
+    for d in dirs:
+        if d.is_file():
+            out.append(d)
+        elif d.is_dir():
+            out += sorted(p for p in d.rglob("*") if p.suffix in (".yaml", ".yml")
+                          and p.is_file())
+    return out
+
+
+def fingerprint(dirs: Iterable[Path]) -> str:
+    """SHA-256 of the Sicca version, the cache format, and each rule file's path and content."""
+    from sicca import __version__
+
+    h = hashlib.sha256(f"sicca {__version__} format {FORMAT}\n".encode())
+    for py in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        st = py.stat()
+        h.update(f"code {py}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for d in dirs:
+        h.update(f"dir {d}\n".encode())
+    for p in source_files(dirs):
+        try:
+            data = p.read_bytes()
+        except OSError:
+            data = b"<unreadable>"
+        h.update(f"{p}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def _enc(x: Any) -> Any:
+    if isinstance(x, dict):
+        if all(isinstance(k, str) for k in x) and _PAIRS not in x:
+            return {k: _enc(v) for k, v in x.items()}
+        return {_PAIRS: [[k, _enc(v)] for k, v in x.items()]}
+    if isinstance(x, list):
+        return [_enc(v) for v in x]
+    return x
+
+
+def _dec(x: Any) -> Any:
+    if isinstance(x, dict):
+        if _PAIRS in x:
+            return {k: _dec(v) for k, v in x[_PAIRS]}
+        return {k: _dec(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_dec(v) for v in x]
+    return x
+
+
+def encode(src: Sourced) -> dict[str, Any]:
+    """A parsed file as plain JSON data."""
+    return {"data": _enc(src.data), "lines": src.lines,
+            "marks": [[list(p), m[0], m[1]] for p, m in src.marks.items()]}
+
+
+def decode(file: str, entry: dict[str, Any]) -> Sourced:
+    """A fresh :class:`Sourced` from :func:`encode`'s output (never shared between calls)."""
+    marks = {tuple(p): (int(line), int(col)) for p, line, col in entry["marks"]}
+    return Sourced(_dec(entry["data"]), file, marks, list(entry["lines"]))
+
+
+class SourceCache:
+    """Parsed files of one set of rule directories, read from and saved to one JSON file.
+
+    ``read(path)`` is a drop-in for :func:`sicca.base.yamlsrc.load`: a hit is decoded from the
+    cache, a miss is parsed and remembered; :meth:`save` writes the file when anything was new.
+    """
+
+    def __init__(self, dirs: list[Path], directory: Path | None = None) -> None:
+        self.dirs = list(dirs)
+        self.key = fingerprint(self.dirs)
+        self.path = (directory or cache_dir()) / f"sources-{self.key[:32]}.json"
+        self.hits = 0
+        self.misses = 0
+        self.program: dict[str, Any] | None = None
+        self._entries: dict[str, dict[str, Any]] = self._read()
+        self._dirty = False
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}  # absent, unreadable or corrupt: rebuilt
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or \
+                doc.get("fingerprint") != self.key or not isinstance(doc.get("files"), dict):
+            return {}
+        program = doc.get("program")
+        if isinstance(program, dict) and isinstance(program.get("rules"), list):
+            self.program = program
+        files: dict[str, dict[str, Any]] = doc["files"]
+        return files
+
+    def keep_program(self, program: dict[str, Any]) -> None:
+        """Remember the compiled program of these directories (written by :meth:`save`)."""
+        self.program = program
+        self._dirty = True
+
+    def read(self, path: str | Path) -> Sourced:
+        """The parsed file at ``path`` (from the cache when its fingerprint matches); a miss
+        is parsed and kept for :meth:`save`."""
+        file = str(path)
+        entry = self._entries.get(file)
+        if entry is not None:
+            try:
+                src = decode(file, entry)
+            except (KeyError, TypeError, ValueError):
+                self._entries.pop(file, None)  # a damaged entry: parse the file again
+            else:
+                self.hits += 1
+                return src
+        src = load(path)
+        self.misses += 1
+        self._entries[file] = encode(src)
+        self._dirty = True
+        return src
+
+    def save(self) -> None:
+        """Write the cache atomically if anything was parsed; a failure to write is ignored."""
+        if not self._dirty:
+            return
+        doc = {"format": FORMAT, "fingerprint": self.key, "files": self._entries,
+               "program": self.program}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(doc, fh, ensure_ascii=False, separators=(",", ":"))
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return  # a read-only home: run uncached
+        self._dirty = False
+        self._prune()
+
+    def _prune(self) -> None:
+        """Remove all but the ``KEEP`` most recent cache files (edited rules leave old ones)."""
+        try:
+            found = sorted(self.path.parent.glob("sources-*.json"),
+                           key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for old in found[KEEP:]:
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            return

@@ -1,0 +1,249 @@
+"""sicca.api: the notebook API, its pinned public names, the README example, the disk cache."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sicca
+import sicca.api
+from sicca.base.diskcache import SourceCache, cache_dir
+from sicca.base.paths import EXAMPLES_DIR, RULES_DIR
+from tests.support.cli import run
+
+ROOT = Path(__file__).resolve().parents[2]
+CASE = EXAMPLES_DIR / "rfib-case.yaml"
+PUBLIC = ["Explanation", "Hypothetical", "LabsReport", "OptionInfo", "RuleListing", "Session",
+          "WhatIf", "load"]
+
+
+def test_public_names_are_pinned() -> None:
+    assert sicca.__all__ == PUBLIC
+    assert sicca.api.__all__ == PUBLIC
+    assert sicca.load is sicca.api.load and sicca.Session is sicca.api.Session
+    with pytest.raises(AttributeError):
+        sicca.nothing_here  # noqa: B018
+
+
+def test_import_sicca_stays_cheap() -> None:
+    # the API is imported on first use: `import sicca` loads neither it nor pydantic nor yaml
+    code = ("import sys, sicca; print(sorted(m for m in sys.modules if m.startswith("
+            "('sicca', 'pydantic', 'yaml', 'typer', 'rich'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "['sicca']"
+
+
+def test_readme_example_runs_as_written(tmp_path: Path) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Python API"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    script = tmp_path / "example.py"
+    script.write_text(code.group(1), encoding="utf-8")
+    got = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         cwd=tmp_path, check=True).stdout.splitlines()
+    # the numbers the README shows in its comments, line by line
+    shown = re.findall(r"print\(.*?\)\s*#\s*(.+)", code.group(1))
+    assert got == [s.strip() for s in shown]
+    assert got[0] == "11 17"  # ESSDAI at baseline: 11 documented, 17 if haematological were high
+
+
+@pytest.fixture(scope="module")
+def session() -> sicca.Session:
+    return sicca.load(engine="native")
+
+
+def test_score_from_path_and_dict_agree(session: sicca.Session) -> None:
+    import yaml
+
+    a = session.score(CASE).dump_json()
+    b = session.score(yaml.safe_load(CASE.read_text(encoding="utf-8"))).dump_json()
+    assert a["case"] == str(CASE) and b["case"] == "<dict>"
+    assert a["timepoints"] == b["timepoints"] and a["changes"] == b["changes"]
+    # 2016 ACR/EULAR at baseline: focus score 3 points; anti-SSA (3), ocular staining (1),
+    # Schirmer (1), saliva flow (1) unknown -> 3..9 against threshold 4 -> undetermined
+    c16 = a["timepoints"][0]["criteria"]["acr_eular_2016"]
+    assert (c16["score_min"], c16["score_max"], c16["verdict"]) == (3, 9, "undetermined")
+
+
+def test_score_matches_the_command(session: sicca.Session,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from sicca.cli.common import dumps
+
+    code, out, _ = run(["score", str(CASE), "-f", "json", "--engine", "native"], capsys)
+    assert code == 0 and json.loads(out) == json.loads(dumps(session.score(CASE).dump_json()))
+
+
+def test_labs_matches_the_command(session: sicca.Session,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["labs", str(CASE), "-f", "json"], capsys)
+    assert code == 0 and json.loads(out) == session.labs(CASE).as_dict()
+
+
+def test_what_if_anti_ssa_decides_2016(session: sicca.Session) -> None:
+    w = session.what_if(CASE, set={"anti_ssa": "positive"}, timepoints=["baseline"])
+    r = w.timepoints[0]["criteria"]["acr_eular_2016"]
+    # 3..9 + anti-SSA 3 points -> at least 6 >= 4: met (before: undetermined)
+    assert (r["before"]["verdict"], r["after"]["verdict"]) == ("undetermined", "met")
+    assert r["items_changed"]["anti_ssa"][1] == "positive"
+    assert w.as_dict()["hypothetical"] == [{"set": "anti_ssa=positive", "item": "anti_ssa",
+                                           "value": "positive", "hypothetical": True}]
+    # a Python number is read as the command line's text: schirmer=4 (mm/5 min, <= 5 positive)
+    n = session.what_if(CASE, set={"schirmer": 4}, timepoints=["baseline"])
+    assert n.hypothetical[0].value == "4"
+
+
+def test_explain_filters_by_prefix(session: sicca.Session) -> None:
+    ex = session.explain(CASE, "baseline", only="essdai.biological")
+    assert ex.conclusions and all(c["fact"].startswith("essdai.biological")
+                                  for c in ex.conclusions)
+    assert list(ex.as_dict()) == ["case", "timepoint", "engine", "rulesets", "options",
+                                  "conclusions"]
+
+
+def test_unknown_engine_is_a_located_error() -> None:
+    with pytest.raises(sicca.api.session.InputError) as exc:
+        sicca.load(engine="drools")
+    assert "E121" in str(exc.value) and "--engine" in str(exc.value)
+
+
+# --- the disk cache ---------------------------------------------------------------------------
+
+def _pack(tmp_path: Path) -> Path:
+    """A temporary copy of the bundled ESSDAI rules, used as a rule pack (its files replace the
+    bundled files of the same path; the vocabulary stays the bundled one)."""
+    pack = tmp_path / "rules"
+    shutil.copytree(RULES_DIR / "essdai", pack / "essdai")
+    return pack
+
+
+RULE = "essdai.constitutional.low.fever"
+
+
+def _description(s: sicca.Session) -> str:
+    return next(r["description"] for r in s.sicca.program["rules"] if r["id"] == RULE)
+
+
+def test_cache_hits_when_unchanged_and_misses_after_an_edit(tmp_path: Path) -> None:
+    pack, where = _pack(tmp_path), tmp_path / "cache"
+    first = sicca.api.Session([pack], "native", cache_dir=where)
+    assert _description(first).startswith("Mild or intermittent fever")
+    assert first._cache is not None and first._cache.hits == 0 and first._cache.misses > 0
+    again = sicca.api.Session([pack], "native", cache_dir=where)
+    _description(again)
+    assert again._cache is not None and again._cache.misses == 0 and again._cache.hits > 0
+    f = pack / "essdai" / "constitutional.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace(
+        '"Mild or intermittent fever', '"EDITED fever'), encoding="utf-8")
+    edited = sicca.api.Session([pack], "native", cache_dir=where)
+    assert edited.cache_path != first.cache_path
+    assert _description(edited).startswith("EDITED fever")  # the new rule is in effect
+    assert edited._cache is not None and edited._cache.misses > 0
+
+
+@pytest.mark.parametrize("damage", ["not json {", "[]", "truncated"])
+def test_a_damaged_cache_is_ignored_and_rebuilt(tmp_path: Path, damage: str) -> None:
+    pack, where = _pack(tmp_path), tmp_path / "cache"
+    good = sicca.api.Session([pack], "native", cache_dir=where)
+    want = good.score(CASE).dump_json()
+    path = good.cache_path
+    assert path is not None and path.exists()
+    if damage == "truncated":  # right shape, one entry broken
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        first = next(iter(doc["files"]))
+        doc["files"][first]["marks"] = "junk"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    else:
+        path.write_text(damage, encoding="utf-8")
+    again = sicca.api.Session([pack], "native", cache_dir=where)
+    assert again.score(CASE).dump_json()["timepoints"] == want["timepoints"]
+    assert again._cache is not None and again._cache.misses > 0
+    json.loads(path.read_text(encoding="utf-8"))  # rewritten whole
+
+
+def test_cache_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SICCA_CACHE_DIR", str(tmp_path / "c"))
+    assert cache_dir() == tmp_path / "c"
+    c = SourceCache([RULES_DIR])
+    assert c.path.parent == tmp_path / "c"
+    monkeypatch.delenv("SICCA_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert cache_dir() == tmp_path / "xdg" / "sicca"
+    assert Path(sicca.__file__).parent not in cache_dir().parents
+
+
+def test_an_unwritable_cache_dir_runs_uncached(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    s = sicca.api.Session([], "native", cache_dir=blocker / "sub")  # cannot mkdir under a file
+    assert s.score(CASE).timepoints[0].essdai.min == 11  # type: ignore[union-attr]
+
+
+def test_cached_program_is_the_compiled_one(tmp_path: Path) -> None:
+    where = tmp_path / "cache"
+    sicca.api.Session([], "native", cache_dir=where).sicca  # noqa: B018 - fills the cache
+    warm = sicca.api.Session([], "native", cache_dir=where)
+    assert warm._cache is not None and warm._cache.program is not None  # a hit
+    fresh = sicca.load(engine="native", cache=False)
+    assert warm.sicca.program == fresh.sicca.program
+    assert warm.score(CASE) == fresh.score(CASE)
+
+
+# --- layering and lazy imports ----------------------------------------------------------------
+
+def test_no_core_module_imports_the_cli() -> None:
+    bad = []
+    for folder in ("engine", "scores"):
+        for py in (ROOT / folder).rglob("*.py"):
+            rel = py.relative_to(ROOT).as_posix()
+            if rel.startswith("engine/cli/") or rel == "engine/__main__.py":
+                continue
+            text = py.read_text(encoding="utf-8")
+            if re.search(r"^\s*(from|import)\s+sicca\.cli\b", text, re.M):
+                bad.append(rel)
+    assert bad == []
+
+
+def test_registering_the_commands_imports_no_heavy_module() -> None:
+    # every command family is registered, yet none of the rule machinery, the cohort runner,
+    # durable_rules or rich's tables is imported until a command runs
+    code = ("import sys; import sicca.cli.app as a; a._register(); print(sorted(m for m in "
+            "sys.modules if m.startswith(('sicca.records', 'sicca.language', 'sicca.running', "
+            "'sicca.cohort', 'sicca.api', 'durable_rules', 'rich.table', 'rich.progress', "
+            "'rich.tree'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_rule_list_matches_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    listing = sicca.load(cache=False).rule_list()
+    code, out, _ = run(["rules", "list", "-f", "json"], capsys)
+    assert code == 0 and json.loads(out) == listing.rows and listing.problems == 0
+    assert any(r["id"] == RULE for r in listing.rows)
+
+
+def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
+    import os
+
+    from sicca.base.diskcache import KEEP
+
+    where = tmp_path / "cache"
+    where.mkdir()
+    for i in range(KEEP + 3):  # stale files of earlier rule versions, oldest first
+        f = where / f"sources-old{i:02d}.json"
+        f.write_text("{}", encoding="utf-8")
+        os.utime(f, ns=(i * 10**9, i * 10**9))
+    s = sicca.api.Session([], "native", cache_dir=where)
+    s.catalogue  # noqa: B018 - writes this rule set's file
+    left = sorted(p.name for p in where.glob("sources-*.json"))
+    assert len(left) == KEEP and s.cache_path is not None and s.cache_path.name in left
+    assert "sources-old00.json" not in left  # the oldest went first
