@@ -314,21 +314,30 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def loads_json(text: str, file: str, line: int | None = None) -> Any:
+def loads_json(text: str, file: str, record: bool = False) -> Any:
     """Strict JSON: no NaN/Infinity, no duplicate key, nesting and numbers bounded.
 
-    Errors carry the file and the line and column, or the field path; ``line`` is the
-    record's line in a JSON Lines file, whose errors then give that line.
+    Errors carry the file and the line and column, or the field path. A JSON Lines
+    ``record`` is named ``file:line`` already, so its errors add no line of their own.
     """
-    check_text(text, file)
+    line: int | None = None
+    if record:
+        try:
+            check_text(text, file)
+        except InputError as exc:
+            exc.problems[0].line = exc.problems[0].col = None
+            raise
+    else:
+        check_text(text, file)
     try:
         data = json.loads(text, parse_constant=lambda c: _Bad(c, f"'{c}' is not a number"),
                           parse_float=_json_number, parse_int=_json_number,
                           object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
-        raise InputError(Problem(f"malformed JSON: {exc.msg}", file=file,
-                                 line=line or exc.lineno, col=exc.colno, code="E001",
-                                 expected="valid JSON")) from None
+        raise InputError(Problem(f"malformed JSON: {exc.msg}" + (
+            f" (column {exc.colno})" if record else ""), file=file,
+            line=None if record else exc.lineno, col=None if record else exc.colno,
+            code="E001", expected="valid JSON")) from None
     except _JsonDuplicate as exc:
         raise InputError(Problem(f"duplicate key '{exc}'", file=file, line=line,
                                  code="E002", expected="each key once per mapping")) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property, total_ordering
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sicca.base.errors import InputError, Problem, Problems
 from sicca.base.numbers import NumberError, finite_decimal
 from sicca.base.paths import RULES_DIR
-from sicca.base.yamlsrc import KEY, PathKey, Sourced, dotted, load
+from sicca.base.yamlsrc import KEY, PathKey, Sourced, dotted, load, read_text
 from sicca.records.labs import AnalyteTable, LabResult, parse_lab_entry
 from sicca.records.vocabulary import (
     SECTIONS,
@@ -217,8 +217,8 @@ class Catalogue:
 
 def _is_kind(path: Path, kind: str) -> bool:
     try:
-        head = path.read_text(encoding="utf-8")[:400]
-    except OSError:
+        head = read_text(path)[:400]
+    except InputError:  # a broken link, a device, bad UTF-8: the reader reports it
         return False
     return re.search(rf"^kind:\s*{kind}\s*$", head, re.M) is not None
 

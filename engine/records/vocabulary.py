@@ -8,15 +8,15 @@ touches this module.
 from __future__ import annotations
 
 import difflib
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sicca.base.errors import Problem, Problems, RuleSyntaxError
-from sicca.base.yamlsrc import KEY, Sourced, load
+from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
+from sicca.base.yamlsrc import KEY, Sourced, load, read_text
 
 ItemType = Literal["finding", "measurement", "result", "answer", "rating", "per_eye", "count",
                    "option"]
@@ -198,7 +198,14 @@ def load_vocabulary(paths: list[Path]) -> Vocabulary:
     vocab = Vocabulary()
     problems = Problems()
     for path in _yaml_files(paths):
-        if not _declares_kind(path, "vocabulary"):
+        try:
+            declared = _declares_kind(path, "vocabulary")
+        except InputError as exc:  # too large, not a regular file, not UTF-8
+            if "vocabulary" in path.parts[:-1]:  # a rule file's problem is the loader's
+                for p in exc.problems:
+                    problems.add(p)
+            continue
+        if not declared:
             continue  # rule files are the loader's: a broken one must not stop the vocabulary
         src = load(path)
         if not isinstance(src.data, dict) or src.data.get("kind") != "vocabulary":
@@ -209,13 +216,11 @@ def load_vocabulary(paths: list[Path]) -> Vocabulary:
 
 
 def _declares_kind(path: Path, kind: str) -> bool:
-    """Whether a file says ``kind: <kind>`` on a line of its own (read without parsing)."""
+    """Whether a file says ``kind: <kind>`` on a line of its own (read without parsing);
+    raises InputError when the file cannot be read."""
     import re
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
+    text = read_text(path)  # an InputError when it cannot be read
     return re.search(rf"^kind:\s*{kind}\s*(#.*)?$", text, re.M) is not None
 
 

@@ -120,6 +120,12 @@ CASES = [
      "make one end open"),
     ("gapped_bands", 0, "E343", "rules.yaml", "14:31", "pack.high", "rules[1].when.gt",
      "if the gap is meant"),
+    # issue 12: each was a traceback
+    ("nan_constant", 1, "E003", "rules.yaml", "9:31", None, None, None),
+    ("lt_on_a_code", 1, "E328", "rules.yaml", "9:41", "pack.a", "rules[0].when.lt", None),
+    ("value_of_wrong_type", 1, "E320", "rules.yaml", "9:31", "pack.a", "rules[0].when.gt",
+     None),
+    ("invalid_utf8", 1, "E006", "rules.yaml", "11:15", None, None, None),
 ]
 
 
