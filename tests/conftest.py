@@ -77,5 +77,5 @@ _FUZZ = dict(derandomize=True, deadline=None, database=None, print_blob=True,
              suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large,
                                     _HealthCheck.filter_too_much,
                                     _HealthCheck.function_scoped_fixture])
-_settings.register_profile("fast", max_examples=150, **_FUZZ)  # type: ignore[arg-type]
+_settings.register_profile("fast", max_examples=100, **_FUZZ)  # type: ignore[arg-type]
 _settings.register_profile("slow", max_examples=10_000, **_FUZZ)  # type: ignore[arg-type]

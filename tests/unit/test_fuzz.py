@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import sicca.language.lint as lint
+from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import dotted
 from sicca.records.models import RECORD_SECTIONS, load_case
 from tests.support.fuzz import ROOT, damaged, mutated, run_cli, unlocated_errors, without_engine
@@ -178,9 +181,20 @@ def test_fuzz_case_json(text: str, tmp_path_factory: pytest.TempPathFactory) -> 
     check_case(text, "json", tmp_path_factory.mktemp("c"))
 
 
+@pytest.fixture
+def vocabulary_only(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rules check` sees the pack beside the real vocabulary and no bundled rule set (as in
+    test_lint): a mutated rule file is then checked in milliseconds, not seconds."""
+    root = tmp_path_factory.mktemp("bundled")
+    shutil.copytree(RULES_DIR / "vocabulary", root / "vocabulary")
+    monkeypatch.setattr(lint, "RULES_DIR", root)
+
+
 @FAST
 @given(text=_rules_input())
-def test_fuzz_rule_file(text: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_fuzz_rule_file(text: str, tmp_path_factory: pytest.TempPathFactory,
+                        vocabulary_only: None) -> None:
     check_rules(text, tmp_path_factory.mktemp("r"))
 
 
@@ -207,7 +221,8 @@ def test_fuzz_case_slow(fmt: str, tmp_path_factory: pytest.TempPathFactory) -> N
 
 
 @pytest.mark.slow
-def test_fuzz_rules_tables_lines_slow(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_fuzz_rules_tables_lines_slow(tmp_path_factory: pytest.TempPathFactory,
+                                      vocabulary_only: None) -> None:
     @SLOW
     @given(text=_rules_input())
     def rules(text: str) -> None:
