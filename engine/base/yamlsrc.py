@@ -115,18 +115,20 @@ class _Loader(yaml.SafeLoader):
         self._depth = 0
         self._aliases = 0
 
+    def _mark(self) -> Any:
+        return self.peek_event().start_mark  # type: ignore[no-untyped-call]
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise _Refused(f"more than {MAX_ALIASES} aliases", self.peek_event().start_mark,
-                               "E005", f"at most {MAX_ALIASES} aliases (*name) in a file")
+                raise _Refused(f"more than {MAX_ALIASES} aliases", self._mark(), "E005",
+                               f"at most {MAX_ALIASES} aliases (*name) in a file")
             return super().compose_node(parent, index)
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _Refused(f"nested deeper than {MAX_DEPTH} levels",
-                               self.peek_event().start_mark, "E004",
+                raise _Refused(f"nested deeper than {MAX_DEPTH} levels", self._mark(), "E004",
                                f"at most {MAX_DEPTH} nested mappings or lists")
             return super().compose_node(parent, index)
         finally:
