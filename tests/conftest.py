@@ -76,3 +76,16 @@ def pytest_sessionfinish(session: _pytest.Session, exitstatus: int) -> None:
         else:
             print(text)
         session.exitstatus = 1
+
+# --- fuzzing profiles (issue 12; tests/unit/test_fuzz.py) ----------------------------------------
+# "fast": the sample every run does; "slow": the >= 10,000 inputs per format of `-m slow`.
+# Derandomized, so that a CI failure is the same failure on a laptop.
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import settings as _settings  # noqa: E402
+
+_FUZZ = dict(derandomize=True, deadline=None, database=None, print_blob=True,
+             suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large,
+                                    _HealthCheck.filter_too_much,
+                                    _HealthCheck.function_scoped_fixture])
+_settings.register_profile("fast", max_examples=100, **_FUZZ)  # type: ignore[arg-type]
+_settings.register_profile("slow", max_examples=10_000, **_FUZZ)  # type: ignore[arg-type]

@@ -46,7 +46,10 @@ def is_case_file(name: str | Path) -> bool:
 
 
 def yaml_files(path: Path) -> list[Path]:
-    """``path`` itself if it is a file, else every YAML file below it, sorted by path."""
+    """``path`` itself if it is a file, else every YAML file below it, sorted by path.
+
+    A broken link or a device named ``*.yaml`` is listed too, so its reader reports it
+    instead of it being skipped unseen."""
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and is_yaml(p))
+    return sorted(p for p in path.rglob("*") if is_yaml(p) and not p.is_dir())

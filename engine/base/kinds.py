@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from sicca.base.errors import InputError, Problem
 from sicca.base.filekind import yaml_files
 from sicca.base.yamlsrc import load
@@ -21,7 +19,6 @@ from sicca.base.yamlsrc import load
 KINDS = ("rules", "vocabulary", "analytes", "synth", "bibliography", "pack")
 DEFAULT_KIND = "rules"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KIND_CACHE: dict[tuple[str, int, int], str | None] = {}
 
 
@@ -34,9 +31,9 @@ def data_kind(path: Path) -> str | None:
         return None
     key = (str(path), st.st_mtime_ns, st.st_size)
     if key not in _KIND_CACHE:
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        try:  # the one hardened reader: limits, no tags beyond the safe core
+            data = load(path).data
+        except InputError:
             data = None
         if isinstance(data, dict):
             kind = data.get("kind", DEFAULT_KIND)

@@ -36,7 +36,7 @@ from typing import Any
 from sicca.base import filekind, jsonenc
 from sicca.base.errors import InputError, Problem, SiccaError
 from sicca.base.outfiles import AtomicFile, check_outputs, partial_path
-from sicca.base.yamlsrc import Sourced, parse_text
+from sicca.base.yamlsrc import Sourced, loads_json, parse_text
 
 FORMATS = ("jsonl", "csv")
 CASE_SUFFIXES = filekind.CASE_SUFFIXES
@@ -161,17 +161,13 @@ def parse_record(rec: InputRecord, catalogue: Any) -> tuple[Any, Any]:
         src = parse_text(rec.text, rec.position)
     elif filekind.is_json(rec.position):  # fast read; on a problem, re-read with line marks
         try:
-            src = Sourced(json.loads(rec.text), rec.position, {}, [])
+            src = Sourced(loads_json(rec.text, rec.position), rec.position, {}, [])
             return parse_case(src, catalogue), src.data
-        except (InputError, json.JSONDecodeError):
+        except InputError:
             src = parse_text(rec.text, rec.position)
     else:
-        try:
-            data = json.loads(rec.text)
-        except json.JSONDecodeError as exc:
-            raise InputError(Problem(f"malformed JSON: {exc.msg}", file=rec.position,
-                                     col=exc.colno, code="E001",
-                                     expected="one JSON case record per line")) from None
+        # strict JSON (no NaN, duplicate key, over-deep nesting); errors name file:line
+        data = loads_json(rec.text, rec.position, record=True)
         src = Sourced(data, rec.position, {}, [])
     return parse_case(src, catalogue), src.data
 
@@ -324,7 +320,7 @@ class Scorer:
 def _no_timepoints(text: str, position: str) -> bool:
     try:
         data = parse_text(text, position).data if filekind.is_yaml(position) else \
-            json.loads(text)
+            loads_json(text, position, record=True)
     except Exception:  # noqa: BLE001
         return False
     return isinstance(data, dict) and data.get("timepoints") in ([], None) and \

@@ -40,7 +40,7 @@ from typing import Any, Protocol
 from sicca.base.errors import InputError, Problem, Problems, SiccaError
 from sicca.base.kinds import discover_kinds
 from sicca.base.paths import RULES_DIR
-from sicca.base.yamlsrc import PathKey, dotted, load
+from sicca.base.yamlsrc import PathKey, dotted, load, read_text
 from sicca.language.compiler import Catalog, FactSpec, check_limits, compile_program
 from sicca.language.loader import (
     CMP_OPS,
@@ -222,8 +222,8 @@ _LINES: dict[str, list[str]] = {}
 def _lines(file: str) -> list[str]:
     if file not in _LINES:
         try:
-            _LINES[file] = Path(file).read_text(encoding="utf-8").splitlines()
-        except OSError:
+            _LINES[file] = read_text(file).splitlines()
+        except InputError:  # reported where the file is read; the lines only quote it
             _LINES[file] = []
     return _LINES[file]
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from sicca.records.labs import _BOUND, _ENTRY_KEYS, _GREEK, _RANGE, AnalyteTable, normalize_name
 from sicca.records.models import (
-    _NUM,
+    CENSORED_NUMBER_PATTERN,
     COMMON_KEYS,
     FINDING_STATES,
     MISSING_STATES,
@@ -122,6 +122,8 @@ class _Builder:
                                {"type": "null"}],
                      "description": "laboratory results, one entry per analyte"},
         }
+        if not scored:
+            del props["labs"]  # a history entry's labs are read by nothing (E127)
         for section in RECORD_SECTIONS:
             props[section] = {"anyOf": [{"$ref": f"#/$defs/section.{section}"},
                                         {"type": "null"}]}
@@ -243,8 +245,11 @@ def _missing() -> Json:
 
 def _number(item: Item) -> Json:
     num: Json = {"type": "integer" if item.type == "count" else "number"}
-    if item.spec.range is not None:
-        num["minimum"], num["maximum"] = item.spec.range
+    lo, hi = item.spec.bounds()
+    if lo is not None:
+        num["minimum"] = float(lo)
+    if hi is not None:
+        num["maximum"] = float(hi)
     return num
 
 
@@ -258,7 +263,7 @@ def shared_defs() -> dict[str, Json]:
         "missing": {"enum": list(MISSING_STATES),
                     "description": "not_reported (the source is silent), not_done, unknown, "
                                    "invalid: never read as absent or normal"},
-        "text_number": {"type": "string", "pattern": _NUM.pattern,
+        "text_number": {"type": "string", "pattern": CENSORED_NUMBER_PATTERN,
                         "description": "a number as text, or censored: \"<0.5\", \"<=1\", "
                                        "\">=1\""},
         "date": {"type": "string", "pattern": DATE_PATTERN,
@@ -302,10 +307,12 @@ def attribute_schema(spec: AttributeSpec) -> Json:
 
 
 _COMMON: dict[str, Json] = {
-    "note": {"description": "free text"},
-    "inferred": {"description": "true when read from a narrative rather than recorded"},
-    "source": {"description": "where the value comes from"},
-    "interpreted_from": {"description": "the text this value was interpreted from"},
+    "note": {"type": "string", "description": "free text"},
+    "inferred": {"type": "boolean",
+                 "description": "true when read from a narrative rather than recorded"},
+    "source": {"type": "string", "description": "where the value comes from"},
+    "interpreted_from": {"type": "string",
+                         "description": "the text this value was interpreted from"},
     "date": {"$ref": "#/$defs/date", "description": "when it was observed"},
 }
 

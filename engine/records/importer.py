@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sicca.base.errors import InputError, Problem, Problems
-from sicca.base.yamlsrc import KEY, PathKey, Sourced, parse_text, read_text
+from sicca.base.yamlsrc import KEY, PathKey, Sourced, check_text, parse_text, read_text
 from sicca.base.yamlsrc import load as load_yaml
 from sicca.records import units
 from sicca.records.labs import AnalyteTable, parse_lab_entry
@@ -100,6 +100,7 @@ def read_lab_table(path: str | Path, timepoint_columns: dict[str, str], table: A
     """Read and validate a lab CSV; raises one InputError listing every problem."""
     p = Path(path)
     text = read_text(p, encoding="utf-8-sig")  # a BOM from spreadsheet exports is dropped
+    check_text(text, str(path))  # control characters, at their line and column
     lines = text.splitlines()
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []

@@ -62,6 +62,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError, UnitError
+from sicca.base.numbers import finite_decimal
 from sicca.base.suggest import closest, phrase
 from sicca.base.yamlsrc import KEY, PathKey, Reader, Sourced
 from sicca.base.yamlsrc import load as load_yaml
@@ -271,9 +272,6 @@ class AnalyteTable:
 
 # --------------------------------------------------------------------------- values
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
 def parse_value(value: object) -> tuple[Decimal | None, Censor | None]:
     """``"<0.91"`` -> (Decimal('0.91'), '<'); ``25.3`` -> (Decimal('25.3'), None).
 
@@ -282,28 +280,13 @@ def parse_value(value: object) -> tuple[Decimal | None, Censor | None]:
     """
     if value is None:
         return None, None
-    if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"not a finite number: {value!r}")
-        return value, None
-    if isinstance(value, int):
-        return Decimal(value), None
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"not a finite number: {value!r}")
-        return Decimal(repr(value)), None
-    if not isinstance(value, str):
-        raise ValueError(f"not a number: {value!r}")
-    text = value.strip()
     censor: Censor | None = None
-    if text[:1] in ("<", ">"):
-        censor = "<" if text[0] == "<" else ">"
-        text = text[1:].strip()
-    if not _NUMBER.match(text):
-        raise ValueError(f"not a number: {value!r}")
-    return Decimal(text), censor
+    if isinstance(value, str):
+        value = value.strip()
+        if value[:1] in ("<", ">"):
+            censor = "<" if value[0] == "<" else ">"
+            value = value[1:].strip()
+    return finite_decimal(value), censor  # NumberError is a ValueError
 
 
 # --------------------------------------------------------------------------- ranges

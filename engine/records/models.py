@@ -8,9 +8,10 @@ different states and stay different all the way to the output.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property, total_ordering
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sicca.base.errors import InputError, Problem, Problems
 from sicca.base.kinds import discover_kinds
+from sicca.base.numbers import NUMBER, NumberError, finite_decimal
 from sicca.base.paths import RULES_DIR
 from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Reader, Sourced, dotted, load
@@ -35,8 +37,19 @@ MISSING_STATES = ("not_reported", "not_done", "unknown", "invalid")
 FINDING_STATES = ("present", "absent") + MISSING_STATES
 RESULT_CODES = ("positive", "negative")
 RECORD_SECTIONS = tuple(s for s in SECTIONS if s != "options")
+#: floats order exactly any two decimals of at most 15 significant digits (running.facts)
+MAX_DIGITS = 15
 _DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-_NUM = re.compile(r"^\s*(<=|>=|≤|≥|<|>)?\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$")
+#: censor signs a number may start with, longest first ("<=" before "<")
+_CENSORS = (("<=", "<="), (">=", ">="), ("≤", "<="), ("≥", ">="), ("<", "<"), (">", ">"))
+#: A number as text, possibly censored, as _num reads it (the case schema's pattern).
+CENSORED_NUMBER_PATTERN = (r"^\s*(?:" + "|".join(re.escape(s) for s, _ in _CENSORS)
+                           + r")?\s*" + NUMBER.pattern + r"\s*$")
+
+
+def _clip(text: object) -> str:
+    t = str(text)
+    return t if len(t) <= 40 else t[:37] + "..."
 
 
 @total_ordering
@@ -50,12 +63,13 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        m = _DATE.match(str(text))
+        m = _DATE.match(str(text)) if len(str(text)) <= 10 else None
         if not m:
-            raise ValueError(f"'{text}' is not a date: write YYYY-MM or YYYY-MM-DD")
+            raise ValueError(f"'{_clip(text)}' is not a date: write YYYY-MM or YYYY-MM-DD")
         y, mo, d = int(m.group(1)), int(m.group(2)), m.group(3)
-        if not 1 <= mo <= 12 or (d is not None and not 1 <= int(d) <= 31):
-            raise ValueError(f"'{text}' is not a valid date")
+        if not 1 <= y or not 1 <= mo <= 12 or (
+                d is not None and not 1 <= int(d) <= calendar.monthrange(y, mo)[1]):
+            raise ValueError(f"'{text}' is not a date of the calendar")
         return cls(y, mo, int(d) if d else None)
 
     @property
@@ -323,6 +337,7 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
                                  timepoint=str(rid)))
         return None
     items: dict[str, ItemValue] = {}
+    spelled: dict[str, PathKey] = {}  # item -> where it was first written in this record
     for section in RECORD_SECTIONS:
         block = raw.get(section)
         if block is None:
@@ -336,6 +351,24 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
             if item is None or item.section != section:
                 problems.add(problem_for_unknown(src, vpath, name, vocab, section))
                 continue
+            if name in spelled:
+                first = spelled[name]
+                line = src.mark(first + (KEY,))[0]
+                problems.add(src.problem(vpath + (KEY,), f"'{name}' is given twice",
+                                         code="E126", timepoint=str(rid),
+                                         expected="each item once per record",
+                                         hint=f"also at {dotted(first)}"
+                                              + (f" (line {line})" if line else "")))
+                continue
+            spelled[name] = vpath
+            if not scored and not item.cumulative and value is not None:
+                problems.add(src.problem(vpath + (KEY,), f"'{name}' in a history entry is "
+                                         "never used", code="E127", timepoint=str(rid),
+                                         expected="in history, only items that hold until "
+                                                  "changed (cumulative: tests, conditions, "
+                                                  "the symptom questions)",
+                                         hint="record it at the timepoint it belongs to"))
+                continue
             try:
                 iv = parse_item(item, value, src, vpath)
             except InputError as exc:
@@ -346,6 +379,12 @@ def _parse_record(src: Sourced, path: PathKey, raw: dict[str, Any], vocab: Vocab
             items[name] = iv
     labs: list[LabResult] = []
     raw_labs = raw.get("labs") or []
+    if raw_labs and not scored:
+        problems.add(src.problem(path + ("labs", KEY), "labs in a history entry are never "
+                                 "used", code="E127", timepoint=str(rid),
+                                 expected="labs at the timepoint they were measured",
+                                 hint="a lab counts at its own timepoint only"))
+        raw_labs = []
     if not isinstance(raw_labs, list):
         problems.add(src.problem(path + ("labs",), "labs must be a list", code="E107"))
         raw_labs = []
@@ -402,23 +441,28 @@ COMMON_KEYS = {"note", "inferred", "date", "source", "interpreted_from"}
 
 
 def _num(text: Any, src: Sourced, path: PathKey, what: str) -> tuple[Decimal, str | None]:
-    if isinstance(text, bool):
-        raise InputError(src.problem(path, f"{what} must be a number", code="E111",
-                                     expected="a number such as 38.6 or '<0.5'",
-                                     found=repr(text)))
-    if isinstance(text, (int, float)):
-        return Decimal(str(text)), None
-    m = _NUM.match(str(text))
-    if not m:
-        raise InputError(src.problem(path, f"{what} is not a number", code="E111",
-                                     expected="a number such as 38.6, or censored '<0.5' / '>=1'",
-                                     found=repr(text)))
-    censor = {"≤": "<=", "≥": ">="}.get(m.group(1) or "", m.group(1))
+    """A (possibly censored) number through the one number reader (sicca.base.numbers)."""
+    censor: str | None = None
+    body: Any = text
+    if isinstance(text, str):
+        body = text.strip()
+        for sign, canonical in _CENSORS:
+            if body.startswith(sign):
+                censor, body = canonical, body[len(sign):].lstrip()
+                break
     try:
-        return Decimal(m.group(2)), censor
-    except InvalidOperation:
-        raise InputError(src.problem(path, f"{what} is not a number", code="E111",
-                                     found=repr(text))) from None
+        value = finite_decimal(body)
+    except NumberError as exc:
+        raise InputError(src.problem(path, f"{what} is not a number: {exc}", code="E111",
+                                     expected="a finite number such as 38.6, or censored "
+                                              "'<0.5' / '>=1'", found=_short(text))) from None
+    digits = len(value.as_tuple().digits)
+    if digits > MAX_DIGITS:
+        raise InputError(src.problem(path, f"{what} has {digits} significant digits",
+                                     code="E119",
+                                     expected=f"at most {MAX_DIGITS} significant digits",
+                                     found=_short(text)))
+    return value, censor
 
 
 def _state_word(raw: Any) -> str | None:
@@ -492,12 +536,7 @@ def parse_item(item: Item, raw: Any, src: Sourced, path: PathKey) -> ItemValue:
             if t == "count" and value != value.to_integral_value():
                 raise InputError(src.problem(path, f"'{item.name}' is a count", code="E111",
                                              expected="a whole number", found=str(value)))
-    _keep_flags(raw, iv)
-    if "date" in raw:
-        try:
-            iv.flags["date"] = str(PartialDate.parse(str(raw["date"])))
-        except ValueError as exc:
-            raise InputError(src.problem(path + ("date",), str(exc), code="E106")) from None
+    _common_flags(raw, src, path, iv)
     _parse_attrs(item, raw, iv, src, path)
     return iv
 
@@ -511,17 +550,35 @@ def _check_keys(raw: dict[str, Any], allowed: set[str], src: Sourced, path: Path
                                          hint=_did_you_mean(str(key), sorted(allowed))))
 
 
-def _keep_flags(raw: dict[str, Any], iv: ItemValue) -> None:
-    for key in COMMON_KEYS:
-        if key in raw:
-            iv.flags[key] = raw[key]
-
-
 def _parse_attrs(item: Item, raw: dict[str, Any], iv: ItemValue, src: Sourced,
                  path: PathKey) -> None:
     for name in item.spec.attributes:
         if name in raw:
             iv.attrs[name] = _parse_attr(item, name, raw[name], src, path + (name,))
+
+
+def _common_flags(raw: dict[Any, Any], src: Sourced, path: PathKey, iv: ItemValue) -> None:
+    """The keys every item may carry (note, inferred, date, source, interpreted_from), each
+    checked for its type: a flag that cannot be read is an error, never kept as it came."""
+    for key in COMMON_KEYS:
+        if key not in raw:
+            continue
+        v = raw[key]
+        if key == "inferred":
+            if not isinstance(v, bool):
+                raise InputError(src.problem(path + (key,), "'inferred' must be true or false",
+                                             code="E128", expected="true | false",
+                                             found=_short(v)))
+        elif key == "date":
+            try:
+                v = str(PartialDate.parse(str(v)))
+            except ValueError as exc:
+                raise InputError(src.problem(path + ("date",), str(exc), code="E106",
+                                             expected="YYYY-MM or YYYY-MM-DD")) from None
+        elif not isinstance(v, str):
+            raise InputError(src.problem(path + (key,), f"'{key}' must be text", code="E128",
+                                         expected="a string", found=_short(v)))
+        iv.flags[key] = v
 
 
 _MAIN_KEYS = {"finding": "state", "result": "result", "answer": "answer"}
@@ -588,7 +645,7 @@ def _parse_per_eye(item: Item, raw: Any, src: Sourced, path: PathKey,
         exact = [s.value for s in done if s.value is not None and not s.censor]
         if len(exact) == 2:
             iv.flags["mean"] = (exact[0] + exact[1]) / 2
-    _keep_flags(raw, iv)
+    _common_flags(raw, src, path, iv)
     _parse_attrs(item, raw, iv, src, path)
     return iv
 
@@ -637,10 +694,14 @@ def worse_eye(sides: list[tuple[Decimal | None, str | None]], one_missing: bool,
 
 
 def _check_range(item: Item, value: Decimal, src: Sourced, path: PathKey) -> None:
-    rng = item.spec.range
-    if rng is not None and not Decimal(str(rng[0])) <= value <= Decimal(str(rng[1])):
+    """The vocabulary's bounds (``range: [lo, hi]``, or ``min:`` / ``max:``), both included."""
+    lo, hi = item.spec.bounds()
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        want = (f"{lo} to {hi}" if lo is not None and hi is not None
+                else f"at least {lo}" if lo is not None else f"at most {hi}")
+        unit = f" {item.spec.unit}" if item.spec.unit else ""
         raise InputError(src.problem(path, f"'{item.name}' is out of range", code="E117",
-                                     expected=f"{rng[0]} to {rng[1]}", found=str(value)))
+                                     expected=want + unit, found=f"{value}{unit}"))
 
 
 def _convert(value: Decimal, unit: str, to: str, src: Sourced, path: PathKey,

@@ -8,10 +8,11 @@ touches this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.kinds import discover_kinds
@@ -50,11 +51,31 @@ class ItemSpec(BaseModel):
     source: str | None = None
     unit: str | None = None
     worse: Literal["min", "max"] | None = None
-    range: tuple[float, float] | None = None
+    range: tuple[float, float] | None = None  # both ends included
+    min: float | None = None  # a lower bound alone (e.g. 0 for a length)
+    max: float | None = None
     choices: list[str] | None = None
     default: str | None = None
     cumulative: bool | None = None  # overrides the section's default for this one item
     attributes: dict[str, AttributeSpec] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_way_to_bound(self) -> ItemSpec:
+        if self.range is not None and (self.min is not None or self.max is not None):
+            raise ValueError("give either range: [min, max] or min:/max:, not both")
+        lo, hi = self.bounds()
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"range low {lo} is above high {hi}")
+        if (lo is not None or hi is not None) and self.type not in (
+                "measurement", "rating", "per_eye", "count"):
+            raise ValueError(f"a range needs a numeric item, not a {self.type}")
+        return self
+
+    def bounds(self) -> tuple[Decimal | None, Decimal | None]:
+        """(lowest, highest) value allowed, both included; None where unbounded."""
+        lo, hi = self.range if self.range is not None else (self.min, self.max)
+        return (None if lo is None else Decimal(str(lo)),
+                None if hi is None else Decimal(str(hi)))
 
 
 class VocabularyFile(BaseModel):

@@ -145,6 +145,12 @@ CASES = [
     ("version_not_text", 1, "E305", "rules.yaml", "3:10", None, "version",
      'write version: "1.10"'),
     ("unknown_kind", 1, "E302", "rules.yaml", "1:7", None, "kind", None),
+    # issue 12: each was a traceback
+    ("nan_constant", 1, "E003", "rules.yaml", "9:31", None, None, None),
+    ("lt_on_a_code", 1, "E328", "rules.yaml", "9:41", "pack.a", "rules[0].when.lt", None),
+    ("value_of_wrong_type", 1, "E320", "rules.yaml", "9:31", "pack.a", "rules[0].when.gt",
+     None),
+    ("invalid_utf8", 1, "E006", "rules.yaml", "11:15", None, None, None),
 ]
 
 

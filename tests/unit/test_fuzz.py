@@ -1,0 +1,247 @@
+"""Fuzzers over every input Sicca reads (issue 12): mutated case files (YAML and JSON), rule
+files, the lab table and cohort lines go through the CLI in-process, and each outcome must be
+exit 0 or 2 (1 for `rules check` errors), never a traceback; every error names its file and a
+line or a field; an accepted case keeps every item it was given; and both engines agree on it.
+
+The fast sample runs by default (hypothesis profile "fast", tests/conftest.py); the slow run
+(`-m slow`, profile "slow") tries at least 10,000 inputs per format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sicca.language.lint as lint
+from sicca.base.paths import RULES_DIR
+from sicca.base.yamlsrc import dotted
+from sicca.records.models import RECORD_SECTIONS, load_case
+from tests.support.fuzz import ROOT, damaged, mutated, run_cli, unlocated_errors, without_engine
+
+SEED = ROOT / "examples" / "rfib-case.yaml"
+SMALL = {"sicca_case": 1, "patient": {"id": "f-1", "sex": "female"},
+         "history": [{"date": "2021-03", "tests": {"anti_ssa": "positive",
+                                                   "focus_score": {"value": 1.5}}}],
+         "timepoints": [{"id": "first", "date": "2023-10",
+                         "findings": {"cutaneous": {"purpura": {"state": "present",
+                                                                "extent": "diffuse"}},
+                                      "constitutional": {"fever": 38.6}},
+                         "ratings": {"esspri": {"dryness": 5, "fatigue": 3, "pain": 2}},
+                         "tests": {"schirmer": {"right": 4, "left": 7}},
+                         "labs": [{"analyte": "CRP", "value": "<3", "unit": "mg/L"},
+                                  {"analyte": "C3", "value": 0.8, "unit": "g/L"}]},
+                        {"id": "second", "date": "2024-01-15",
+                         "ratings": {"esspri": {"dryness": 4}}}]}
+CASES = [yaml.safe_load(SEED.read_text(encoding="utf-8")), SMALL]
+RULE_FILE = ROOT / "tests" / "data" / "packs" / "engine_demo" / "demo" / "demo.yaml"
+TABLE = ROOT / "tests" / "data" / "seed" / "table1.csv"
+FAST = settings.get_profile("fast")
+SLOW = settings.get_profile("slow")
+
+
+def _dump(data: Any, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _leaves(node: Any, path: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    if isinstance(node, dict):  # an empty mapping says nothing, so it loses nothing
+        return [p for k, v in node.items() for p in _leaves(v, path + (k,))]
+    return [path]
+
+
+def _dropped(data: Any, file: Path) -> list[str]:
+    """Section entries and labs of an accepted case that the parsed case does not hold."""
+    case = load_case(file)
+    kept = {iv.path for r in case.history + case.timepoints for iv in r.items.values()}
+    out: list[str] = []
+    for key, records in (("history", case.history), ("timepoints", case.timepoints)):
+        for i, raw in enumerate(data.get(key) or []):
+            for section in RECORD_SECTIONS:
+                for leaf in _leaves(raw.get(section) or {}, (key, i, section)):
+                    text = dotted(leaf)
+                    if not any(text == k or text.startswith(k + ".") for k in kept):
+                        out.append(text)
+            rec = next((r for r in records if r.index == i), None)
+            n = len(raw.get("labs") or [])
+            if rec is not None and len(rec.labs) != n:
+                out.append(f"{key}[{i}].labs: {n} given, {len(rec.labs)} kept")
+    return out
+
+
+def check_case(text: str, fmt: str, tmp: Path) -> None:
+    path = tmp / f"case.{fmt}"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    code, out, err = run_cli(["score", str(path), "--engine", "native", "--format", "json"])
+    assert code in (0, 2), (code, err[-3000:])
+    assert "Traceback" not in err, err[-3000:]
+    if code == 2:
+        assert not unlocated_errors(err, str(path)), err
+        return
+    data = yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
+    assert not _dropped(data, path), _dropped(data, path)
+    code2, out2, err2 = run_cli(["score", str(path), "--engine", "durable", "--format", "json"])
+    assert code2 == 0, err2[-3000:]
+    assert without_engine(json.loads(out)) == without_engine(json.loads(out2))
+
+
+def _case_inputs(fmt: str) -> st.SearchStrategy[str]:
+    return st.sampled_from(CASES).flatmap(
+        lambda base: mutated(base).map(lambda d: _dump(d, fmt))).flatmap(damaged)
+
+
+def _rules_input() -> st.SearchStrategy[str]:
+    base = yaml.safe_load(RULE_FILE.read_text(encoding="utf-8"))
+    return mutated(base).map(lambda d: _dump(d, "yaml")).flatmap(damaged)
+
+
+def check_rules(text: str, tmp: Path) -> None:
+    pack = tmp / "pack" / "demo"
+    pack.mkdir(parents=True, exist_ok=True)
+    (pack / "demo.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    code, _, err = run_cli(["rules", "check", str(pack.parent)])
+    assert code in (0, 1, 2), (code, err[-3000:])
+    assert "Traceback" not in err, err[-3000:]
+    assert not unlocated_errors(err, str(pack.parent)), err
+
+
+def _table_input() -> st.SearchStrategy[str]:
+    rows = list(csv.reader(io.StringIO(TABLE.read_text(encoding="utf-8"))))
+
+    @st.composite
+    def table(draw: st.DrawFn) -> str:
+        body = [list(r) for r in rows[:1] + draw(st.lists(st.sampled_from(rows[1:]),
+                                                          min_size=1, max_size=6))]
+        for _ in range(draw(st.integers(1, 3))):
+            r = draw(st.integers(0, len(body) - 1))
+            c = draw(st.integers(0, len(body[r]) - 1))
+            body[r][c] = str(draw(st.one_of(st.sampled_from(
+                ["NaN", "inf", "1e400", "-3", "<0", ">1e999", "", "1,5", "x" * 300, "2024-02-31",
+                 "not_done", "ng/mL", "mg/L", "g/L", "<8.051", "3-5"]), st.text(max_size=6))))
+        buf = io.StringIO()
+        csv.writer(buf).writerows(body)
+        return buf.getvalue()
+    return table().flatmap(damaged)
+
+
+def check_table(text: str, tmp: Path) -> None:
+    path = tmp / "table.csv"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    code, _, err = run_cli(["import", "labs", str(path), "-t", "before_rfib=baseline",
+                            "-t", "after_4_infusions=after_4", "-o", str(tmp / "out.yaml")])
+    assert code in (0, 2), (code, err[-3000:])
+    assert "Traceback" not in err, err[-3000:]
+    assert not unlocated_errors(err, str(path)), err
+
+
+def check_cohort_line(text: str, tmp: Path) -> None:
+    path = tmp / "cohort.jsonl"
+    path.write_text(text.replace("\n", " ") + "\n", encoding="utf-8", errors="surrogatepass")
+    out = tmp / "out.jsonl"
+    code, _, err = run_cli(["batch", str(path), "-o", str(out), "--engine", "native",
+                            "--workers", "1"])
+    assert code in (0, 2, 3), (code, err[-3000:])
+    assert "Traceback" not in err, err[-3000:]
+    # a failed record's reason is "E<code> message (at field)"; an exception's class name
+    # (KeyError: ...) there would be a crash the batch caught
+    for line in err.splitlines():
+        if line.startswith("failed record"):
+            reason = line.split(": ", 1)[1]
+            assert re.match(r"E\d{3} ", reason), line
+
+
+def _line_input() -> st.SearchStrategy[str]:
+    return st.sampled_from(CASES).flatmap(
+        lambda base: mutated(base).map(lambda d: json.dumps(d, ensure_ascii=False,
+                                                            default=str)))
+
+
+# --- the fast sample (default) and the slow run ---------------------------------------------
+
+@FAST
+@given(text=_case_inputs("yaml"))
+def test_fuzz_case_yaml(text: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    check_case(text, "yaml", tmp_path_factory.mktemp("c"))
+
+
+@FAST
+@given(text=_case_inputs("json"))
+def test_fuzz_case_json(text: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    check_case(text, "json", tmp_path_factory.mktemp("c"))
+
+
+@pytest.fixture
+def vocabulary_only(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rules check` sees the pack beside the real vocabulary and no bundled rule set (as in
+    test_lint): a mutated rule file is then checked in milliseconds, not seconds."""
+    root = tmp_path_factory.mktemp("bundled")
+    shutil.copytree(RULES_DIR / "vocabulary", root / "vocabulary")
+    monkeypatch.setattr(lint, "RULES_DIR", root)
+
+
+@FAST
+@given(text=_rules_input())
+def test_fuzz_rule_file(text: str, tmp_path_factory: pytest.TempPathFactory,
+                        vocabulary_only: None) -> None:
+    check_rules(text, tmp_path_factory.mktemp("r"))
+
+
+@FAST
+@given(text=_table_input())
+def test_fuzz_lab_table(text: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    check_table(text, tmp_path_factory.mktemp("t"))
+
+
+@FAST
+@given(text=_line_input())
+def test_fuzz_cohort_line(text: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    check_cohort_line(text, tmp_path_factory.mktemp("l"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_fuzz_case_slow(fmt: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    @SLOW
+    @given(text=_case_inputs(fmt))
+    def run(text: str) -> None:
+        check_case(text, fmt, tmp_path_factory.mktemp("c"))
+    run()
+
+
+@pytest.mark.slow
+def test_fuzz_rules_tables_lines_slow(tmp_path_factory: pytest.TempPathFactory,
+                                      vocabulary_only: None) -> None:
+    @SLOW
+    @given(text=_rules_input())
+    def rules(text: str) -> None:
+        check_rules(text, tmp_path_factory.mktemp("r"))
+
+    @SLOW
+    @given(text=_table_input())
+    def tables(text: str) -> None:
+        check_table(text, tmp_path_factory.mktemp("t"))
+
+    @SLOW
+    @given(text=_line_input())
+    def lines(text: str) -> None:
+        check_cohort_line(text, tmp_path_factory.mktemp("l"))
+    rules()
+    tables()
+    lines()
+
+
+def test_fuzz_profiles_are_sized_as_promised() -> None:
+    assert 100 <= FAST.max_examples <= 300 and FAST.derandomize
+    assert SLOW.max_examples >= 10_000 and SLOW.derandomize
