@@ -22,6 +22,8 @@ import_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
                          help="Import data into case files.")
 rules_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
                         help="Validate and inspect rule files.")
+export_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
+                         help="Export a case and its scores (FHIR R4).")
 
 
 def _version(value: bool) -> None:
@@ -39,13 +41,14 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 app.add_typer(schema_app, name="schema")
 app.add_typer(import_app, name="import")
 app.add_typer(rules_app, name="rules")
+app.add_typer(export_app, name="export")
 
 
 def _register() -> None:
     # Each command family lives in its own module; importing it registers its commands.
     import importlib
 
-    for family in ("batch", "labs", "rules", "score", "whatif"):
+    for family in ("batch", "fhir", "labs", "rules", "score", "whatif"):
         importlib.import_module(f"sicca.cli.{family}")
 
 
