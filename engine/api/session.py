@@ -250,6 +250,26 @@ class Session:
         return Explanation(c.file, tp.id, str(tp.date), sicca.engine, sicca.rulesets(),
                            ev.options, [t for n in names for t in ev.trace(n)])
 
+    def fhir_bundle(self, case: CaseLike, options: Mapping[str, str] | None = None
+                    ) -> dict[str, Any]:
+        """The case and its scores as a FHIR R4 Bundle (JSON data; Decimals keep their digits:
+        write it with ``sicca.records.fhir.dumps_bundle``)."""
+        from sicca.records.fhir import validate_bundle
+        from sicca.report.fhir import report_to_bundle
+
+        c = self.case(case)
+        bundle = report_to_bundle(c, self.score(c, options).dump_json())
+        validate_bundle(bundle, c.file)
+        return bundle
+
+    def case_from_fhir(self, bundle: Mapping[str, Any], file: str = "<bundle>"
+                       ) -> dict[str, Any]:
+        """A case mapping (as a case file holds) from a FHIR R4 Bundle; what cannot be mapped
+        is a located InputError, never dropped."""
+        from sicca.records.fhir import bundle_to_case
+
+        return bundle_to_case(dict(bundle), file, self.catalogue.vocabulary)
+
     def rule_list(self) -> RuleListing:
         """Every rule of the bundled rules and packs: id, rule set, version, status, source
         tag, location and source (with its full reference); files with problems are left out

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from sicca.base.errors import InputError, Problem
 from sicca.cli.app import export_app, import_app
-from sicca.cli.common import EngineOpt, OptionOpt, RulesOpt, get_sicca, parse_pairs
+from sicca.cli.common import EngineOpt, OptionOpt, RulesOpt, get_session, parse_pairs
 
 
 @export_app.command("fhir")
@@ -22,18 +21,13 @@ def export_fhir_command(
     option: list[str] | None = OptionOpt,
 ) -> None:
     """Write the case and its scores as a FHIR R4 Bundle (inputs and score Observations)."""
-    from sicca.records.fhir import dumps_bundle, validate_bundle
-    from sicca.report.build import build
-    from sicca.report.fhir import report_to_bundle
+    from sicca.base.outfiles import check_outputs, write_text_atomic
+    from sicca.records.fhir import dumps_bundle
 
-    sicca = get_sicca(engine, rules)
-    c = sicca.load_case(case)
-    report = build(sicca, c, parse_pairs(option, "--option"))
-    bundle = report_to_bundle(c, json.loads(json.dumps(report, default=float)))
-    validate_bundle(bundle, str(output))
-    output.write_text(dumps_bundle(bundle) + "\n", encoding="utf-8")
-    n = len(bundle["entry"])
-    typer.echo(f"wrote {output}: a FHIR R4 Bundle of {n} resources")
+    check_outputs([("-o", output)], [("CASE", case)] + [("--rules", r) for r in rules or []])
+    bundle = get_session(engine, rules).fhir_bundle(case, parse_pairs(option, "--option"))
+    write_text_atomic(output, dumps_bundle(bundle) + "\n")
+    typer.echo(f"wrote {output}: a FHIR R4 Bundle of {len(bundle['entry'])} resources")
 
 
 @import_app.command("fhir")
@@ -45,19 +39,15 @@ def import_fhir_command(
     """Read a FHIR R4 Bundle into a case file; what cannot be mapped is an error, never dropped."""
     from decimal import Decimal
 
-    from sicca.base.yamlsrc import read_text
-    from sicca.records.fhir import bundle_to_case, case_yaml
-    from sicca.records.models import Catalogue
+    from sicca.base.outfiles import check_outputs, write_text_atomic
+    from sicca.base.yamlsrc import loads_json, read_text
+    from sicca.records.fhir import case_yaml
 
-    text = read_text(bundle)
-    try:
-        data = json.loads(text, parse_float=Decimal)  # keep 241.00 as written
-    except json.JSONDecodeError as exc:
-        raise InputError(Problem(f"not JSON: {exc.msg}", file=str(bundle), line=exc.lineno,
-                                 col=exc.colno, code="E001")) from None
-    catalogue = Catalogue.load(rules or None)
-    case = bundle_to_case(data, str(bundle), catalogue.vocabulary)
-    output.write_text(f"# Imported from the FHIR Bundle {bundle.name} by `sicca import fhir`.\n"
-                      + case_yaml(case),
-                      encoding="utf-8")
+    text = read_text(bundle)  # the hardened reader: size, regular file, UTF-8
+    loads_json(text, str(bundle))  # NaN, duplicate keys, depth: located errors
+    data = json.loads(text, parse_float=Decimal)  # again, keeping 241.00 as written
+    check_outputs([("-o", output)], [("BUNDLE", bundle)])
+    case = get_session("native", rules).case_from_fhir(data, str(bundle))
+    write_text_atomic(output, f"# Imported from the FHIR Bundle {bundle.name} by "
+                      f"`sicca import fhir`.\n" + case_yaml(case))
     typer.echo(f"wrote {output}: {len(case['timepoints'])} timepoints")
