@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sicca.base.errors import InputError, Problem
 from sicca.base.filekind import yaml_files
-from sicca.base.yamlsrc import load
+from sicca.base.yamlsrc import Reader, load
 
 #: The one table of file kinds (docs/rule-language.md#file-kinds).
 KINDS = ("rules", "vocabulary", "analytes", "synth", "bibliography", "pack")
@@ -22,9 +22,10 @@ DEFAULT_KIND = "rules"
 _KIND_CACHE: dict[tuple[str, int, int], str | None] = {}
 
 
-def data_kind(path: Path) -> str | None:
+def data_kind(path: Path, read: Reader = load) -> str | None:
     """The file's ``kind`` (``rules`` when absent); None when it cannot be read or parsed,
-    or its top level is not a mapping (the file's reader reports why)."""
+    or its top level is not a mapping (the file's reader reports why). ``read`` parses the file
+    (a session passes its disk cache); the answer is kept per file version for the process."""
     try:
         st = path.stat()
     except OSError:
@@ -32,7 +33,7 @@ def data_kind(path: Path) -> str | None:
     key = (str(path), st.st_mtime_ns, st.st_size)
     if key not in _KIND_CACHE:
         try:  # the one hardened reader: limits, no tags beyond the safe core
-            data = load(path).data
+            data = read(path).data
         except InputError:
             data = None
         if isinstance(data, dict):
@@ -56,17 +57,17 @@ class Found:
         return list(self.by_kind.get(kind, []))
 
 
-def discover_kinds(dirs: list[Path]) -> Found:
+def discover_kinds(dirs: list[Path], read: Reader = load) -> Found:
     """Every YAML file under ``dirs``, by its parsed ``kind``."""
     found = Found()
     for d in dirs:
         for p in yaml_files(d):
-            _sort(found, d, p)
+            _sort(found, d, p, read)
     return found
 
 
-def _sort(found: Found, d: Path, p: Path) -> None:
-    kind = data_kind(p)
+def _sort(found: Found, d: Path, p: Path, read: Reader) -> None:
+    kind = data_kind(p, read)
     if kind is None:
         if p != d and "vocabulary" in p.relative_to(d).parts[:-1]:
             try:
@@ -77,6 +78,6 @@ def _sort(found: Found, d: Path, p: Path) -> None:
     found.by_kind.setdefault(kind, []).append(p)
 
 
-def files_of_kind(dirs: list[Path], kind: str) -> list[Path]:
+def files_of_kind(dirs: list[Path], kind: str, read: Reader = load) -> list[Path]:
     """The files under ``dirs`` whose parsed ``kind`` is ``kind``."""
-    return discover_kinds(dirs).of(kind)
+    return discover_kinds(dirs, read).of(kind)

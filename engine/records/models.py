@@ -218,7 +218,7 @@ class Catalogue:
         file (default: :func:`sicca.base.yamlsrc.load`; a session passes its disk cache)."""
         dirs = [RULES_DIR] + list(rule_dirs or [])
         read = read or load
-        found = discover_kinds(dirs)  # the same discovery as `sicca rules check`
+        found = discover_kinds(dirs, read)  # the same discovery as `sicca rules check`
         if found.broken:
             raise InputError(found.broken)
         return cls(load_vocabulary(found.of("vocabulary"), read),

@@ -198,7 +198,7 @@ def load_vocabulary(paths: list[Path], read: Reader = load) -> Vocabulary:
     """Load every ``kind: vocabulary`` file under ``paths`` (later files may add, not redefine)."""
     vocab = Vocabulary()
     problems = Problems()
-    found = discover_kinds(paths)  # rule files are the loader's: a broken one is not read here
+    found = discover_kinds(paths, read)  # rule files are the loader's: a broken one is not read
     if found.broken:
         raise InputError(found.broken)
     for path in found.of("vocabulary"):
