@@ -34,6 +34,7 @@ class Problem:
     timepoint: str | None = None
     severity: str = "error"
     source_line: str | None = None
+    see: str | None = None  # where the documentation explains it (a path with an anchor)
 
     def where(self) -> str:
         parts = [self.file or "<input>"]
@@ -66,6 +67,8 @@ class Problem:
                 lines.append(f"       | {' ' * (self.col - 1)}^")
         if self.hint:
             lines.append(f"  hint: {self.hint}")
+        if self.see:
+            lines.append(f"  see: {self.see}")
         return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Reader, load
+from sicca.language.docs import point_to_reference
 from sicca.language.loader import (
     CMP_OPS,
     ENDS,
@@ -516,6 +517,7 @@ def build(extra_dirs: list[Path] | None = None, catalogue: Any = None,
     program = compile_program(files, catalog, problems)
     check_limits(program, problems)
     manifest = load_manifest(rule_dirs(extra_dirs), problems)
+    point_to_reference(problems.items)
     problems.raise_if_any(RuleSyntaxError)
     return Compiled(program, files, catalog, manifest)
 

@@ -42,6 +42,7 @@ from sicca.base.kinds import discover_kinds
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import PathKey, dotted, load, read_text
 from sicca.language.compiler import Catalog, FactSpec, check_limits, compile_program
+from sicca.language.docs import point_to_reference
 from sicca.language.loader import (
     CMP_OPS,
     Manifest,
@@ -128,6 +129,7 @@ def lint(paths: list[Path] | None = None,
     for f in files:
         for r in f.rules:
             by_id.setdefault(r.id, r)
+    point_to_reference(problems.items)
     for p in problems.items:
         _name_rule(p)
         _locate(p, by_id)

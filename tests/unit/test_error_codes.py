@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CODE = re.compile(r'code="([EW]\d{3})"')
 
@@ -68,3 +70,25 @@ def test_the_rule_language_reference_lists_exactly_the_rule_codes_raised() -> No
     listed = set(re.findall(r"^\| (E3\d\d)\b", doc, re.M))
     raised = {c for c in _codes() if c.startswith("E3")}
     assert listed == raised, (sorted(listed - raised), sorted(raised - listed))
+
+
+def test_every_rule_error_points_at_a_section_of_the_reference() -> None:
+    """Each E3xx code raised (and E401) has an anchor in sicca.language.docs, and each anchor is
+    a heading of docs/rule-language.md (GitHub's slug: lower case, spaces as hyphens)."""
+    from sicca.language.docs import ANCHORS
+
+    raised = {c for c in _codes() if c.startswith("E3") or c == "E401"}
+    assert raised - set(ANCHORS) == set()
+    doc = (ROOT / "docs" / "rule-language.md").read_text(encoding="utf-8")
+    slugs = {re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-")
+             for h in re.findall(r"^#{2,3} (.+)$", doc, re.M)}
+    assert set(ANCHORS.values()) - slugs == set()
+
+
+def test_a_rule_error_names_its_section(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.support.cli import run
+
+    code, out, _ = run(["rules", "check",
+                        str(ROOT / "tests" / "data" / "invalid" / "rules" / "unknown_citation")],
+                       capsys)
+    assert code == 1 and "see: docs/rule-language.md#sources" in out
