@@ -43,8 +43,8 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 #: censor signs a number may start with, longest first ("<=" before "<")
 _CENSORS = (("<=", "<="), (">=", ">="), ("≤", "<="), ("≥", ">="), ("<", "<"), (">", ">"))
 #: A number as text, possibly censored, as _num reads it (the case schema's pattern).
-CENSORED_NUMBER_PATTERN = (r"^\s*(?:" + "|".join(re.escape(s) for s, _ in _CENSORS)
-                           + r")?\s*" + NUMBER.pattern + r"\s*$")
+CENSORED_NUMBER_PATTERN = (r"^\s*(?:(?:" + "|".join(re.escape(s) for s, _ in _CENSORS)
+                           + r")\s*)?" + NUMBER.pattern + r"\s*$")  # one \s* per gap: linear
 
 
 def _clip(text: object) -> str:

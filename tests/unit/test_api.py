@@ -133,9 +133,11 @@ def _description(s: sicca.Session) -> str:
 
 def test_cache_hits_when_unchanged_and_misses_after_an_edit(tmp_path: Path) -> None:
     pack, where = _pack(tmp_path), tmp_path / "cache"
+    assert not where.exists()  # nothing on disk yet: the first session parses every file
     first = sicca.api.Session([pack], "native", cache_dir=where)
     assert _description(first).startswith("Mild or intermittent fever")
-    assert first._cache is not None and first._cache.hits == 0 and first._cache.misses > 0
+    # (a file read twice in one session, for its kind and then its content, is a hit in memory)
+    assert first._cache is not None and first._cache.misses > 0
     again = sicca.api.Session([pack], "native", cache_dir=where)
     _description(again)
     assert again._cache is not None and again._cache.misses == 0 and again._cache.hits > 0
