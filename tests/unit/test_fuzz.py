@@ -50,13 +50,17 @@ CASES = [yaml.safe_load(SEED.read_text(encoding="utf-8")), SMALL]
 RULE_FILE = ROOT / "tests" / "data" / "packs" / "engine_demo" / "demo" / "demo.yaml"
 TABLE = ROOT / "tests" / "data" / "seed" / "table1.csv"
 FAST = settings.get_profile("fast")
+# The test's own YAML writing and reading (not Sicca's reader) goes through libyaml when it is
+# there: the pure-Python emitter took a third of each case input's time.
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLOW = settings.get_profile("slow")
 
 
 def _dump(data: Any, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=1, default=str)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=100)
 
 
 def _leaves(node: Any, path: tuple[Any, ...]) -> list[tuple[Any, ...]]:
@@ -93,7 +97,7 @@ def check_case(text: str, fmt: str, tmp: Path) -> None:
     if code == 2:
         assert not unlocated_errors(err, str(path)), err
         return
-    data = yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
+    data = yaml.load(text, Loader=_LOADER) if fmt == "yaml" else json.loads(text)
     assert not _dropped(data, path), _dropped(data, path)
     code2, out2, err2 = run_cli(["score", str(path), "--engine", "durable", "--format", "json"])
     assert code2 == 0, err2[-3000:]
@@ -125,7 +129,7 @@ def check_case_direct(text: str, fmt: str, tmp: Path) -> None:
         assert err.exit_code == 2, str(err)
         assert not unlocated_errors(str(err), str(path)), str(err)
         return
-    data = yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
+    data = yaml.load(text, Loader=_LOADER) if fmt == "yaml" else json.loads(text)
     assert not _dropped(data, path, case), _dropped(data, path, case)
     for tp in case.timepoints:
         a = native.sicca.evaluate(case, tp, {}).raw.canonical()
@@ -266,7 +270,8 @@ def _memo(load: Any) -> Any:
 def vocabulary_memo(vocabulary_only: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """vocabulary_only, and the unchanged vocabulary and analyte files parsed once, not per
     input: reading them was most of a rule-file check (0.3 of 0.36 s). A fuzzed file that makes
-    itself a vocabulary or analyte file changes the key and is read afresh."""
+    itself a vocabulary or analyte file changes the key and is read afresh. `sicca import labs`
+    reads the analyte table through the same loader."""
     monkeypatch.setattr(vocabulary_module, "load_vocabulary",
                         _memo(vocabulary_module.load_vocabulary))
     monkeypatch.setattr(labs_module.AnalyteTable, "load",
@@ -276,10 +281,23 @@ def vocabulary_memo(vocabulary_only: None, monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.fixture
 def one_session(monkeypatch: pytest.MonkeyPatch) -> None:
     """`sicca batch` scores with the run's one native session instead of loading the rules on
-    every call; the rest of the command (reading, scoring, reporting failures) is the CLI's."""
+    every call; the rest of the command (reading, scoring, reporting failures) is the CLI's,
+    through sicca.cli.app.main."""
     import sicca.cli.batch as batch_cli
 
     monkeypatch.setattr(batch_cli, "get_sicca", lambda engine, rules: _session(engine).sicca)
+    # typer rebuilds the click command tree on every call (half of a cohort line's time); the
+    # tree of the one app does not change within a run
+    import typer.main
+
+    built: dict[int, Any] = {}
+    get_command = typer.main.get_command
+
+    def once(typer_instance: Any) -> Any:
+        if id(typer_instance) not in built:
+            built[id(typer_instance)] = get_command(typer_instance)
+        return built[id(typer_instance)]
+    monkeypatch.setattr(typer.main, "get_command", once)
 
 
 @FAST
