@@ -3,8 +3,10 @@ files, the lab table and cohort lines go through the CLI in-process, and each ou
 exit 0 or 2 (1 for `rules check` errors), never a traceback; every error names its file and a
 line or a field; an accepted case keeps every item it was given; and both engines agree on it.
 
-The fast sample runs by default (hypothesis profile "fast", tests/conftest.py); the slow run
-(`-m slow`, profile "slow") tries at least 10,000 inputs per format.
+The fast sample runs by default (hypothesis profile "fast", tests/conftest.py) through the
+real CLI entry point; the slow run (`-m slow`, profile "slow") tries at least 10,000 inputs per
+format, in seeded shards that pytest-xdist spreads over the cores, calling the commands' entry
+points in-process with one session per engine (same checks, same exception mapping).
 """
 
 from __future__ import annotations
@@ -216,8 +218,8 @@ def check_cohort_line(text: str, tmp: Path) -> None:
     # (KeyError: ...) there would be a crash the batch caught
     for line in err.splitlines():
         if line.startswith("failed record"):
-            reason = line.split(": ", 1)[1]
-            assert re.match(r"E\d{3} ", reason), line
+            # the patient shown may itself hold ": " (an id given as a mapping)
+            assert re.search(r": E\d{3} ", line), line
 
 
 def _line_input() -> st.SearchStrategy[str]:
@@ -358,6 +360,22 @@ def test_fuzz_slow(fmt: str, shard: int, tmp_path_factory: pytest.TempPathFactor
     def run(text: str) -> None:
         check(text)
     run()
+
+
+# Found by the slow run (kept as regression fixtures): a key holding a line separator broke the
+# checker's line split, and a patient id given as a mapping its reading of the failure line.
+@pytest.mark.parametrize("key", ["\u2028sicca_case", "\x85"])
+def test_fuzz_found_line_separator_in_key(key: str, tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SMALL))
+    data[key] = 1
+    check_case_direct(json.dumps(data, ensure_ascii=False), "json", tmp_path)
+    check_case(json.dumps(data, ensure_ascii=False), "json", tmp_path)
+
+
+def test_fuzz_found_patient_id_mapping(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SMALL))
+    data["patient"]["id"] = {"value": "f-1"}
+    check_cohort_line(json.dumps(data), tmp_path)
 
 
 def test_fuzz_profiles_are_sized_as_promised() -> None:
