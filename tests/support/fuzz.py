@@ -127,7 +127,9 @@ _HEAD = re.compile(r"^(?P<where>\S.*?): (?:error|warning) (?P<code>[EW]\d{3})")
 
 def unlocated_errors(stderr: str, file: str) -> list[str]:
     """Error heads of ``stderr`` that name no file, or neither a line nor a field path."""
-    lines = stderr.splitlines()
+    # "\n" and spaces only: a key may hold U+2028 or U+0085, which splitlines() takes for line
+    # ends and strip() for blanks
+    lines = stderr.split("\n")
     bad = []
     for i, line in enumerate(lines):
         m = _HEAD.match(line)
@@ -137,7 +139,7 @@ def unlocated_errors(stderr: str, file: str) -> list[str]:
         has_file = where.startswith(file) or where.startswith(str(Path(file).parent))
         has_line = re.search(r":\d+(:\d+)?$", where) is not None
         detail = lines[i + 1] if i + 1 < len(lines) else ""
-        has_field = detail.strip().startswith(("at ", "timepoint")) and " at " in " " + detail
+        has_field = detail.lstrip(" ").startswith(("at ", "timepoint")) and " at " in " " + detail
         if not has_file or not (has_line or has_field):
             bad.append(line)
     return bad
