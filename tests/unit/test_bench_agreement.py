@@ -66,8 +66,10 @@ def test_durable_agrees_with_both_on_2000_visits(native: Sicca) -> None:
 
 @pytest.mark.parametrize("options", [
     {"purpura_extent": "generalised", "rating_window": "at_visit"},
-    {"attribution": "require_confirmed", "focus_score_reading": "unknown"},
-    {"inferred_symptoms": "unknown", "aecg_mode": "strict"},
+    pytest.param({"attribution": "require_confirmed", "focus_score_reading": "unknown"},
+                 marks=pytest.mark.slow),
+    pytest.param({"inferred_symptoms": "unknown", "aecg_mode": "strict"},
+                 marks=pytest.mark.slow),
 ])
 def test_agree_under_other_options(native: Sicca, options: dict[str, str]) -> None:
     assert _check(native, _cases(native, 1_000, seed=7), options) == 1_000

@@ -108,7 +108,8 @@ def test_export_then_import_from_the_command_line(capsys: pytest.CaptureFixture[
     assert code == 0, err
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow),
+                                  pytest.param(3, marks=pytest.mark.slow)])
 def test_synthetic_cases_round_trip(native: Sicca, tmp_path: Path, seed: int) -> None:
     gen = Generator(native.catalogue, load_config(), seed, problems=False)
     seen: set[str] = set()
