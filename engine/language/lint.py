@@ -51,6 +51,7 @@ from sicca.language.loader import (
     discover,
     load_manifest,
     load_rule_files,
+    shown_path,
 )
 
 __all__ = ["LintReport", "MetaCheck", "check", "lint"]
@@ -139,7 +140,7 @@ def lint(paths: list[Path] | None = None,
     report.problems = sorted(problems.items, key=lambda p: _order(p, focus))
     for p in report.problems:
         if p.file:
-            p.file = _shown(p.file)
+            p.file = shown_path(p.file)
     return report
 
 
@@ -175,14 +176,6 @@ def _order(p: Problem, focus: list[str]) -> tuple[int, str, int, int]:
                                           for f in focus)
     rank = 0 if in_focus else (1 if p.file else 2)
     return (rank, p.file or "", p.line or 0, p.col or 0)
-
-
-def _shown(file: str) -> str:
-    try:
-        rel = os.path.relpath(file)
-    except ValueError:
-        return file
-    return file if rel.startswith("..") else rel
 
 
 def _locate(p: Problem, by_id: dict[str, Rule]) -> None:

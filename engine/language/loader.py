@@ -264,12 +264,12 @@ def _version_conflicts(name: str, fs: list[RuleFile], versions: list[str],
             problems.add(f.src.problem(
                 ("version",), f"rule set '{name}' has several versions: "
                 f"{', '.join(versions)}", code="E312",
-                expected=f"'{first.version}', as in {_shown(first.src.file)}:{line}",
+                expected=f"'{first.version}', as in {shown_path(first.src.file)}:{line}",
                 found=f.version, hint=f"give all files of rule set '{name}' one version"))
 
 
-def _shown(file: str) -> str:
-    """A path relative to the working directory when it lies below it."""
+def shown_path(file: str) -> str:
+    """A path relative to the working directory when it lies below it (as messages show it)."""
     import os
 
     try:
