@@ -217,7 +217,8 @@ class Esspri(_Base):
             rows.append(EsspriPoint(timepoint=p.timepoint, date=p.date,
                                     score=e.score if e else None,
                                     passed=e.pass_ if e else None))
-        return EsspriSeries(instrument=self.id, pass_below=Decimal(esspri.PASS_BELOW.numerator),
+        return EsspriSeries(instrument=self.id, pass_below=Decimal(esspri.PASS_BELOW.numerator)
+                            / Decimal(esspri.PASS_BELOW.denominator),  # exact for 4.5 too
                             points=rows)
 
 

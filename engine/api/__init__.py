@@ -4,8 +4,9 @@
     s = sicca.load(engine="native")
     report = s.score("examples/rfib-case.yaml")
 
-Results are typed (dataclasses with ``as_dict()`` giving the commands' JSON); the score report
-is the dict of sicca.report.build.
+Results are typed: ``score`` returns the pydantic Report (``dump_json()`` is the JSON of
+``sicca score --format json``); the others are dataclasses whose ``as_dict()`` is their
+command's JSON.
 """
 
 from sicca.api.session import (
