@@ -21,14 +21,15 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from sicca.base.yamlsrc import Sourced, load
+from sicca.base.yamlsrc import PathKey, Sourced, load
 
-#: Bumped whenever the on-disk layout changes.
-FORMAT = 1
+#: Bumped whenever the on-disk layout changes (2: each file's parts kept as JSON text, decoded
+#: on first use, so a start reads the 0.9 MB of marks only when an error needs a line).
+FORMAT = 2
 #: Cache files kept per directory (one per rule set and version); older ones are removed.
 KEEP = 8
 _PAIRS = "__sicca_pairs__"  # a mapping whose keys are not all text (YAML allows 1: or true:)
@@ -101,15 +102,87 @@ def _dec(x: Any) -> Any:
 
 
 def encode(src: Sourced) -> dict[str, Any]:
-    """A parsed file as plain JSON data."""
-    return {"data": _enc(src.data), "lines": src.lines,
-            "marks": [[list(p), m[0], m[1]] for p, m in src.marks.items()]}
+    """A parsed file as plain JSON data: its data, lines and marks each as JSON text."""
+    data = _enc(src.data)
+    return {"data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            "pairs": _has_pairs(data),
+            "lines": json.dumps(src.lines, ensure_ascii=False, separators=(",", ":")),
+            "marks": json.dumps([[list(p), m[0], m[1]] for p, m in src.marks.items()],
+                                ensure_ascii=False, separators=(",", ":"))}
 
 
-def decode(file: str, entry: dict[str, Any]) -> Sourced:
-    """A fresh :class:`Sourced` from :func:`encode`'s output (never shared between calls)."""
-    marks = {tuple(p): (int(line), int(col)) for p, line, col in entry["marks"]}
-    return Sourced(_dec(entry["data"]), file, marks, list(entry["lines"]))
+def _has_pairs(x: Any) -> bool:
+    if isinstance(x, dict):
+        return _PAIRS in x or any(_has_pairs(v) for v in x.values())
+    if isinstance(x, list):
+        return any(_has_pairs(v) for v in x)
+    return False
+
+
+class _CachedSourced(Sourced):
+    """A :class:`Sourced` read from the cache: ``lines`` and ``marks`` are decoded on first
+    use (most starts never need them: they only place errors). A part that does not decode
+    (a damaged cache) is taken from the file parsed again by ``reparse``."""
+
+    def __init__(self, file: str, data: Any, lines: str, marks: str,
+                 reparse: Callable[[], Sourced]) -> None:
+        self.data, self.file = data, file
+        self._lines_text: str | None = lines
+        self._marks_text: str | None = marks
+        self._lines: list[str] = []
+        self._marks: dict[PathKey, tuple[int, int]] = {}
+        self._reparse = reparse
+
+    def _fresh(self) -> None:
+        src = self._reparse()
+        self._lines, self._marks = src.lines, src.marks
+        self._lines_text = self._marks_text = None
+
+    @property  # type: ignore[override]
+    def lines(self) -> list[str]:
+        if self._lines_text is not None:
+            try:
+                got = json.loads(self._lines_text)
+                if not isinstance(got, list):
+                    raise TypeError("lines")
+                self._lines = [str(x) for x in got]
+                self._lines_text = None
+            except (TypeError, ValueError):
+                self._fresh()
+        return self._lines
+
+    @lines.setter
+    def lines(self, value: list[str]) -> None:
+        self._lines, self._lines_text = value, None
+
+    @property  # type: ignore[override]
+    def marks(self) -> dict[PathKey, tuple[int, int]]:
+        if self._marks_text is not None:
+            try:
+                self._marks = {tuple(p): (int(line), int(col))
+                               for p, line, col in json.loads(self._marks_text)}
+                self._marks_text = None
+            except (TypeError, ValueError):
+                self._fresh()
+        return self._marks
+
+    @marks.setter
+    def marks(self, value: dict[PathKey, tuple[int, int]]) -> None:
+        self._marks, self._marks_text = value, None
+
+
+def decode(file: str, entry: dict[str, Any], reparse: Callable[[], Sourced] | None = None
+           ) -> Sourced:
+    """A fresh :class:`Sourced` from :func:`encode`'s output (never shared between calls);
+    ``reparse`` parses the file again should its lines or marks turn out damaged."""
+    for part in ("data", "lines", "marks"):
+        if not isinstance(entry[part], str):
+            raise TypeError(f"cache entry part {part} is not JSON text")
+    data = json.loads(entry["data"])
+    if entry.get("pairs", True):
+        data = _dec(data)
+    return _CachedSourced(file, data, entry["lines"], entry["marks"],
+                          reparse or (lambda: load(file)))
 
 
 class SourceCache:
@@ -155,13 +228,21 @@ class SourceCache:
         entry = self._entries.get(file)
         if entry is not None:
             try:
-                src = decode(file, entry)
+                src = decode(file, entry, lambda: self._reparse(file))
             except (KeyError, TypeError, ValueError):
                 self._entries.pop(file, None)  # a damaged entry: parse the file again
             else:
                 self.hits += 1
                 return src
         src = load(path)
+        self.misses += 1
+        self._entries[file] = encode(src)
+        self._dirty = True
+        return src
+
+    def _reparse(self, file: str) -> Sourced:
+        """``file`` parsed again (its cached lines or marks were damaged), and kept."""
+        src = load(file)
         self.misses += 1
         self._entries[file] = encode(src)
         self._dirty = True

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from sicca.base.errors import InputError, Problems
-from sicca.base.yamlsrc import KEY, Sourced, load
+from sicca.base.yamlsrc import KEY, Reader, Sourced, load
 
 __all__ = ["BIB_FILES", "ID_PATTERN", "Bibliography", "Entry", "cite_label", "format_reference",
            "load_bibliography", "source_lines"]
@@ -146,21 +146,23 @@ class Bibliography:
         return sorted(self.entries)
 
 
-def load_bibliography(dirs: list[Path], problems: Problems) -> Bibliography:
-    """The merged bibliography of ``dirs`` (each dir's top-level bibliography.yaml, if any)."""
+def load_bibliography(dirs: list[Path], problems: Problems, read: Reader = load
+                      ) -> Bibliography:
+    """The merged bibliography of ``dirs`` (each dir's top-level bibliography.yaml, if any);
+    ``read`` parses each file (a session passes its disk cache)."""
     bib = Bibliography()
     for d in dirs:
         if not d.is_dir():
             continue
         for name in BIB_FILES:
             if (d / name).is_file():
-                _read(d / name, bib, problems)
+                _read(d / name, bib, problems, read)
     return bib
 
 
-def _read(path: Path, bib: Bibliography, problems: Problems) -> None:
+def _read(path: Path, bib: Bibliography, problems: Problems, read: Reader) -> None:
     try:
-        src = load(path)
+        src = read(path)
     except InputError as exc:
         for p in exc.problems:
             problems.add(p)

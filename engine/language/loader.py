@@ -141,7 +141,7 @@ def discover(dirs: list[Path]) -> dict[str, Path]:
 def load_rule_files(dirs: list[Path], problems: Problems,
                     only: list[str] | None = None, read: Reader = load) -> list[RuleFile]:
     out: list[RuleFile] = []
-    bib = load_bibliography(dirs, problems)
+    bib = load_bibliography(dirs, problems, read)
     roots = [d.resolve() for d in dirs]
     for rel, path in sorted(discover(dirs).items()):
         try:

@@ -15,6 +15,7 @@ import sicca
 import sicca.api
 from sicca.base.diskcache import SourceCache, cache_dir
 from sicca.base.paths import EXAMPLES_DIR, RULES_DIR
+from sicca.base.yamlsrc import load as load_yaml
 from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,7 +161,7 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(tmp_path: Path, damage: str) -> 
     if damage == "truncated":  # right shape, one entry broken
         doc = json.loads(path.read_text(encoding="utf-8"))
         first = next(iter(doc["files"]))
-        doc["files"][first]["marks"] = "junk"
+        doc["files"][first]["data"] = "junk"
         path.write_text(json.dumps(doc), encoding="utf-8")
     else:
         path.write_text(damage, encoding="utf-8")
@@ -168,6 +169,25 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(tmp_path: Path, damage: str) -> 
     assert again.score(CASE).dump_json()["timepoints"] == want["timepoints"]
     assert again._cache is not None and again._cache.misses > 0
     json.loads(path.read_text(encoding="utf-8"))  # rewritten whole
+
+
+def test_damaged_cached_marks_are_read_again_from_the_file(tmp_path: Path) -> None:
+    # lines and marks are decoded on first use (they only place errors): a damaged part is
+    # then parsed again from the file, never an error and never a wrong place
+    session = sicca.api.Session([], "native", cache_dir=tmp_path)
+    session.catalogue  # noqa: B018 - fills the cache
+    path = session.cache_path
+    assert path is not None
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    file = next(iter(doc["files"]))
+    doc["files"][file]["marks"] = "junk"
+    doc["files"][file]["lines"] = "[1"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    cache = SourceCache([RULES_DIR], tmp_path)
+    src = cache.read(file)
+    fresh = load_yaml(file)
+    assert (src.marks, src.lines) == (fresh.marks, fresh.lines)
+    assert cache.misses == 1
 
 
 def test_cache_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
