@@ -108,33 +108,35 @@ class _Refused(Exception):
         self.message, self.mark, self.code, self.expected = message, mark, code, expected
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loader: no Python tags, dates kept as strings (month precision matters), and the
-    nesting depth and alias count bounded while composing (before anything is built)."""
+class _Limits(yaml.composer.Composer):
+    """Nesting depth and alias count bounded while composing (before anything is built)."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._aliases = 0
+    _depth = 0
+    _aliases = 0
 
     def _mark(self) -> Any:
-        return self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        return self.peek_event().start_mark  # type: ignore[attr-defined]
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
+        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 raise _Refused(f"more than {MAX_ALIASES} aliases", self._mark(), "E005",
                                f"at most {MAX_ALIASES} aliases (*name) in a file")
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise _Refused(f"nested deeper than {MAX_DEPTH} levels", self._mark(), "E004",
                                f"at most {MAX_DEPTH} nested mappings or lists")
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
         finally:
             self._depth -= 1
+
+
+class _Loader(_Limits, yaml.SafeLoader):
+    """Safe loader: no Python tags, dates kept as strings (month precision matters), and the
+    nesting depth and alias count bounded while composing (pure Python: the reference)."""
 
 
 # Keep timestamps as text: "2023-10" and "2023-10-05" are parsed by the record model.
@@ -143,12 +145,35 @@ _Loader.yaml_implicit_resolvers = {
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+_CLoader: type | None = None
+if getattr(yaml, "__with_libyaml__", False):  # libyaml's scanner and parser, when installed
+    from yaml._yaml import CParser
+
+    class _CLoaderImpl(_Limits, CParser, yaml.constructor.SafeConstructor,  # type: ignore[misc]
+                       yaml.resolver.Resolver):
+        """The same loader on libyaml's events: libyaml scans and parses (about 10x faster);
+        composing, with its limits, resolving and constructing stay the Python code above,
+        so marks and values are the same. Used only on text it reads without an error:
+        any error is reported by the pure-Python loader, word for word as before."""
+
+        yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)  # type: ignore[no-untyped-call]
+            yaml.constructor.SafeConstructor.__init__(self)  # type: ignore[no-untyped-call]
+            yaml.resolver.Resolver.__init__(self)  # type: ignore[no-untyped-call]
+
+        get_single_node = yaml.composer.Composer.get_single_node
+
+    _CLoader = _CLoaderImpl
+
 
 @dataclass
 class _Build:
     """State of one construction: the marks, and the alias expansions seen so far."""
 
-    loader: _Loader
+    loader: Any  # a _Loader or a _CLoader
     file: str
     marks: dict[PathKey, tuple[int, int]]
     seen: set[int] = field(default_factory=set)  # ids of nodes built once already
@@ -400,12 +425,28 @@ def parse_text(text: str, file: str) -> Sourced:
     return _compose(text, file, lines)
 
 
+#: read with libyaml's parser when it is installed (tests switch it off to compare)
+USE_LIBYAML = True
+
+
 def _compose(text: str, file: str, lines: list[str]) -> Sourced:
-    loader = _Loader(text)
+    # libyaml reads tabs and byte-order marks inside the text where PyYAML refuses them: such
+    # text keeps the reference reader (tests/unit/test_fuzz.py compares the two)
+    if USE_LIBYAML and _CLoader is not None and "\t" not in text and "\ufeff" not in text:
+        try:
+            return _compose_with(_CLoader(text), file, lines)
+        except Exception:  # noqa: BLE001 - any failure is the pure-Python reader's to report
+            pass  # every error is reported by the pure-Python reader, as it always was
+    return _compose_with(_Loader(text), file, lines)
+
+
+def _compose_with(loader: Any, file: str, lines: list[str]) -> Sourced:
     try:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
+            if not isinstance(loader, _Loader):
+                raise
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else None
             col = mark.column + 1 if mark else None
@@ -414,6 +455,8 @@ def _compose(text: str, file: str, lines: list[str]) -> Sourced:
                                      file=file, line=line, col=col, code="E001",
                                      source_line=src, expected="valid YAML")) from None
         except yaml.YAMLError as exc:
+            if not isinstance(loader, _Loader):
+                raise
             raise InputError(Problem(f"malformed YAML: {exc}", file=file, code="E001")) from None
         marks: dict[PathKey, tuple[int, int]] = {}
         if node is None:
@@ -421,6 +464,8 @@ def _compose(text: str, file: str, lines: list[str]) -> Sourced:
         data = _construct(node, (), _Build(loader, file, marks))
         return Sourced(data, file, marks, lines)
     except _Refused as exc:
+        if not isinstance(loader, _Loader):
+            raise
         raise _located(exc, file, lines) from None
     finally:
         loader.dispose()

@@ -152,3 +152,28 @@ def without_engine(report: Any) -> Any:
     if isinstance(report, list):
         return [without_engine(v) for v in report]
     return report
+
+
+def _read_outcome(text: str, file: str) -> Any:
+    from sicca.base.errors import SiccaError
+    from sicca.base.yamlsrc import parse_text
+
+    try:
+        src = parse_text(text, file)
+    except SiccaError as err:
+        return ("error", str(err))
+    return ("ok", src.data, src.marks, src.lines)
+
+
+def readers_agree(text: str, file: str) -> None:
+    """The reader fed by libyaml's parser and the pure-Python reference give the same data,
+    marks and lines, or the same error word for word (sicca.base.yamlsrc._compose)."""
+    import sicca.base.yamlsrc as yamlsrc
+
+    fast = _read_outcome(text, file)
+    yamlsrc.USE_LIBYAML = False
+    try:
+        reference = _read_outcome(text, file)
+    finally:
+        yamlsrc.USE_LIBYAML = True
+    assert repr(fast) == repr(reference), (repr(fast)[:1500], repr(reference)[:1500])

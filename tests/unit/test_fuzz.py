@@ -32,7 +32,15 @@ from sicca.base.errors import SiccaError
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import dotted
 from sicca.records.models import RECORD_SECTIONS, Case, load_case
-from tests.support.fuzz import ROOT, damaged, mutated, run_cli, unlocated_errors, without_engine
+from tests.support.fuzz import (
+    ROOT,
+    damaged,
+    mutated,
+    readers_agree,
+    run_cli,
+    unlocated_errors,
+    without_engine,
+)
 
 SEED = ROOT / "examples" / "rfib-case.yaml"
 SMALL = {"sicca_case": 1, "patient": {"id": "f-1", "sex": "female"},
@@ -93,6 +101,7 @@ def _dropped(data: Any, file: Path, case: Case | None = None) -> list[str]:
 def check_case(text: str, fmt: str, tmp: Path) -> None:
     path = tmp / f"case.{fmt}"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    readers_agree(text, str(path))
     code, out, err = run_cli(["score", str(path), "--engine", "native", "--format", "json"])
     assert code in (0, 2), (code, err[-3000:])
     assert "Traceback" not in err, err[-3000:]
@@ -153,6 +162,7 @@ def check_rules(text: str, tmp: Path) -> None:
     pack = tmp / "pack" / "demo"
     pack.mkdir(parents=True, exist_ok=True)
     (pack / "demo.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    readers_agree(text, str(pack / "demo.yaml"))
     code, _, err = run_cli(["rules", "check", str(pack.parent)])
     assert code in (0, 1, 2), (code, err[-3000:])
     assert "Traceback" not in err, err[-3000:]
@@ -377,6 +387,34 @@ def test_fuzz_found_patient_id_mapping(tmp_path: Path) -> None:
     data = json.loads(json.dumps(SMALL))
     data["patient"]["id"] = {"value": "f-1"}
     check_cohort_line(json.dumps(data), tmp_path)
+
+
+# The case and rule readers parse with libyaml's events when it is installed and fall back to
+# the pure-Python reader for every error: on any text both must give the same data, marks and
+# lines, or the same error (the fast sample checks this on every case and rule input too).
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["case_yaml", "case_json", "rule_file"])
+def test_fuzz_slow_libyaml_reader_agrees(fmt: str) -> None:
+    strategy = {"case_yaml": _case_inputs("yaml"), "case_json": _case_inputs("json"),
+                "rule_file": _rules_input()}[fmt]
+    name = {"case_yaml": "case.yaml", "case_json": "case.json", "rule_file": "demo.yaml"}[fmt]
+
+    @seed(1000 + FORMATS.index(fmt))
+    @settings(SLOW, max_examples=max(500, SLOW.max_examples // 5))
+    @given(text=strategy)
+    def run(text: str) -> None:
+        readers_agree(text, name)
+    run()
+
+
+@pytest.mark.parametrize("text", [
+    "a:\tb\n", "a: 1\n\tb: 2\n", "{a: 1,\n\t b: 2}\n", "a: é\u2028b: 2\n", "x:\x85  - 1\n",
+    "- 1\r\n- 2\r- 3\n", "\ufeffa: 1\n", "a: &x [1]\nb: *x\n", "a: *x\n", "a: [1\n",
+    "a: 1\n---\nb: 2\n", "%YAML 1.2\n---\na: 1\n", "? [a]\n: 1\n", "a: !!binary aGk=\n",
+    "a: 1\na: 2\n", "'a\n  b': 1\n", "a: |\n  x\n  y\n", "k: 'unterminated\n",
+])
+def test_libyaml_reader_agrees_on_edge_cases(text: str) -> None:
+    readers_agree(text, "case.yaml")
 
 
 def test_fuzz_profiles_are_sized_as_promised() -> None:
