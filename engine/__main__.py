@@ -1,5 +1,5 @@
 """``python -m sicca``: the same as the ``sicca`` command."""
 
-from sicca.cli.app import main
+from sicca.cli.fast import main
 
 main()

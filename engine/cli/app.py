@@ -52,8 +52,14 @@ def _register() -> None:
         importlib.import_module(f"sicca.cli.{family}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the app, turning Sicca errors into exit code 2."""
+def main(argv: list[str] | None = None, fast: bool = True) -> None:
+    """Run the app, turning Sicca errors into exit code 2 (a plain `sicca score` takes the
+    typer-free path of sicca.cli.fast unless ``fast`` is False)."""
+    if fast:
+        from sicca.cli.fast import run_fast
+
+        if run_fast(list(sys.argv[1:] if argv is None else argv)):
+            return
     _register()
     try:
         code = app(args=argv, standalone_mode=False)

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import typer
 
-from sicca.base import jsonenc
-from sicca.base.errors import InputError, Problem
-
-if TYPE_CHECKING:
-    from sicca.api import Session
-    from sicca.running.evaluate import Sicca
+from sicca.cli.plain import dumps, get_session, get_sicca, parse_pairs
 
 EngineOpt = typer.Option("durable", "--engine", help="durable (durable-rules) or native")
 RulesOpt = typer.Option(None, "--rules", help="a rule-pack directory that adds or replaces "
@@ -30,28 +24,6 @@ class Format(str, Enum):
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="table or json")
 
 
-def parse_pairs(pairs: list[str] | None, flag: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for p in pairs or []:
-        if "=" not in p:
-            raise InputError(Problem(f"'{p}' is not NAME=VALUE", field=flag, code="E123",
-                                     expected="NAME=VALUE", found=p))
-        k, v = p.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
-
-
-def dumps(data: Any) -> str:
-    return jsonenc.dumps(data, indent=2)
-
-
-def get_session(engine: str, rules: list[Path] | None) -> Session:
-    """The API session of a command: ``--engine`` checked, rule files read through the cache."""
-    from sicca.api import load
-
-    return load(list(rules or []), engine)
-
-
-def get_sicca(engine: str, rules: list[Path] | None) -> Sicca:
-    """The compiled rules of a command's ``--engine`` and ``--rules``."""
-    return get_session(engine, rules).sicca
+# typer-free helpers live in sicca.cli.plain (the fast path of `sicca score` uses them too)
+__all__ = ["EngineOpt", "Format", "FormatOpt", "OptionOpt", "RulesOpt", "dumps", "get_session",
+           "get_sicca", "parse_pairs"]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sicca.cli import render
+from sicca.cli import plain, render
 from sicca.cli.app import app, schema_app
 from sicca.cli.common import (
     EngineOpt,
@@ -34,14 +34,8 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
                                           "ESSDAI domain and criteria item with its rules")
               ) -> None:
     """Score every timepoint: ESSDAI, ClinESSDAI, ESSPRI, criteria, and the changes."""
-    from sicca.cli.views import score_report
-
-    typed = get_session(engine, rules).score(case, parse_pairs(option, "--option"),
-                                             timepoints=timepoint or None)
-    if fmt == Format.json:
-        typer.echo(dumps(typed.dump_json()))
-        return
-    score_report(render.out(), typed.dump(), detail)
+    # the one body, shared with the typer-free fast path (sicca.cli.fast)
+    plain.score(case, fmt == Format.json, engine, rules, option, timepoint, detail)
 
 
 @app.command("explain")

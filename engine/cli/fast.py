@@ -1,0 +1,98 @@
+"""The console entry point, and a fast path for the everyday `sicca score CASE [options]`.
+
+Building the typer command tree costs more than scoring a case (typer makes a pydantic
+TypeAdapter per parameter and imports every command module), so a plain ``score`` command
+line is read here, without typer, and run by the same body as the typer command
+(``sicca.cli.plain.score``) with the same error mapping (a Sicca error is its message and exit
+code 2, Ctrl-C is "Interrupted." and 130). Only the simple forms are read here: anything else
+(help, a repeated or unknown option, a missing value, a value starting with ``-``, ``--``, a bad
+``--format``) goes to typer, which reports it as it always has.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+#: options of `sicca score` that take a value: (destination, repeatable)
+_VALUED = {"--format": ("format", False), "-f": ("format", False),
+           "--engine": ("engine", False), "--rules": ("rules", True),
+           "--option": ("option", True), "-O": ("option", True),
+           "--timepoint": ("timepoint", True), "-t": ("timepoint", True)}
+_FORMATS = ("table", "json")
+
+
+def parse_score(argv: list[str]) -> dict[str, Any] | None:
+    """The options of a plain ``score CASE ...`` command line, or None (typer reads it)."""
+    if not argv or argv[0] != "score":
+        return None
+    got: dict[str, Any] = {"case": None, "format": "table", "engine": "durable", "rules": [],
+                           "option": [], "timepoint": [], "detail": False}
+    seen: set[str] = set()
+    args = argv[1:]
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--detail":
+            if "detail" in seen:
+                return None
+            seen.add("detail")
+            got["detail"] = True
+            i += 1
+            continue
+        name, eq, value = a.partition("=") if a.startswith("--") else (a, "", "")
+        if name in _VALUED:
+            if not eq:
+                if i + 1 >= len(args):
+                    return None
+                value = args[i + 1]
+                i += 1
+            dest, many = _VALUED[name]
+            if value.startswith("-") or (not many and dest in seen) or \
+                    "\x00" in value or (dest == "rules" and not value):
+                return None
+            seen.add(dest)
+            if many:
+                got[dest].append(Path(value) if dest == "rules" else value)
+            else:
+                got[dest] = value
+            i += 1
+            continue
+        if a.startswith("-") or got["case"] is not None or not a or "\x00" in a:
+            return None  # an unknown option, `--`, a second argument: typer's to report
+        got["case"] = a
+        i += 1
+    if got["case"] is None or got["format"] not in _FORMATS:
+        return None
+    return got
+
+
+def run_fast(argv: list[str]) -> bool:
+    """Run ``argv`` here if it is a plain `sicca score` (then True; an error exits)."""
+    got = parse_score(argv)
+    if got is None:
+        return False
+    from sicca.base.errors import SiccaError
+    from sicca.cli.plain import score
+
+    try:
+        score(Path(got["case"]), got["format"] == "json", got["engine"], got["rules"],
+              got["option"], got["timepoint"], got["detail"])
+    except SiccaError as err:
+        sys.stderr.write(f"{err}\n")
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(130)
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point (`sicca`, `python -m sicca`): the fast path, else the typer app."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if run_fast(args):
+        return
+    from sicca.cli.app import main as typer_main
+
+    typer_main(args, fast=False)

@@ -1,0 +1,64 @@
+"""What commands share that needs neither typer nor rich: option pairs, JSON text, the API
+session, and the body of `sicca score` (run by the typer command and by sicca.cli.fast)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sicca.base import jsonenc
+from sicca.base.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from sicca.api import Session
+    from sicca.running.evaluate import Sicca
+
+
+def parse_pairs(pairs: list[str] | None, flag: str) -> dict[str, str]:
+    """``NAME=VALUE`` arguments of ``flag`` as a dict; anything else is a located E123."""
+    out: dict[str, str] = {}
+    for p in pairs or []:
+        if "=" not in p:
+            raise InputError(Problem(f"'{p}' is not NAME=VALUE", field=flag, code="E123",
+                                     expected="NAME=VALUE", found=p))
+        k, v = p.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def dumps(data: Any) -> str:
+    """JSON as the commands print it (two-space indent, exact Decimals)."""
+    return jsonenc.dumps(data, indent=2)
+
+
+def get_session(engine: str, rules: list[Path] | None) -> Session:
+    """The API session of a command: ``--engine`` checked, rule files read through the cache."""
+    from sicca.api import load
+
+    return load(list(rules or []), engine)
+
+
+def get_sicca(engine: str, rules: list[Path] | None) -> Sicca:
+    """The compiled rules of a command's ``--engine`` and ``--rules``."""
+    return get_session(engine, rules).sicca
+
+
+def echo(message: str) -> None:
+    """One line on stdout (as ``typer.echo`` writes it)."""
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+def score(case: Path, as_json: bool, engine: str, rules: list[Path] | None,
+          option: list[str] | None, timepoint: list[str] | None, detail: bool) -> None:
+    """`sicca score`: the report as JSON, or the text views (sicca.cli.views)."""
+    typed = get_session(engine, rules).score(case, parse_pairs(option, "--option"),
+                                             timepoints=timepoint or None)
+    if as_json:
+        echo(dumps(typed.dump_json()))
+        return
+    from sicca.cli import render
+    from sicca.cli.views import score_report
+
+    score_report(render.out(), typed.dump(), detail)
