@@ -27,9 +27,12 @@ from typing import Any
 
 from sicca.base.yamlsrc import PathKey, Sourced, load
 
-#: Bumped whenever the on-disk layout changes (2: each file's parts kept as JSON text, decoded
-#: on first use, so a start reads the 0.9 MB of marks only when an error needs a line).
-FORMAT = 2
+#: Bumped whenever the on-disk layout changes (3: each file's parts kept as JSON text, decoded
+#: on first use, so a start reads the 0.9 MB of marks only when an error needs a line; the
+#: marks of paths one or two deep, which every rule's location needs, kept apart).
+FORMAT = 3
+#: Marks of paths at most this deep are also kept apart (``("rules", 3)``: a rule's place).
+SHALLOW = 2
 #: Cache files kept per directory (one per rule set and version); older ones are removed.
 KEEP = 8
 _PAIRS = "__sicca_pairs__"  # a mapping whose keys are not all text (YAML allows 1: or true:)
@@ -108,7 +111,10 @@ def encode(src: Sourced) -> dict[str, Any]:
             "pairs": _has_pairs(data),
             "lines": json.dumps(src.lines, ensure_ascii=False, separators=(",", ":")),
             "marks": json.dumps([[list(p), m[0], m[1]] for p, m in src.marks.items()],
-                                ensure_ascii=False, separators=(",", ":"))}
+                                ensure_ascii=False, separators=(",", ":")),
+            "shallow": json.dumps([[list(p), m[0], m[1]] for p, m in src.marks.items()
+                                   if len(p) <= SHALLOW],
+                                  ensure_ascii=False, separators=(",", ":"))}
 
 
 def _has_pairs(x: Any) -> bool:
@@ -124,9 +130,11 @@ class _CachedSourced(Sourced):
     use (most starts never need them: they only place errors). A part that does not decode
     (a damaged cache) is taken from the file parsed again by ``reparse``."""
 
-    def __init__(self, file: str, data: Any, lines: str, marks: str,
+    def __init__(self, file: str, data: Any, lines: str, marks: str, shallow: str,
                  reparse: Callable[[], Sourced]) -> None:
         self.data, self.file = data, file
+        self._shallow_text: str | None = shallow
+        self._top: Sourced | None = None
         self._lines_text: str | None = lines
         self._marks_text: str | None = marks
         self._lines: list[str] = []
@@ -170,18 +178,35 @@ class _CachedSourced(Sourced):
     def marks(self, value: dict[PathKey, tuple[int, int]]) -> None:
         self._marks, self._marks_text = value, None
 
+    def mark(self, path: PathKey) -> tuple[int | None, int | None]:
+        """As :meth:`Sourced.mark`; a path at most SHALLOW deep is answered from the shallow
+        marks alone (they hold every mark its search could reach) while the rest are unread."""
+        if self._marks_text is None or len(path) > SHALLOW:
+            return super().mark(path)
+        if self._shallow_text is not None:
+            try:
+                self._top = Sourced(self.data, self.file, {
+                    tuple(p): (int(line), int(col))
+                    for p, line, col in json.loads(self._shallow_text)})
+            except (TypeError, ValueError):
+                self._top = None
+            self._shallow_text = None
+        if self._top is None:
+            return super().mark(path)
+        return self._top.mark(path)
+
 
 def decode(file: str, entry: dict[str, Any], reparse: Callable[[], Sourced] | None = None
            ) -> Sourced:
     """A fresh :class:`Sourced` from :func:`encode`'s output (never shared between calls);
     ``reparse`` parses the file again should its lines or marks turn out damaged."""
-    for part in ("data", "lines", "marks"):
+    for part in ("data", "lines", "marks", "shallow"):
         if not isinstance(entry[part], str):
             raise TypeError(f"cache entry part {part} is not JSON text")
     data = json.loads(entry["data"])
     if entry.get("pairs", True):
         data = _dec(data)
-    return _CachedSourced(file, data, entry["lines"], entry["marks"],
+    return _CachedSourced(file, data, entry["lines"], entry["marks"], entry["shallow"],
                           reparse or (lambda: load(file)))
 
 

@@ -269,3 +269,22 @@ def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
     left = sorted(p.name for p in where.glob("sources-*.json"))
     assert len(left) == KEEP and s.cache_path is not None and s.cache_path.name in left
     assert "sources-old00.json" not in left  # the oldest went first
+
+
+def test_cached_shallow_marks_answer_as_the_full_marks(tmp_path: Path) -> None:
+    # a rule's place is read from the marks of paths one or two deep, kept apart in the cache
+    # so that a start does not decode every mark; each answer equals the full marks' answer
+    session = sicca.api.Session([], "native", cache_dir=tmp_path)
+    session.sicca  # noqa: B018 - fills the cache, rule files included
+    cache = SourceCache([RULES_DIR], tmp_path)
+    file = str(RULES_DIR / "essdai" / "cutaneous.yaml")
+    fresh = load_yaml(file)
+    paths = [(), ("rules",), ("rules", 0), ("rules", 99), ("nowhere",), ("meta", "weight"),
+             ("rules", 1, "when"), ("rules", 0, "when", "any", 0)]
+    for path in paths:
+        src = cache.read(file)
+        assert src.mark(path) == fresh.mark(path), path
+    src = cache.read(file)
+    for path in paths:  # shallow first, then deep, on one object
+        assert src.mark(path) == fresh.mark(path), path
+    assert cache.misses == 0
