@@ -11,6 +11,7 @@ code 2, Ctrl-C is "Interrupted." and 130). Only the simple forms are read here: 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,9 @@ def run_fast(argv: list[str]) -> bool:
     got = parse_score(argv)
     if got is None:
         return False
+    # no pydantic plugins in a command (typer, which runs the others, disables them too): their
+    # discovery reads every installed distribution's entry points on the first model (~20 ms)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from sicca.base.errors import SiccaError
     from sicca.cli.plain import score
 
