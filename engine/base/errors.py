@@ -14,7 +14,21 @@ expected; the CLI prints ``str(err)`` and exits 2 without a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+#: characters that would break or hide an error line: C0 controls but tab, DEL, C1 controls
+#: (U+0085 included) and the Unicode line and paragraph separators
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` with line breaks and control characters written as escapes (``\\n``,
+    ``\\x85``, ``\\u2028``), so that a key, id or value from a file is shown on one line as
+    it was written (every part of an error goes through here)."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass
@@ -37,7 +51,7 @@ class Problem:
     see: str | None = None  # where the documentation explains it (a path with an anchor)
 
     def where(self) -> str:
-        parts = [self.file or "<input>"]
+        parts = [printable(self.file or "<input>")]
         if self.line is not None:
             parts.append(str(self.line))
             if self.col is not None:
@@ -47,28 +61,28 @@ class Problem:
     def render(self) -> str:
         head = f"{self.where()}: {self.severity} {self.code}"
         if self.rule:
-            head += f" in rule '{self.rule}'"
-        head += f": {self.message}"
+            head += f" in rule '{printable(self.rule)}'"
+        head += f": {printable(self.message)}"
         lines = [head]
         detail = []
         if self.timepoint:
-            detail.append(f"timepoint '{self.timepoint}'")
+            detail.append(f"timepoint '{printable(self.timepoint)}'")
         if self.field:
-            detail.append(f"at {self.field}")
+            detail.append(f"at {printable(self.field)}")
         if detail:
             lines.append("  " + ", ".join(detail))
         if self.expected is not None:
-            lines.append(f"  expected {self.expected}")
+            lines.append(f"  expected {printable(self.expected)}")
         if self.found is not None:
-            lines.append(f"  found {self.found}")
+            lines.append(f"  found {printable(self.found)}")
         if self.source_line is not None and self.line is not None:
-            lines.append(f"  {self.line:>4} | {self.source_line}")
+            lines.append(f"  {self.line:>4} | {printable(self.source_line)}")
             if self.col is not None:
                 lines.append(f"       | {' ' * (self.col - 1)}^")
         if self.hint:
-            lines.append(f"  hint: {self.hint}")
+            lines.append(f"  hint: {printable(self.hint)}")
         if self.see:
-            lines.append(f"  see: {self.see}")
+            lines.append(f"  see: {printable(self.see)}")
         return "\n".join(lines)
 
 

@@ -153,8 +153,8 @@ if getattr(yaml, "__with_libyaml__", False):  # libyaml's scanner and parser, wh
                        yaml.resolver.Resolver):
         """The same loader on libyaml's events: libyaml scans and parses (about 10x faster);
         composing, with its limits, resolving and constructing stay the Python code above,
-        so marks and values are the same. Used only on text it reads without an error:
-        any error is reported by the pure-Python loader, word for word as before."""
+        so marks, values and the errors of that code are the same. A syntax error is
+        reported by the pure-Python loader, word for word as before."""
 
         yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
@@ -435,8 +435,10 @@ def _compose(text: str, file: str, lines: list[str]) -> Sourced:
     if USE_LIBYAML and _CLoader is not None and "\t" not in text and "\ufeff" not in text:
         try:
             return _compose_with(_CLoader(text), file, lines)
-        except Exception:  # noqa: BLE001 - any failure is the pure-Python reader's to report
-            pass  # every error is reported by the pure-Python reader, as it always was
+        except InputError:
+            raise  # a limit (depth, aliases) or a value refused by the shared Python code
+        except Exception:  # noqa: BLE001 - a syntax error: the pure-Python reader's to word
+            pass  # reported by the pure-Python reader, word for word as it always was
     return _compose_with(_Loader(text), file, lines)
 
 
@@ -464,8 +466,6 @@ def _compose_with(loader: Any, file: str, lines: list[str]) -> Sourced:
         data = _construct(node, (), _Build(loader, file, marks))
         return Sourced(data, file, marks, lines)
     except _Refused as exc:
-        if not isinstance(loader, _Loader):
-            raise
         raise _located(exc, file, lines) from None
     finally:
         loader.dispose()

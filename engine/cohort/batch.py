@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from sicca.base import filekind, jsonenc
-from sicca.base.errors import InputError, Problem, SiccaError
+from sicca.base.errors import InputError, Problem, SiccaError, printable
 from sicca.base.outfiles import AtomicFile, check_outputs, partial_path
 from sicca.base.yamlsrc import Sourced, loads_json, parse_text
 
@@ -182,17 +182,29 @@ def _patient_id(data: Any, text: str | None) -> str:
             except Exception:  # noqa: BLE001
                 return "?"
     if isinstance(data, dict) and isinstance(data.get("patient"), dict):
-        return str(data["patient"].get("id", "?"))
+        return shown_id(data["patient"].get("id", "?"))
     return "?"
+
+
+def shown_id(value: Any) -> str:
+    """A patient id as a failure line shows it: text escaped onto one line, a number as
+    written, anything else by its type (``<a mapping>``), never a Python repr."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    kinds = {dict: "a mapping", list: "a list", bool: "true/false", type(None): "null"}
+    return f"<{kinds.get(type(value), type(value).__name__)}>"
 
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, SiccaError):
         parts = []
         for p in exc.problems:
-            where = ", ".join(x for x in (f"timepoint '{p.timepoint}'" if p.timepoint else "",
-                                          f"at {p.field}" if p.field else "") if x)
-            parts.append(f"{p.code} {p.message}" + (f" ({where})" if where else ""))
+            where = ", ".join(x for x in (
+                f"timepoint '{printable(p.timepoint)}'" if p.timepoint else "",
+                f"at {printable(p.field)}" if p.field else "") if x)
+            parts.append(f"{p.code} {printable(p.message)}" + (f" ({where})" if where else ""))
         return "; ".join(parts)
     return f"{type(exc).__name__}: {exc}"
 
@@ -286,7 +298,7 @@ class Scorer:
         data: Any = None
         try:
             case, data = self.parse(rec)
-            out.patient = case.patient.id
+            out.patient = printable(case.patient.id)
         except InputError as exc:
             out.patient = _patient_id(data, rec.text)
             if _no_timepoints(rec.text, rec.position):

@@ -65,6 +65,9 @@ FAST = settings.get_profile("fast")
 _DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLOW = settings.get_profile("slow")
+#: what splitlines() takes for a line end besides "\n" and "\r", and other controls: an error
+#: shows a key or value holding one escaped (sicca.base.errors.printable)
+_LINE_BREAKERS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _dump(data: Any, fmt: str) -> str:
@@ -107,6 +110,7 @@ def check_case(text: str, fmt: str, tmp: Path) -> None:
     assert "Traceback" not in err, err[-3000:]
     if code == 2:
         assert not unlocated_errors(err, str(path)), err
+        assert not _LINE_BREAKERS.search(err), err  # keys and values shown escaped
         return
     data = yaml.load(text, Loader=_LOADER) if fmt == "yaml" else json.loads(text)
     assert not _dropped(data, path), _dropped(data, path)
@@ -139,6 +143,7 @@ def check_case_direct(text: str, fmt: str, tmp: Path) -> None:
     except SiccaError as err:
         assert err.exit_code == 2, str(err)
         assert not unlocated_errors(str(err), str(path)), str(err)
+        assert not _LINE_BREAKERS.search(str(err)), str(err)
         return
     data = yaml.load(text, Loader=_LOADER) if fmt == "yaml" else json.loads(text)
     assert not _dropped(data, path, case), _dropped(data, path, case)
@@ -216,7 +221,7 @@ def check_table(text: str, tmp: Path) -> None:
     assert not unlocated_errors(err, str(path)), err
 
 
-def check_cohort_line(text: str, tmp: Path) -> None:
+def check_cohort_line(text: str, tmp: Path) -> str:
     path = tmp / "cohort.jsonl"
     path.write_text(text.replace("\n", " ") + "\n", encoding="utf-8", errors="surrogatepass")
     out = tmp / "out.jsonl"
@@ -228,8 +233,10 @@ def check_cohort_line(text: str, tmp: Path) -> None:
     # (KeyError: ...) there would be a crash the batch caught
     for line in err.splitlines():
         if line.startswith("failed record"):
-            # the patient shown may itself hold ": " (an id given as a mapping)
+            # the patient shown may itself hold ": " (an id given as text)
             assert re.search(r": E\d{3} ", line), line
+    assert not _LINE_BREAKERS.search(err), err
+    return err
 
 
 def _line_input() -> st.SearchStrategy[str]:
@@ -386,7 +393,30 @@ def test_fuzz_found_line_separator_in_key(key: str, tmp_path: Path) -> None:
 def test_fuzz_found_patient_id_mapping(tmp_path: Path) -> None:
     data = json.loads(json.dumps(SMALL))
     data["patient"]["id"] = {"value": "f-1"}
-    check_cohort_line(json.dumps(data), tmp_path)
+    err = check_cohort_line(json.dumps(data), tmp_path)
+    assert "patient <a mapping>: E" in err, err  # its type, not a Python repr
+
+
+@pytest.mark.parametrize("key", ["a\u2028b", "a\x85b", "a\u2029b", "a\x0bb", "a\nb"])
+def test_a_key_with_a_line_break_is_shown_escaped(key: str, tmp_path: Path) -> None:
+    # issue 12: the key, in the message and in the field path, stays on its error line
+    data = json.loads(json.dumps(SMALL))
+    data["timepoints"][0]["findings"]["cutaneous"][key] = "present"
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    code, _, err = run_cli(["score", str(path), "--engine", "native"])
+    shown = key.encode("unicode_escape").decode("ascii")  # a\u2028b
+    assert code == 2 and shown in err, err
+    assert not _LINE_BREAKERS.search(err) and "a\nb" not in err, err
+
+
+def test_a_patient_id_with_a_line_break_is_shown_escaped_in_the_failure_line(
+        tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SMALL))
+    data["patient"]["id"] = "p\u2028q"
+    data["timepoints"][0]["date"] = "2023-13"  # fails: month 13
+    err = check_cohort_line(json.dumps(data, ensure_ascii=False), tmp_path)
+    assert "patient p\\u2028q: E106" in err, err
 
 
 # The case and rule readers parse with libyaml's events when it is installed and fall back to
