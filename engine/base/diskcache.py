@@ -146,7 +146,7 @@ class _CachedSourced(Sourced):
         self._lines, self._marks = src.lines, src.marks
         self._lines_text = self._marks_text = None
 
-    @property  # type: ignore[override]
+    @property
     def lines(self) -> list[str]:
         if self._lines_text is not None:
             try:
@@ -163,7 +163,7 @@ class _CachedSourced(Sourced):
     def lines(self, value: list[str]) -> None:
         self._lines, self._lines_text = value, None
 
-    @property  # type: ignore[override]
+    @property
     def marks(self) -> dict[PathKey, tuple[int, int]]:
         if self._marks_text is not None:
             try:

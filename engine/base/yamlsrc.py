@@ -123,13 +123,13 @@ class _Limits(yaml.composer.Composer):
             if self._aliases > MAX_ALIASES:
                 raise _Refused(f"more than {MAX_ALIASES} aliases", self._mark(), "E005",
                                f"at most {MAX_ALIASES} aliases (*name) in a file")
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise _Refused(f"nested deeper than {MAX_DEPTH} levels", self._mark(), "E004",
                                f"at most {MAX_DEPTH} nested mappings or lists")
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -149,7 +149,7 @@ _CLoader: type | None = None
 if getattr(yaml, "__with_libyaml__", False):  # libyaml's scanner and parser, when installed
     from yaml._yaml import CParser
 
-    class _CLoaderImpl(_Limits, CParser, yaml.constructor.SafeConstructor,  # type: ignore[misc]
+    class _CLoaderImpl(_Limits, CParser, yaml.constructor.SafeConstructor,
                        yaml.resolver.Resolver):
         """The same loader on libyaml's events: libyaml scans and parses (about 10x faster);
         composing, with its limits, resolving and constructing stay the Python code above,
@@ -160,9 +160,9 @@ if getattr(yaml, "__with_libyaml__", False):  # libyaml's scanner and parser, wh
 
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
-            yaml.composer.Composer.__init__(self)  # type: ignore[no-untyped-call]
-            yaml.constructor.SafeConstructor.__init__(self)  # type: ignore[no-untyped-call]
-            yaml.resolver.Resolver.__init__(self)  # type: ignore[no-untyped-call]
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
 
         get_single_node = yaml.composer.Composer.get_single_node
 
