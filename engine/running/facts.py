@@ -78,7 +78,8 @@ class Fact:
 
 def whole_bound(value: Decimal, censor: str) -> tuple[Decimal, str]:
     """A bound on a whole number as the closed bound on the nearest whole number it allows:
-    ``">5"`` -> ``">=6"``, ``">=5.5"`` -> ``">=6"``, ``"<5"`` -> ``"<=4"``, ``"<=4.5"`` -> ``"<=4"``."""
+    ``">5"`` -> ``">=6"``, ``">=5.5"`` -> ``">=6"``, ``"<5"`` -> ``"<=4"``,
+    ``"<=4.5"`` -> ``"<=4"``."""
     floor = value.to_integral_value(rounding="ROUND_FLOOR")
     ceil = value.to_integral_value(rounding="ROUND_CEILING")
     if censor == ">":

@@ -19,9 +19,8 @@ import math
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from sicca.running.evaluate import Evaluation, Sicca
 from sicca.running.facts import Fact, Visit
@@ -152,7 +151,7 @@ def _points(u: Universe, name: str, lo: float, lo_in: bool, hi: float, hi_in: bo
     edges = sorted({float(c) for c in u.cuts.get(name, [])} |
                    {x for x in (lo, hi) if math.isfinite(x)})
     cand = set(edges)
-    cand |= {(a + b) / 2 for a, b in zip(edges, edges[1:])}
+    cand |= {(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)}
     if edges:
         cand |= {edges[0] - 1, edges[-1] + 1}
     if name in u.integers:
