@@ -192,3 +192,23 @@ def test_a_censored_esspri_rating_gives_a_range(engine: str) -> None:
     # dryness "<9", fatigue 4, pain 4: [8/3, 17/3): undecided
     mid = esspri.score(by["esspri_below_9"], s)["esspri"]
     assert (mid["bounds"], mid["pass"]) == ("[8/3, 17/3)", None)
+
+
+def test_a_censored_esspri_change_is_a_range_and_its_mcii_decided_only_by_both_corners() -> None:
+    from sicca.api import Session
+
+    rep = Session(engine="native").score(PROBE).dump_json()
+    by = {(c["from"], c["to"]): c for c in rep["changes"]}
+    # [8/3, 13/3) -> [5, 20/3]: delta in [5 - 13/3, 20/3 - 8/3] = [2/3, 4]; worse at every
+    # corner: no MCII
+    up = by[("esspri_below_5", "esspri_from_5")]
+    assert (up["esspri_state"], up["esspri_delta"], up["esspri_delta_min"],
+            up["esspri_delta_max"], up["esspri_mcii"]) == ("censored", None, 0.67, 4, False)
+    # [5, 20/3] -> [8/3, 17/3): delta in [8/3 - 20/3, 17/3 - 5] = [-4, 2/3]; from 20/3 to 8/3
+    # is an MCII (a drop of 4), from 5 to nearly 17/3 is not: undecided
+    down = by[("esspri_from_5", "esspri_below_9")]
+    assert (down["esspri_delta_min"], down["esspri_delta_max"], down["esspri_mcii"]) == \
+        (-4, 0.67, None)
+    # ESSDAI with an undetermined domain at either end: no documented delta, only bounds
+    fever = by[("fever_from_37_5", "fever_above_38_5")]
+    assert (fever["essdai_delta"], fever["essdai_state"]) == (None, "undetermined_domains")
