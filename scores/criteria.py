@@ -216,7 +216,14 @@ def verdict_of(meta: Mapping[str, Any], states: States, entry: str | None,
 # --- reading the evaluation -----------------------------------------------------------------
 
 def _one_state(ev: Evaluation, fact: str, allowed: tuple[str, ...]) -> str:
+    """The one state the rules concluded. With a censored input the rules may leave it open
+    (possible conclusions): one value possible and nothing else -> that value; several
+    -> the set's unknown state (the last of ``allowed``: unknown / not_documented)."""
     got = [str(v) for v in ev.values(fact)]
+    maybe = [str(v) for v in ev.possible_values(fact)]
+    if maybe and len(got) <= 1 and all(v in allowed for v in got + maybe):
+        vals = set(got) | set(maybe)
+        return vals.pop() if len(vals) == 1 else allowed[-1]
     if len(got) != 1 or got[0] not in allowed:
         raise EvaluationError(Problem(
             f"'{fact}' concluded {got or 'nothing'} at {ev.timepoint}", code="E401",
@@ -224,6 +231,11 @@ def _one_state(ev: Evaluation, fact: str, allowed: tuple[str, ...]) -> str:
             hint="the rules for this fact must cover every input state exactly once: "
                  + ", ".join(ev.rules_for(fact)) if got else "no rule fired for it"))
     return got[0]
+
+
+def _possible_rules(ev: Evaluation, fact: str) -> list[str]:
+    """The rules that may conclude ``fact`` (its state left open by a censored input)."""
+    return ev.possible_rules_for(fact)
 
 
 def _input_flags(f: Fact) -> set[str]:
@@ -317,7 +329,7 @@ def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any],
         items[item] = {"state": state,
                        "points": (weight if state == "positive" else 0) if weighted else
                        (1 if state == "positive" else 0),
-                       "rules": ev.rules_for(fact, state),
+                       "rules": ev.rules_for(fact, state) or _possible_rules(ev, fact),
                        "label": im.get("label", item)}
         if weighted:
             items[item]["weight"] = weight

@@ -47,6 +47,7 @@ SEVERE_ABOVE = Decimal(14)
 CLIN_WEIGHTS_STATUS = "weights: S6, pending primary-source check (clinical-spec §2)"
 CLIN_CATEGORY_STATUS = "categories borrowed from ESSDAI, unverified for ClinESSDAI (spec §2)"
 DOCUMENTED_LABEL = "not-assessable domains counted as 0"
+UNDETERMINED_LABEL = "undetermined domains (censored values) counted at their lowest level"
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,33 @@ def category(total: Decimal | None) -> str | None:
 
 
 def domain_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
-    """State, level and bounds of one domain, with the rule ids behind them."""
+    """State, level and bounds of one domain, with the rule ids behind them.
+
+    Definite conclusions give the state as before; conclusions that only *may* hold (a
+    censored value its interval does not decide) widen the bounds: ``level_max`` is the
+    highest level possibly concluded (the domain's maximum when not_assessable may hold).
+    When they do, the state is ``undetermined`` and ``level`` is null."""
+    st = _definite_state(ev, d)
+    if not ev.possible:
+        return st
+    name = f"{RULESET}.{d.name}"
+    maybe = [int(v) for v in ev.possible_values(f"{name}.level") if isinstance(v, Decimal)]
+    hi = max([st["level_max"]] + maybe)
+    if ev.may(f"{name}.assessment", "not_assessable"):
+        hi = d.max_level
+    lo = st["level_min"]
+    if ev.may(f"{name}.assessment", "assumed_absent") or st["state"] == "not_assessable":
+        lo = 0
+    if (lo, hi) == (st["level_min"], st["level_max"]):
+        return st
+    rules = list(dict.fromkeys(st["rules"] + ev.possible_rules_for(f"{name}.level")
+                               + ev.possible_rules_for(f"{name}.assessment")))
+    return {"state": "undetermined", "level": None, "level_min": lo, "level_max": hi,
+            "rules": rules, "flags": st["flags"],
+            "reason": "a censored value does not decide the level"}
+
+
+def _definite_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
     name = f"{RULESET}.{d.name}"
     levels = [int(v) for v in ev.values(f"{name}.level") if isinstance(v, Decimal)]
     flags = sorted({str(v) for v in ev.values(f"{name}.flag")})
@@ -232,7 +259,10 @@ def total(ev: Evaluation, ds: list[Domain], clin: bool,
         pts = w * st["level"] if st["level"] is not None else None
         doms[d.name] = dict(st, weight=w, points=pts, points_min=w * st["level_min"],
                             points_max=w * st["level_max"])
-        documented += pts if pts is not None else Decimal(0)
+        if pts is not None:
+            documented += pts
+        elif st["state"] == "undetermined":  # at least its lowest level, for certain
+            documented += w * st["level_min"]
         lo += w * st["level_min"]
         hi += w * st["level_max"]
         has_high = 3 in d.levels
@@ -240,13 +270,17 @@ def total(ev: Evaluation, ds: list[Domain], clin: bool,
         high_possible |= has_high and st["level_max"] == 3
     cat_lo, cat_hi = category(lo), category(hi)
     na = [n for n, x in doms.items() if x["state"] == "not_assessable"]
+    und = [n for n, x in doms.items() if x["state"] == "undetermined"]
+    label = "; ".join(([DOCUMENTED_LABEL] if na else []) + ([UNDETERMINED_LABEL] if und else []))
     out: dict[str, Any] = {
         "documented": documented, "min": lo, "max": hi,
-        "documented_label": DOCUMENTED_LABEL if na else None,
+        "documented_label": label or None,
         "not_assessable": na,
         "category": category(documented), "category_min": cat_lo, "category_max": cat_hi,
         "category_determined": cat_lo == cat_hi,
     }
+    if und:
+        out["undetermined"] = und
     if not clin:
         sev_lo = lo > SEVERE_ABOVE or high_now
         sev_hi = hi > SEVERE_ABOVE or high_possible

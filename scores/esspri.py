@@ -58,16 +58,74 @@ def meta_problems(files: Sequence[RuleFile]) -> list[Problem]:
 
 
 def exact(ev: Evaluation) -> Fraction | None:
-    """The exact mean, or None when the rules found it not computable."""
+    """The exact mean, or None when the rules found it not computable or a rating is censored
+    (then ``bounds`` gives the range)."""
     if not ev.has("esspri.state", "computable"):
         return None
     vals = []
     for item in ITEMS:
         f = ev.fact(f"esspri.{item}")
-        if f is None or f.value is None:
+        if f is None or f.value is None or f.censor:
             return None
         vals.append(Fraction(f.value))
     return sum(vals, Fraction(0)) / len(vals)
+
+
+#: (low, low included, high, high included) of the mean
+Bounds = tuple[Fraction, bool, Fraction, bool]
+
+
+def bounds(ev: Evaluation, sicca: Sicca) -> Bounds | None:
+    """The range of the mean when a rating is censored (``"<5"`` allows the rating's lowest
+    value up to 5, 5 excluded; the ratings' range comes from the vocabulary); None when the
+    mean is exact, not computable, or a censored rating has no bound on its open side."""
+    if not ev.has("esspri.state", "computable"):
+        return None
+    lo = hi = Fraction(0)
+    lo_in = hi_in = True
+    censored = False
+    items = sicca.catalogue.vocabulary.items
+    for item in ITEMS:
+        f = ev.fact(f"esspri.{item}")
+        if f is None or f.value is None:
+            return None
+        v = Fraction(f.value)
+        spec = items.get(f"esspri.{item}")
+        rlo, rhi = spec.spec.bounds() if spec is not None else (None, None)
+        c = f.censor or ""
+        censored = censored or bool(c)
+        if c in ("<", "<="):
+            if rlo is None:
+                return None
+            lo += Fraction(rlo)
+            hi += v
+            hi_in = hi_in and c == "<="
+        elif c in (">", ">="):
+            if rhi is None:
+                return None
+            lo += v
+            hi += Fraction(rhi)
+            lo_in = lo_in and c == ">="
+        else:
+            lo += v
+            hi += v
+    if not censored:
+        return None
+    n = len(ITEMS)
+    return lo / n, lo_in, hi / n, hi_in
+
+
+def _pass(b: Bounds) -> bool | None:
+    """PASS (< 5) over a range: decided only when the whole range is on one side."""
+    lo, _, hi, hi_in = b
+    if hi < PASS_BELOW or (hi == PASS_BELOW and not hi_in):
+        return True
+    return False if lo >= PASS_BELOW else None
+
+
+def _shown_bounds(b: Bounds) -> str:
+    lo, lo_in, hi, hi_in = b
+    return f"{'[' if lo_in else '('}{lo}, {hi}{']' if hi_in else ')'}"
 
 
 def shown(x: Fraction) -> Decimal:
@@ -81,6 +139,13 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
         return {}
     x = exact(ev)
     rules = ev.rules_for("esspri.state")
+    b = bounds(ev, sicca) if x is None else None
+    if b is not None:
+        recorded = {i: f.shown() for i in ITEMS if (f := ev.fact(f"esspri.{i}")) is not None}
+        return {"esspri": {"score": None, "pass": _pass(b), "state": "censored",
+                           "rules": rules, "score_min": shown(b[0]), "score_max": shown(b[2]),
+                           "bounds": _shown_bounds(b), "recorded": recorded,
+                           "reason": "a rating is recorded as a bound: the mean is a range"}}
     if x is None:
         missing = sorted({str(v) for v in ev.values("esspri.missing")})
         return {"esspri": {"score": None, "pass": None, "state": "not_computable",
@@ -110,6 +175,20 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
     if "esspri" not in a or "esspri" not in b:
         return {}
     xa, xb = exact(ev_a), exact(ev_b)
+    ba = bounds(ev_a, sicca) if xa is None else None
+    bb = bounds(ev_b, sicca) if xb is None else None
+    if (xa is not None or ba is not None) and (xb is not None or bb is not None) and \
+            (ba is not None or bb is not None):
+        a_lo, a_hi = (ba[0], ba[2]) if ba is not None else (xa, xa)
+        b_lo, b_hi = (bb[0], bb[2]) if bb is not None else (xb, xb)
+        assert a_lo is not None and a_hi is not None and b_lo is not None and b_hi is not None
+        # MCII improves as the baseline rises and the follow-up falls: the two corners decide
+        best, worst = mcii(a_hi, b_lo), mcii(a_lo, b_hi)
+        return {"esspri_delta": None, "esspri_delta_min": shown(b_lo - a_hi),
+                "esspri_delta_max": shown(b_hi - a_lo),
+                "esspri_mcii": True if worst else False if not best else None,
+                "esspri_state": "censored",
+                "esspri_reason": "a rating is recorded as a bound: the change is a range"}
     if xa is None or xb is None:
         return {"esspri_delta": None, "esspri_mcii": None, "esspri_state": "not_computable",
                 "esspri_reason": "ESSPRI not computable at "

@@ -166,7 +166,10 @@ def instrument_delta(key: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str
     lo: Decimal = b["min"] - a["max"]
     hi: Decimal = b["max"] - a["min"]
     determined = hi <= -MCII_DROP or lo > -MCII_DROP
-    same = a["not_assessable"] == b["not_assessable"]
+    # a domain a censored value leaves undetermined is documented at its lowest level: a
+    # difference of such totals is no documented change, so only the bounds are given
+    undetermined = bool(a.get("undetermined") or b.get("undetermined"))
+    same = a["not_assessable"] == b["not_assessable"] and not undetermined
     delta: Decimal | None = b["documented"] - a["documented"] if same else None
     if determined:
         met: bool | None = hi <= -MCII_DROP
@@ -177,7 +180,8 @@ def instrument_delta(key: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str
         f"{key}_assumes_unassessable_unchanged": same and bool(a["not_assessable"]),
         f"{key}_mcii": met, f"{key}_mcii_determined": determined}
     if delta is None:
-        out[f"{key}_state"] = "not_assessable_domains_differ"
+        out[f"{key}_state"] = "undetermined_domains" if undetermined else \
+            "not_assessable_domains_differ"
     return out
 
 
@@ -275,7 +279,8 @@ def star(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluatio
     }
     out = _verdict(items, t)
     out["items"] = {k: {"state": s, "points": t.points[k]} for k, s in items.items()}
-    if clin_a["not_assessable"] == clin_b["not_assessable"]:
+    if clin_a["not_assessable"] == clin_b["not_assessable"] and not (
+            clin_a.get("undetermined") or clin_b.get("undetermined")):
         doc_delta = clin_b["documented"] - clin_a["documented"]
         assumed = dict(items, systemic="met" if doc_delta <= -t.clinessdai_drop else "not_met")
         out["assuming_unassessable_unchanged"] = _verdict(assumed, t)

@@ -59,6 +59,8 @@ class TotalResult(Result):
     max: Num
     documented_label: str | None
     not_assessable: list[str]
+    #: domains a censored value leaves between two levels (set only when there are some)
+    undetermined: list[str] | None = None
     category: str | None
     category_min: str | None
     category_max: str | None
@@ -106,6 +108,12 @@ class EsspriResult(Result):
     missing: list[str] | None = None
     items: dict[str, Num] | None = None
     rules: list[str]
+    #: a censored rating: the mean's range (2 decimals), exactly as an interval, and the
+    #: ratings as recorded (set only then)
+    score_min: Num | None = None
+    score_max: Num | None = None
+    bounds: str | None = None
+    recorded: dict[str, str] | None = None
     reason: str | None = None
 
 
@@ -114,6 +122,9 @@ class EsspriChange(Result):
     delta_shown: str | None = None
     delta_exact: str | None = None
     relative: Num | None = None
+    #: a censored rating at either timepoint: the change's range (set only then)
+    delta_min: Num | None = None
+    delta_max: Num | None = None
     mcii: bool | None
     state: str
     reason: str | None = None

@@ -8,9 +8,12 @@ is a test of its own; on a concluded fact a negated literal means "no such fact"
 is put in a later *stratum* than every rule concluding that fact, so negation never depends
 on arrival order.
 
-Semantics of a numeric test on a censored value ("<0.91", ">=1"): it holds only when every
-value the censored interval allows satisfies it; otherwise it behaves as a missing value
-(false; its negation true).
+Semantics (README "Honest uncertainty", sicca.language.intervals): a literal is true, false
+or unknown. A numeric test on a censored value ("<0.91", ">=1") is decided only when every
+value the censored interval allows decides it the same way; otherwise it is unknown. A test on
+a missing value is false and its negation true (missing data is asked about with ``state:``).
+The durable form is made twice (``to_durable(program, mode)``): ``definite`` patterns match
+when a literal is true, ``possible`` patterns when it is true or unknown.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Reader, load
 from sicca.language.docs import point_to_reference
+from sicca.language.intervals import INF, satisfying
 from sicca.language.loader import (
     CMP_OPS,
     ENDS,
@@ -74,9 +78,9 @@ class Catalog:
             for name in item.fact_names():
                 kind = kinds.get(name, "code")
                 choices = vocab.fact_choices(name)
-                censorable = item.type in ("measurement", "per_eye") and kind == "number" and \
-                    (name == item.name or item.type == "per_eye" and not
-                     name.endswith(tuple("." + a for a in item.spec.attributes)))
+                # every number may be recorded as a bound (the case model keeps the censor of
+                # measurements, per-eye values, counts, ratings and numeric attributes alike)
+                censorable = kind == "number"
                 out[name] = FactSpec(name, kind, vocab.fact_unit(name),
                                      tuple(choices) if choices else None, censorable)
         for a in analytes.all():
@@ -601,38 +605,57 @@ def _num_pos(op: str, c: float, censorable: bool) -> dict[str, Any]:
                 _and([{"censor": "<="}, _cmp("le", "value", c)])])
 
 
-_COMPLEMENT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
+_COMPLEMENT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
 
 
 def _num_neg(op: str, c: float, censorable: bool) -> dict[str, Any]:
-    """Not decided-true: missing, decided-false, or undecided on a censored interval."""
-    if op == "eq":
-        xs: list[dict[str, Any]] = [{"value": None}, {"$neq": {"value": c}}]
-        if censorable:
-            xs.append({"$neq": {"censor": ""}})
-        return _or(xs)
-    if op == "ne":
-        return _and([_num_neg("lt", c, censorable), _num_neg("gt", c, censorable)])
-    comp = _COMPLEMENT[op]
+    """Decided false (the negated test decided true), or missing: a negated test holds on a
+    missing value, as ``state:`` is the way to ask about missing data."""
+    return _or([{"value": None}, _num_pos(_COMPLEMENT[op], c, censorable)])
+
+
+_NEVER = {"state": "__never__"}
+
+
+def _bound(op: str, c: float) -> dict[str, Any]:
+    return _cmp(op, "value", c)
+
+
+def _meets(iv: tuple[float, bool, float, bool], censorable: bool) -> list[dict[str, Any]]:
+    """Patterns for "the fact's interval meets ``iv``" (one per censor form)."""
+    lo, lc, hi, hc = iv
+    inside: list[dict[str, Any]] = []
+    if lo != -INF:
+        inside.append(_bound("ge" if lc else "gt", lo))
+    if hi != INF:
+        inside.append(_bound("le" if hc else "lt", hi))
+    exact = _and(([_UNCENSORED] if censorable else []) + inside) if (censorable or inside) \
+        else {"$ex": {"value": 1}}
     if not censorable:
-        return _or([{"value": None}, _cmp(comp, "value", c)])
-    up = op in ("lt", "le")
-    other = _DOWN if up else _UP  # a censored interval unbounded on the test's side: undecided
-    # decided-true on the censored side (see _num_pos), negated per censor
-    if op == "gt":
-        side = [_and([{"censor": ">"}, _cmp("lt", "value", c)]),
-                _and([{"censor": ">="}, _cmp("le", "value", c)])]
-    elif op == "ge":
-        side = [_and([{"censor": ">"}, _cmp("lt", "value", c)]),
-                _and([{"censor": ">="}, _cmp("lt", "value", c)])]
-    elif op == "lt":
-        side = [_and([{"censor": "<"}, _cmp("gt", "value", c)]),
-                _and([{"censor": "<="}, _cmp("ge", "value", c)])]
-    else:
-        side = [_and([{"censor": "<"}, _cmp("gt", "value", c)]),
-                _and([{"censor": "<="}, _cmp("gt", "value", c)])]
-    return _or([{"value": None}, _and([_UNCENSORED, _cmp(comp, "value", c)])] + side +
-               [{"censor": o} for o in other])
+        return [exact]
+    out = [exact]
+    # (-inf, b) meets iv iff b > lo; (-inf, b] iff b >= lo (lo included) else b > lo
+    for cen, incl in (("<", False), ("<=", True)):
+        if lo == -INF:
+            out.append({"censor": cen})
+        else:
+            out.append(_and([{"censor": cen}, _bound("ge" if incl and lc else "gt", lo)]))
+    for cen, incl in ((">", False), (">=", True)):
+        if hi == INF:
+            out.append({"censor": cen})
+        else:
+            out.append(_and([{"censor": cen}, _bound("le" if incl and hc else "lt", hi)]))
+    return out
+
+
+def _num_possible(tests: list[dict[str, Any]], censorable: bool) -> dict[str, Any]:
+    """The numeric tests of one input literal, judged together: true or unknown (the fact's
+    interval meets the set where they all hold), or missing when every test is negated."""
+    numeric = [(t["op"], float(t["value"]), bool(t["neg"])) for t in tests]
+    xs = [p for iv in satisfying(numeric) for p in _meets(iv, censorable)]
+    if all(neg for _, _, neg in numeric):
+        xs.insert(0, {"value": None})
+    return _or(xs) if xs else _NEVER
 
 
 def _code_test(t: dict[str, Any]) -> dict[str, Any]:
@@ -655,15 +678,38 @@ def durable_test(t: dict[str, Any], censorable: bool) -> dict[str, Any]:
     return _code_test(t)
 
 
-def durable_literal(lit: dict[str, Any], censorable: set[str]) -> dict[str, Any]:
+def _is_num(t: dict[str, Any]) -> bool:
+    return bool(t["field"] == "value" and not isinstance(t["value"], list))
+
+
+def durable_literal(lit: dict[str, Any], censorable: set[str], mode: str = "definite",
+                    derived: bool = False) -> dict[str, Any]:
+    """One literal as a durable pattern. ``definite``: the literal is true; ``possible``: true
+    or unknown. A concluded fact carries ``sure`` (1 definite, 0 possible only): a positive
+    literal in the definite mode, and a negated one in the possible mode, read only sure
+    conclusions (the negation of "possibly concluded" is definite, and the other way)."""
     parts: list[dict[str, Any]] = [{"name": lit["fact"]}]  # equality on the name first
-    parts += [durable_test(t, lit["fact"] in censorable) for t in lit["tests"]]
+    cens = lit["fact"] in censorable
+    if derived:
+        if (mode == "definite") != bool(lit["negated"]):
+            parts.append({"sure": 1})
+        parts += [durable_test(t, False) for t in lit["tests"]]
+        return _and(parts)
+    if mode == "possible":
+        parts += [_code_test(t) for t in lit["tests"] if not _is_num(t)]
+        num = [t for t in lit["tests"] if _is_num(t)]
+        if num:
+            parts.append(_num_possible(num, cens))
+        return _and(parts)
+    parts += [durable_test(t, cens) for t in lit["tests"]]
     return _and(parts)
 
 
-def to_durable(program: dict[str, Any]) -> list[dict[str, dict[str, Any]]]:
+def to_durable(program: dict[str, Any], mode: str = "definite"
+               ) -> list[dict[str, dict[str, Any]]]:
     """One durable ruleset dict per stratum; rule names are '<index>~<branch>'."""
     cens = set(program["censorable"])
+    names = {d["name"] for d in program["derived"]}
     strata: list[dict[str, dict[str, Any]]] = [{} for _ in range(program["strata"])]
     for i, r in enumerate(program["rules"]):
         for j, br in enumerate(r["branches"]):
@@ -675,7 +721,8 @@ def to_durable(program: dict[str, Any]) -> list[dict[str, dict[str, Any]]]:
                 patterns.append({"visit": {"name": "__visit__"}})
             for k, lit in enumerate(br):
                 alias = f"n{k}$not" if lit["negated"] else f"a{k}"
-                patterns.append({alias: durable_literal(lit, cens)})
+                patterns.append({alias: durable_literal(lit, cens, mode,
+                                                        lit["fact"] in names)})
             strata[r["stratum"]][f"{i}~{j}"] = {"all": patterns}
     return strata
 

@@ -68,6 +68,8 @@ class Change(Result):
     esspri_delta_shown: str | None = None
     esspri_delta_exact: str | None = None
     esspri_relative: Num | None = None
+    esspri_delta_min: Num | None = None  # a censored rating at either end (set only then)
+    esspri_delta_max: Num | None = None
     esspri_mcii: bool | None = None
     esspri_state: str | None = None
     esspri_reason: str | None = None

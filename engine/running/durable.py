@@ -27,6 +27,12 @@ Every workaround of shared/notes/durable-rules.md is applied here:
   is held until the visit's sessions are closed, and whatever stops a visit, each session is
   closed the safe way (``_close``) so its id goes back to the pool;
 - compiler-side limits (≤ 60 comparison siblings, < 512 constants, no empty ``$and``).
+
+Three-valued (README "Honest uncertainty"): each stratum has two rulesets, the *definite* one
+(every literal true) and the *possible* one (every literal true or unknown), compiled by
+``to_durable(program, mode)``. Concluded facts carry ``sure`` (1 definite, 0 possible only).
+The possible rulesets run only for a visit with a censored value: without one, no literal is
+unknown and they would repeat the definite firings.
 """
 
 from __future__ import annotations
@@ -94,29 +100,35 @@ class DurableBackend:
             names = {lit["fact"] for br in r["branches"] for lit in br}
             self._reads[r["stratum"]] = self._reads[r["stratum"]] | names
         self._rulesets: list[tuple[int, dict[str, Action]]] = []
-        for s, rules in enumerate(to_durable(program)):
-            actions: dict[str, Action] = {}
-            defn: dict[str, Any] = {}
-            needs = False
-            for rname, spec in rules.items():
-                i, j = (int(x) for x in rname.split("~"))
-                aliases = [next(iter(p)) for p in spec["all"] if next(iter(p)).startswith("a")]
-                needs = needs or any("visit" in p for p in spec["all"])
-                then = program["rules"][i]["then"]
-                actions[rname] = self._action(i, j, aliases, then,
-                                              self.derived[then]["name"] in self._reads[s])
-                defn[rname] = spec
-            defn["__catch_all"] = {"all": [{"m": {"$ex": {"name": 1}}},
-                                           {"never": {"name": "__never__"}}]}
-            defn["__end"] = {"pri": 1000, "all": [{"m": {"name": "__end__"}}]}
-            actions["__catch_all"] = actions["__end"] = _noop
-            handle = _core.create_ruleset(f"s{s}", _dumps(defn))
-            self._rulesets.append((handle, actions))
-            self._needs_visit.append(needs)
+        self._possible: list[tuple[int, dict[str, Action]]] = []
+        for mode, out in (("definite", self._rulesets), ("possible", self._possible)):
+            for s, rules in enumerate(to_durable(program, mode)):
+                actions: dict[str, Action] = {}
+                defn: dict[str, Any] = {}
+                needs = False
+                for rname, spec in rules.items():
+                    i, j = (int(x) for x in rname.split("~"))
+                    aliases = [next(iter(p)) for p in spec["all"]
+                               if next(iter(p)).startswith("a")]
+                    needs = needs or any("visit" in p for p in spec["all"])
+                    then = program["rules"][i]["then"]
+                    actions[rname] = self._action(
+                        i, j, aliases, then, self.derived[then]["name"] in self._reads[s],
+                        1 if mode == "definite" else 0)
+                    defn[rname] = spec
+                defn["__catch_all"] = {"all": [{"m": {"$ex": {"name": 1}}},
+                                               {"never": {"name": "__never__"}}]}
+                defn["__end"] = {"pri": 1000, "all": [{"m": {"name": "__end__"}}]}
+                actions["__catch_all"] = actions["__end"] = _noop
+                handle = _core.create_ruleset(f"{mode[0]}{s}", _dumps(defn))
+                out.append((handle, actions))
+                if mode == "definite":
+                    self._needs_visit.append(needs)
         self.strata = len(self._rulesets)
 
-    def _action(self, i: int, j: int, aliases: list[str], then: str, read_here: bool) -> Action:
-        fact = _derived_fact(self.derived[then])
+    def _action(self, i: int, j: int, aliases: list[str], then: str, read_here: bool,
+                sure: int) -> Action:
+        fact = dict(_derived_fact(self.derived[then]), sure=sure)
 
         def act(m: dict[str, Any], v: _Visit) -> None:
             v.firings.append(Firing(i, j, tuple(m[a]["id"] for a in aliases)))
@@ -157,40 +169,61 @@ class DurableBackend:
                 raise KeyboardInterrupt  # delivered now, with every session closed
 
     def _evaluate(self, facts: list[dict[str, Any]]) -> RawResult:
-        sid = self._pool.get()
+        box = [self._pool.get()]  # the session id; "" once retired (never used again)
+        censored = any(f["censor"] for f in facts)
         try:
-            have: set[str] = set()
+            have: set[str] = set()  # definitely concluded
+            may: set[str] = set()   # possibly concluded (definite ones included)
             firings: list[Firing] = []
-            lower: list[dict[str, Any]] = []
-            for s, (handle, actions) in enumerate(self._rulesets):
-                visit = _Visit(set(have), handle, sid)
-                done = False
-                try:
-                    reads = self._reads[s]
-                    batch = [dict(f, sid=sid) for f in lower  # blockers first
-                             if f["name"] in reads]
-                    batch += [dict(f, sid=sid) for f in facts if f["name"] in reads]
-                    if self._needs_visit[s]:
-                        batch.append({"sid": sid, "id": "visit", "name": "__visit__",
-                                      "state": "", "value": None, "code": "", "censor": ""})
-                    self._run(handle, actions, visit, _core.assert_facts(handle, _dumps(batch)))
-                    end = json.dumps({"sid": sid, "id": "end", "name": "__end__"})
-                    self._run(handle, actions, visit, _core.assert_fact(handle, end))
-                    visit.state = None  # every action completed: nothing left to abandon
-                    _core.delete_state(handle, sid)  # the no-op __end__ rule ran: safe
-                    done = True
-                finally:
-                    if not done and not _close(handle, visit):
-                        self._retire(sid)
-                        sid = ""  # never used again
-                firings += visit.firings
-                new = visit.have - have
-                have |= new
-                lower += [_derived_fact(self.derived[d]) for d in sorted(new)]
-            return RawResult(firings, have)
+            pfirings: list[Firing] = []
+            for s in range(self.strata):
+                # the lower strata's conclusions, blockers first: sure ones 1, possible ones 0
+                lower = [dict(_derived_fact(self.derived[d]), sure=int(d in have))
+                         for d in sorted(may if censored else have)]
+                got = self._stratum(s, self._rulesets[s], box, facts, lower, have)
+                firings += got.firings
+                have |= got.have
+                if censored:
+                    got = self._stratum(s, self._possible[s], box, facts, lower, may)
+                    pfirings += got.firings
+                    may |= got.have
+            if not censored:
+                return RawResult(firings, have)
+            done = {(f.rule, f.branch, f.matched) for f in firings}
+            return RawResult(firings, have, may - have,
+                             [f for f in pfirings if (f.rule, f.branch, f.matched) not in done])
         finally:
-            if sid:  # every session of the visit closed: the id can be used again
-                self._pool.put(sid)
+            if box[0]:  # every session of the visit closed: the id can be used again
+                self._pool.put(box[0])
+
+    def _stratum(self, s: int, ruleset: tuple[int, dict[str, Action]], box: list[str],
+                 facts: list[dict[str, Any]], lower: list[dict[str, Any]],
+                 have: set[str]) -> _Visit:
+        """Run one stratum's ruleset on the visit; its new conclusions in ``visit.have``.
+        A session that cannot be closed retires its id (``box[0]`` becomes "")."""
+        handle, actions = ruleset
+        sid = box[0]
+        visit = _Visit(set(have), handle, sid)
+        done = False
+        try:
+            reads = self._reads[s]
+            batch = [dict(f, sid=sid) for f in lower if f["name"] in reads]  # blockers first
+            batch += [dict(f, sid=sid) for f in facts if f["name"] in reads]
+            if self._needs_visit[s]:
+                batch.append({"sid": sid, "id": "visit", "name": "__visit__",
+                              "state": "", "value": None, "code": "", "censor": ""})
+            self._run(handle, actions, visit, _core.assert_facts(handle, _dumps(batch)))
+            end = json.dumps({"sid": sid, "id": "end", "name": "__end__"})
+            self._run(handle, actions, visit, _core.assert_fact(handle, end))
+            visit.state = None  # every action completed: nothing left to abandon
+            _core.delete_state(handle, sid)  # the no-op __end__ rule ran: safe
+            done = True
+        finally:
+            if not done and not _close(handle, visit):
+                self._retire(sid)
+                box[0] = ""  # never used again
+        visit.have -= have
+        return visit
 
     def _retire(self, sid: str) -> None:
         """A session that could not be closed stays live in the core: its id is never reused

@@ -74,6 +74,9 @@ class Evaluation:
     engine: str
     _objs: dict[str, Derived] = field(default_factory=dict)
     _facts_by_id: dict[str, Fact] | None = None
+    #: conclusions that only *may* hold: some rule concluding them had an unknown literal (a
+    #: censored value its interval does not decide) and none concluded them definitely
+    possible: dict[str, list[Derived]] = field(default_factory=dict)
 
     def lookup(self, fid: str) -> Derived | Fact | None:
         """The concluded or input fact with engine id ``fid`` (input ids indexed on first use:
@@ -95,6 +98,27 @@ class Evaluation:
     def values(self, name: str) -> list[Decimal | str]:
         return [d.value if d.value is not None else str(d.code) for d in
                 self.derived.get(name, [])]
+
+    def possible_values(self, name: str) -> list[Decimal | str]:
+        """The values ``name`` may take beyond its definite ones (see ``possible``)."""
+        return [d.value if d.value is not None else str(d.code) for d in
+                self.possible.get(name, [])]
+
+    def may(self, name: str, value: Any = None) -> bool:
+        """Whether ``name`` (with ``value``) is possibly but not definitely concluded."""
+        got = self.possible.get(name, [])
+        return bool(got) if value is None else any(_same(d, value) for d in got)
+
+    def possible_rules_for(self, name: str, value: Any = None) -> list[str]:
+        """The rules that may conclude ``name`` (``value``): an unknown literal each."""
+        out: list[str] = []
+        for d in self.possible.get(name, []):
+            if value is None or _same(d, value):
+                for f in d.firings:
+                    rid = self.program["rules"][f.rule]["id"]
+                    if rid not in out:
+                        out.append(rid)
+        return out
 
     def conclusions(self, name: str, value: Any = None) -> list[Derived]:
         """The concluded facts named ``name`` (with ``value``, when given)."""
@@ -287,7 +311,22 @@ class Sicca:
         for lst in derived.values():
             if len(lst) > 1:
                 lst.sort(key=_derived_key)
-        ev = Evaluation(visit, derived, raw, self.program, options, self.backend.name, objs)
+        possible: dict[str, list[Derived]] = {}
+        if raw.possible:
+            for did in sorted(raw.possible, key=lambda x: table[x][0]):
+                _, name, value, code = table[did]
+                obj = Derived(did, name, value, code)
+                objs[did] = obj
+                possible.setdefault(name, []).append(obj)
+            for f in sorted(raw.possible_firings, key=_firing_key):
+                target = objs[then[f.rule]]
+                if target.id in raw.possible:  # a definite conclusion keeps its definite firings
+                    target.firings.append(f)
+            for lst in possible.values():
+                if len(lst) > 1:
+                    lst.sort(key=_derived_key)
+        ev = Evaluation(visit, derived, raw, self.program, options, self.backend.name, objs,
+                        possible=possible)
         for observe in Sicca.observers:
             observe(ev)
         return ev

@@ -34,13 +34,19 @@ class Fact:
     line: int | None = None
     flags: dict[str, Any] = field(default_factory=dict)
     _engine: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: whole numbers only (a count): a censored bound is given to the engines as the nearest
+    #: whole number it allows (">5" as ">=6"), so that the rules' bands decide it
+    integer: bool = False
 
     def engine(self) -> dict[str, Any]:
         """The clean-typed dict both backends receive (made once; backends only read it)."""
         if self._engine is None:
+            value, censor = self.value, self.censor or ""
+            if self.integer and censor and value is not None:
+                value, censor = whole_bound(value, censor)
             self._engine = {"id": self.id, "name": self.name, "state": self.state,
-                            "value": float(self.value) if self.value is not None else None,
-                            "code": self.code or "", "censor": self.censor or ""}
+                            "value": float(value) if value is not None else None,
+                            "code": self.code or "", "censor": censor}
         return self._engine
 
     def shown(self) -> str:
@@ -68,6 +74,21 @@ class Fact:
         for k, v in self.flags.items():
             out[k] = v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
         return out
+
+
+def whole_bound(value: Decimal, censor: str) -> tuple[Decimal, str]:
+    """A bound on a whole number as the closed bound on the nearest whole number it allows:
+    ``">5"`` -> ``">=6"``, ``">=5.5"`` -> ``">=6"``, ``"<5"`` -> ``"<=4"``,
+    ``"<=4.5"`` -> ``"<=4"``."""
+    floor = value.to_integral_value(rounding="ROUND_FLOOR")
+    ceil = value.to_integral_value(rounding="ROUND_CEILING")
+    if censor == ">":
+        return floor + 1, ">="
+    if censor == ">=":
+        return ceil, ">="
+    if censor == "<":
+        return ceil - 1, "<="
+    return floor, "<="
 
 
 def _fmt(v: Decimal) -> str:
@@ -113,6 +134,7 @@ class _Plan:
     items: dict[str, Any]                   # item name -> item (options apart)
     cumulative: frozenset[str]              # items that hold until recorded again
     current: frozenset[str]                 # items that belong to their own timepoint
+    integers: frozenset[str]                # facts that hold whole numbers (counts)
     # Every catalog fact as "not_reported", in catalog order. A visit starts from a copy of
     # this dict and replaces what the record holds; the shared Facts are never mutated.
     defaults: dict[str, Fact]
@@ -134,7 +156,8 @@ def _plan(vocab: Any, catalog: Catalog) -> _Plan:
         f.engine()
     plan = _Plan(index, ids, units, items,
                  frozenset(n for n, i in items.items() if i.cumulative),
-                 frozenset(n for n, i in items.items() if not i.cumulative), defaults,
+                 frozenset(n for n, i in items.items() if not i.cumulative),
+                 frozenset(n for n, i in items.items() if i.type == "count"), defaults,
                  [(f"option.{i.name}", i.spec.default) for i in vocab.options()])
     catalog.memo["facts.plan"] = (vocab, plan)
     return plan
@@ -174,7 +197,8 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
             else:
                 _check_digits(value, path or name, file, tp_id)
         f = Fact(fid, name, state, value, code, censor,
-                 unit if unit is not None else unit_of[name], path)
+                 unit if unit is not None else unit_of[name], path,
+                 integer=name in plan.integers)
         if iv is not None:
             f.path, f.record, f.line = path or iv.path, iv.record, iv.line
             if iv.date is not None:

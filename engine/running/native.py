@@ -3,6 +3,13 @@
 It is the oracle the durable-rules backend is checked against and the fast path. It reads
 the same compiled form and yields the same firings: one per rule branch and matching
 combination of facts, strata in order, each stratum run to a fixpoint.
+
+Three-valued (README "Honest uncertainty"): a literal is true, false or unknown (a censored
+value its interval does not decide; sicca.language.intervals). Each stratum is run twice:
+the *definite* pass needs every literal true (a negated conclusion: not even possibly
+concluded), the *possible* pass needs every literal true or unknown (a negated conclusion: not
+definitely concluded). A visit with no censored value has no unknown literal, and its possible
+pass is skipped (it would repeat the definite one).
 """
 
 from __future__ import annotations
@@ -12,10 +19,12 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from sicca.language.intervals import FALSE, TRUE, fact_interval, satisfying, truth
 from sicca.running.trace import Firing, RawResult
 
 Fact = dict[str, Any]
 Pred = Callable[[Fact], bool]
+Lit = Callable[[Fact], int]  # FALSE 0, UNKNOWN 1, TRUE 2
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
@@ -103,14 +112,48 @@ def _conj(preds: list[Pred]) -> Pred:
     return every
 
 
+def _literal(tests: list[dict[str, Any]]) -> Lit:
+    """One literal's tests judged together on one fact: TRUE, FALSE or UNKNOWN.
+
+    Words and states are always decided. Numbers: a missing value fails every test and passes
+    every negated one (missing data is asked about with ``state:``); an exact value is
+    decided; a censored value is decided only when its whole interval is (intervals.truth
+    over the tests' common set)."""
+    numeric = [(t["op"], float(t["value"]), bool(t["neg"])) for t in tests
+               if t["field"] == "value" and not isinstance(t["value"], list)]
+    others = _conj([_pred(t) for t in tests
+                    if not (t["field"] == "value" and not isinstance(t["value"], list))])
+    if not numeric:
+        return lambda f: TRUE if others(f) else FALSE
+    all_neg = all(neg for _, _, neg in numeric)
+    sat = satisfying(numeric)
+    exact = [(_OPS[op], c, neg) for op, c, neg in numeric]
+
+    def lit(f: Fact) -> int:
+        if not others(f):
+            return FALSE
+        x = f["value"]
+        if x is None:
+            return TRUE if all_neg else FALSE
+        cen = f["censor"]
+        if not cen:
+            for cmp, c, neg in exact:
+                if cmp(x, c) == neg:
+                    return FALSE
+            return TRUE
+        return truth(fact_interval(x, cen), sat)
+
+    return lit
+
+
 class _Branch:
     """One rule branch, precompiled: input tests first (they fail fast), then conclusions."""
 
     __slots__ = ("rule", "branch", "names", "kinds", "inputs", "derived", "neg", "then",
                  "level")
 
-    def __init__(self, rule: int, branch: int, pos: list[tuple[str, Pred, bool]],
-                 neg: list[tuple[str, Pred]], then: str) -> None:
+    def __init__(self, rule: int, branch: int, pos: list[tuple[str, Lit, bool]],
+                 neg: list[tuple[str, Lit]], then: str) -> None:
         self.rule, self.branch, self.then = rule, branch, then
         self.names = tuple(name for name, _, _ in pos)
         self.kinds = tuple((name, d) for name, _, d in pos)
@@ -140,9 +183,9 @@ class NativeBackend:
         by_stratum: list[list[_Branch]] = [[] for _ in range(program["strata"])]
         for i, r in enumerate(program["rules"]):
             for j, br in enumerate(r["branches"]):
-                pos = [(lit["fact"], _conj([_pred(t) for t in lit["tests"]]),
+                pos = [(lit["fact"], _literal(lit["tests"]),
                         lit["fact"] in derived_names) for lit in br if not lit["negated"]]
-                neg = [(lit["fact"], _conj([_pred(t) for t in lit["tests"]]))
+                neg = [(lit["fact"], _literal(lit["tests"]))
                        for lit in br if lit["negated"]]
                 by_stratum[r["stratum"]].append(_Branch(i, j, pos, neg, r["then"]))
         # per stratum: (input-only branches indexed by fact, the other branches in dependency
@@ -156,10 +199,15 @@ class NativeBackend:
 
     def evaluate(self, facts: list[Fact]) -> RawResult:
         inputs = {f["name"]: f for f in facts}
-        derived: dict[str, list[Fact]] = {}
+        censored = any(f["censor"] for f in facts)
+        sure: dict[str, list[Fact]] = {}    # definitely concluded, by name
+        maybe: dict[str, list[Fact]] = {}   # possibly concluded (definite ones included)
         have: set[str] = set()
+        may: set[str] = set()
         firings: list[Firing] = []
+        pfirings: list[Firing] = []
         seen: set[tuple[int, int, tuple[str, ...]]] = set()
+        pseen: set[tuple[int, int, tuple[str, ...]]] = set()
         for index, rest, cyclic, readers in self.strata:
             # Branches on inputs only read nothing the stratum concludes, so they may run
             # first and in any order; each is tried only when its indexed fact can pass.
@@ -172,22 +220,39 @@ class NativeBackend:
                 tried += always
                 if if_recorded and not _is_not_reported(f):
                     tried += if_recorded
-            self._pass(tried, inputs, derived, have, firings, seen)
-            self._pass(rest, inputs, derived, have, firings, seen)
+            # definite: literals TRUE; a negated conclusion must not even be possible
+            blockers = maybe if censored else sure
+            self._pass(tried, inputs, sure, blockers, have, firings, seen, TRUE)
+            self._pass(rest, inputs, sure, blockers, have, firings, seen, TRUE)
             if cyclic:
-                while self._pass(readers, inputs, derived, have, firings, seen):
+                while self._pass(readers, inputs, sure, blockers, have, firings, seen, TRUE):
                     pass
-        return RawResult(firings, have)
+            if not censored:
+                continue
+            # possible: literals TRUE or UNKNOWN; a negated conclusion must not be definite
+            self._pass(tried, inputs, maybe, sure, may, pfirings, pseen, 1)
+            self._pass(rest, inputs, maybe, sure, may, pfirings, pseen, 1)
+            if cyclic:
+                while self._pass(readers, inputs, maybe, sure, may, pfirings, pseen, 1):
+                    pass
+        if not censored:
+            return RawResult(firings, have)
+        return RawResult(firings, have, may - have, [f for f in pfirings
+                                                     if (f.rule, f.branch, f.matched)
+                                                     not in seen])
 
     def _pass(self, branches: list[_Branch], inputs: dict[str, Fact],
-              derived: dict[str, list[Fact]], have: set[str], firings: list[Firing],
-              seen: set[tuple[int, int, tuple[str, ...]]]) -> bool:
+              derived: dict[str, list[Fact]], blockers: dict[str, list[Fact]], have: set[str],
+              firings: list[Firing], seen: set[tuple[int, int, tuple[str, ...]]],
+              need: int) -> bool:
+        """Fire every branch whose literals reach ``need`` (TRUE, or UNKNOWN for the possible
+        pass) and whose negated conclusions have no match among ``blockers``."""
         new = False
         get = inputs.get
         for b in branches:
             for name, pred in b.inputs:
                 f = get(name)
-                if f is None or not pred(f):
+                if f is None or pred(f) < need:
                     break
             else:
                 if b.derived:
@@ -199,7 +264,7 @@ class NativeBackend:
                         pools.append(pool)
                     else:
                         if b.neg and any(pred(f) for name, pred in b.neg
-                                         for f in derived.get(name, ())):
+                                         for f in blockers.get(name, ())):
                             continue
                         it = iter(pools)
                         slots = [next(it) if d else [inputs[n]] for n, d in b.kinds]
@@ -213,11 +278,12 @@ class NativeBackend:
                             new = self._conclude(b.then, have, derived) or new
                     continue
                 if b.neg and any(pred(f) for name, pred in b.neg
-                                 for f in derived.get(name, ())):
+                                 for f in blockers.get(name, ())):
                     continue
                 # input literals only: exactly one combination, fired at most once per visit
-                firings.append(Firing(b.rule, b.branch,
-                                      tuple(inputs[n]["id"] for n in b.names)))
+                ids = tuple(inputs[n]["id"] for n in b.names)
+                seen.add((b.rule, b.branch, ids))
+                firings.append(Firing(b.rule, b.branch, ids))
                 new = self._conclude(b.then, have, derived) or new
         return new
 

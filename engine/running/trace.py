@@ -16,9 +16,18 @@ class Firing:
 
 @dataclass
 class RawResult:
+    """``firings``/``derived``: what definitely fired and is definitely concluded (every literal
+    true). ``possible_firings``/``possible``: what fired with some literal unknown (a censored
+    value its interval does not decide), and the conclusions only those firings give; empty
+    when the visit has no censored value."""
+
     firings: list[Firing]
     derived: set[str] = field(default_factory=set)
+    possible: set[str] = field(default_factory=set)
+    possible_firings: list[Firing] = field(default_factory=list)
 
-    def canonical(self) -> tuple[tuple[Firing, ...], tuple[str, ...]]:
+    def canonical(self) -> tuple[tuple[Firing, ...], tuple[str, ...], tuple[Firing, ...],
+                                 tuple[str, ...]]:
         """Order-free form used to compare backends."""
-        return tuple(sorted(self.firings)), tuple(sorted(self.derived))
+        return (tuple(sorted(self.firings)), tuple(sorted(self.derived)),
+                tuple(sorted(self.possible_firings)), tuple(sorted(self.possible)))

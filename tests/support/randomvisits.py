@@ -1,4 +1,8 @@
-"""Seeded random visits over a compiled program's input facts, dense around its cut points."""
+"""Seeded random visits over a compiled program's input facts, dense around its cut points.
+
+Every number the catalog marks censorable (measurements, per-eye values, labs, counts, ratings,
+numeric attributes) is censored in a third of its readings, so the backends are compared on
+their three-valued (possible) conclusions too."""
 
 from __future__ import annotations
 

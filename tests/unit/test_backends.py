@@ -225,3 +225,19 @@ def test_a_refused_assert_closes_its_session_and_returns_its_id(
     assert durable._pool.qsize() == POOL_SIZE and not durable._lost
     assert durable.evaluate(visit).canonical() == NativeBackend(demo.program).evaluate(
         visit).canonical()
+
+
+def test_random_visits_hold_censored_counts_ratings_and_attributes(full: Sicca) -> None:
+    # The agreement runs above are only as good as their visits: every kind of number a case
+    # file may censor must come censored in them (durable once compared counts, ratings and
+    # numeric attributes as exact, so synovitis ">5" was 0 there and moderate on native).
+    vocab = full.catalogue.vocabulary
+    kind: dict[str, str] = {}
+    for item in vocab.items.values():
+        for name in item.fact_names():
+            attr = name[len(item.name) + 1:] if name != item.name else ""
+            kind[name] = "attribute" if attr in item.spec.attributes else item.type
+    kind.update({n: "lab" for n in full.program["inputs"] if n.startswith("lab.")})
+    visits = random_visits(full.program, full.compiled.catalog, 500, seed=20261202)
+    seen = {kind.get(f["name"]) for v in visits for f in v if f["censor"]}
+    assert {"count", "rating", "attribute", "measurement", "per_eye", "lab"} <= seen, seen

@@ -42,11 +42,22 @@ def _check(sicca: Sicca, cases: list[Case], options: dict[str, str],
         for i, (tp, out) in enumerate(zip(case.timepoints, rep, strict=True)):
             n += 1
             mine = project(out)
-            diffs: list[Any] = differences(mine, hc.score(case, tp))
+            diffs: list[Any] = [] if _censored(sicca, case, tp, options) else \
+                differences(mine, hc.score(case, tp))
             if ref is not None:
                 diffs += differences(project(ref[i]), mine)
             assert not diffs, (case.patient.id, tp.id, options, diffs[:5])
     return n
+
+
+def _censored(sicca: Sicca, case: Case, tp: Any, options: dict[str, str]) -> bool:
+    """Whether the visit holds a censored value some rule reads. The hand-coded scorer is
+    two-valued (an undecided bound reads as "not met": OSS "<=6" beside a negative van
+    Bijsterveld made the 2016 ocular item negative); the engines are three-valued (README
+    "Honest uncertainty") and such visits are checked by the completion oracle
+    (tests/unit/test_oracle.py) instead of here."""
+    reads = set(sicca.program["inputs"])
+    return any(f.censor for n, f in sicca.visit(case, tp, options).facts.items() if n in reads)
 
 
 @pytest.mark.slow

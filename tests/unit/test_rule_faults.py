@@ -31,14 +31,15 @@ FIXTURES = ROOT / "tests" / "data" / "invalid" / "rules"
 
 # IgG (g/L, censorable) against 20; swollen joints (a count, never censored) against 2.
 # A censored value is an interval: eq never holds on it; ne holds when the whole interval
-# lies on one side of the constant; otherwise both are undecided (false; their `not` true).
+# lies on one side of the constant; otherwise both are unknown, and so are their `not`s
+# (README "Honest uncertainty"): such a conclusion is possible, not definite (POSSIBLE).
 EXPECTED = {
     "below":       {"igg_ne", "igg_not_eq", "joints_ne", "joints_not_eq"},    # 19.9; 1
     "at":          {"igg_eq", "igg_eq_mg", "igg_not_ne", "joints_eq"},        # 20 = 2000 mg/dL; 2
     "above":       {"igg_ne", "igg_not_eq", "joints_ne", "joints_not_eq"},    # 20.1; 3
     "below_bound": {"igg_ne", "igg_not_eq", "joints_not_eq"},    # "<20": all below 20
     "above_bound": {"igg_ne", "igg_not_eq", "joints_not_eq"},    # ">20": all above 20
-    "bound_spans": {"igg_not_eq", "igg_not_ne", "joints_not_eq"},  # "<21": 20 possible
+    "bound_spans": {"joints_not_eq"},  # "<21": 20 possible, so eq/ne and their nots unknown
     "missing":     {"igg_not_eq", "igg_not_ne", "joints_not_eq"},  # nothing recorded
 }
 
@@ -59,6 +60,12 @@ def test_numeric_eq_and_ne_on_each_side_and_at_the_constant(eq_engine: Sicca,
                                      "igg_eq_mg", "joints_eq", "joints_ne", "joints_not_eq"))
            if ev.has(name)}
     assert got == EXPECTED[timepoint]
+    maybe = {n for n in ("igg_eq", "igg_ne", "igg_not_eq", "igg_not_ne") if ev.may("eqpack." + n)}
+    assert maybe == POSSIBLE.get(timepoint, set())
+
+
+#: conclusions only possible (a censored value its interval does not decide)
+POSSIBLE = {"bound_spans": {"igg_eq", "igg_ne", "igg_not_eq", "igg_not_ne"}}
 
 
 @pytest.mark.parametrize("engine", ["durable", "native"])

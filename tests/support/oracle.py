@@ -1,0 +1,377 @@
+"""The completion oracle (README "Honest uncertainty"): a visit with censored (and, in the
+report mode, unknown) inputs against every definite visit consistent with it.
+
+A *completion* gives each censored value one number its interval allows, and (with
+``unknowns=True``) each unknown item one of its values. The numbers tried are a value on each
+side of every threshold the compiled program tests on that fact (``cut_points``), at each
+threshold, and at the interval's own ends: one per region of the line the rules can tell
+apart. Each completion is scored as a definite visit; the engine's answer for the uncertain
+visit must be the hull of the completions' answers:
+
+- sound: every completion's result lies inside the reported range / verdict set;
+- tight: both ends are reached, where Kleene evaluation can be exact (``read_once``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sicca.running.evaluate import Evaluation, Sicca
+from sicca.running.facts import Fact, Visit
+from sicca.scores import criteria, essdai, esspri
+from tests.support.randomvisits import codes_used, cut_points
+
+MAX_COMPLETIONS = 64
+UNKNOWN_STATES = ("not_reported", "not_done", "unknown")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One generated input: ``value`` with ``censor`` for numbers, ``code`` for words, or an
+    unknown ``state``."""
+
+    name: str
+    state: str = "reported"
+    value: Decimal | None = None
+    censor: str = ""
+    code: str = ""
+
+
+@dataclass
+class Universe:
+    """What the oracle needs to know of a loaded rule set, worked out once."""
+
+    sicca: Sicca
+    base: Visit
+    options: dict[str, str]
+    cuts: dict[str, list[Decimal]]
+    codes: dict[str, list[str]]
+    numeric: list[str]
+    words: list[str]
+    ranges: dict[str, tuple[Decimal | None, Decimal | None]]
+    integers: frozenset[str]
+    #: per conclusion name: censorable input facts its derivation reads, with their counts
+    reads: dict[str, dict[str, int]] = field(default_factory=dict)
+    esspri: list[str] = field(default_factory=list)
+
+
+def universe(sicca: Sicca) -> Universe:
+    program = sicca.program
+    base = _empty_visit(sicca)
+    cuts = {k: sorted(set(v)) for k, v in cut_points(program).items()}
+    # ESSPRI's ratings meet their threshold in the instrument, not in a rule: the PASS line
+    # (the esspri file's meta, in the compiled program) is where they are cut
+    for f in program["files"]:
+        meta = f.get("meta") or {}
+        if f["ruleset"] == "esspri" and "pass_below" in meta:
+            for item in meta.get("items", []):
+                cuts.setdefault(item, []).append(Decimal(str(meta["pass_below"])))
+    cat = sicca.compiled.catalog.facts
+    vocab = sicca.catalogue.vocabulary
+    ranges: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+    integers: set[str] = set()
+    for item in vocab.items.values():
+        if item.type == "option":
+            continue
+        ranges[item.name] = item.spec.bounds()
+        if item.type == "count":
+            integers.add(item.name)
+    used = codes_used(program)
+    numeric = [n for n in program["inputs"] if cat[n].kind == "number" and n in cuts]
+    # the ESSPRI ratings together, often enough to reach a mean
+    u_esspri = [n for n in numeric if n.startswith("esspri.")]
+    words = [n for n in program["inputs"] if cat[n].kind == "code" and not n.startswith("option.")
+             and (cat[n].choices or used.get(n))]
+    codes = {n: sorted(set(cat[n].choices or ()) | used.get(n, set())) for n in words}
+    u = Universe(sicca, base, sicca.check_options({}), cuts, codes, numeric, words, ranges,
+                 frozenset(integers), esspri=u_esspri)
+    u.reads = _reads(program)
+    return u
+
+
+EMPTY = Path(__file__).resolve().parents[1] / "data" / "cases" / "empty_visit.yaml"
+
+
+def _empty_visit(sicca: Sicca) -> Visit:
+    case = sicca.load_case(EMPTY)
+    return sicca.visit(case, case.timepoints[0])
+
+
+def _reads(program: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per concluded name, how often each input fact occurs in the literals of every rule it
+    rests on (transitively through concluded facts)."""
+    table = {d["id"]: d["name"] for d in program["derived"]}
+    direct: dict[str, dict[str, int]] = {}
+    deps: dict[str, set[str]] = {}
+    names = set(table.values())
+    for r in program["rules"]:
+        name = table[r["then"]]
+        counts = direct.setdefault(name, {})
+        for br in r["branches"]:
+            for lit in br:
+                if lit["fact"] in names:
+                    deps.setdefault(name, set()).add(lit["fact"])
+                else:
+                    counts[lit["fact"]] = counts.get(lit["fact"], 0) + 1
+    out: dict[str, dict[str, int]] = {}
+
+    def walk(name: str, stack: frozenset[str]) -> dict[str, int]:
+        if name in out:
+            return out[name]
+        got = dict(direct.get(name, {}))
+        for d in deps.get(name, ()):
+            if d in stack:
+                continue
+            for k, v in walk(d, stack | {d}).items():
+                got[k] = got.get(k, 0) + v
+        out[name] = got
+        return got
+
+    for n in names:
+        walk(n, frozenset({n}))
+    return out
+
+
+# --- completions --------------------------------------------------------------------------------
+
+def _points(u: Universe, name: str, lo: float, lo_in: bool, hi: float, hi_in: bool
+            ) -> list[Decimal]:
+    """One number in each region of ``name``'s thresholds that the interval meets."""
+    rlo, rhi = u.ranges.get(name, (None, None))
+    if rlo is not None and float(rlo) > lo:
+        lo, lo_in = float(rlo), True
+    if rhi is not None and float(rhi) < hi:
+        hi, hi_in = float(rhi), True
+    edges = sorted({float(c) for c in u.cuts.get(name, [])} |
+                   {x for x in (lo, hi) if math.isfinite(x)})
+    cand = set(edges)
+    cand |= {(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)}
+    if edges:
+        cand |= {edges[0] - 1, edges[-1] + 1}
+    if name in u.integers:
+        cand = {float(f(x)) for x in cand for f in (math.floor, math.ceil)}
+    out = sorted(x for x in cand
+                 if (lo < x or (lo == x and lo_in)) and (x < hi or (x == hi and hi_in)))
+    return [Decimal(repr(x)) for x in out]
+
+
+def _interval(inp: Input) -> tuple[float, bool, float, bool]:
+    assert inp.value is not None
+    v = float(inp.value)
+    return {"": (v, True, v, True), "<": (-math.inf, False, v, False),
+            "<=": (-math.inf, False, v, True), ">": (v, False, math.inf, False),
+            ">=": (v, True, math.inf, False)}[inp.censor]
+
+
+def choices(u: Universe, inp: Input, unknowns: bool) -> list[Input]:
+    """The definite inputs a generated input allows (itself when it is definite)."""
+    if inp.state == "reported" and inp.censor and inp.value is not None:
+        return [Input(inp.name, value=x) for x in _points(u, inp.name, *_interval(inp))]
+    if inp.state != "reported" and unknowns:
+        if inp.name in u.codes:
+            return [Input(inp.name, code=c) for c in u.codes[inp.name]]
+        return [Input(inp.name, value=x)
+                for x in _points(u, inp.name, -math.inf, False, math.inf, False)]
+    return [inp]
+
+
+def completions(u: Universe, inputs: list[Input], unknowns: bool, rng: random.Random
+                ) -> list[list[Input]]:
+    options = [choices(u, i, unknowns) for i in inputs]
+    total = math.prod(len(o) for o in options)
+    if total <= MAX_COMPLETIONS:
+        return [list(c) for c in itertools.product(*options)]
+    # past the bound: every value of every input at least once, the rest sampled
+    out = [[o[k % len(o)] for o in options] for k in range(max(len(o) for o in options))]
+    while len(out) < MAX_COMPLETIONS:
+        out.append([rng.choice(o) for o in options])
+    return out
+
+
+def visit_of(u: Universe, inputs: list[Input]) -> Visit:
+    facts = dict(u.base.facts)
+    for inp in inputs:
+        old = facts[inp.name]
+        facts[inp.name] = Fact(old.id, inp.name, inp.state, inp.value, inp.code or None,
+                               inp.censor or None, old.unit, integer=inp.name in u.integers)
+    return Visit(u.base.case_file, u.base.timepoint, facts,
+                 recorded=sorted({i.name for i in inputs} | set(u.base.recorded)))
+
+
+# --- generation ------------------------------------------------------------------------------
+
+def random_inputs(u: Universe, rng: random.Random) -> list[Input]:
+    """A few numeric inputs (exact, censored or unknown) and a few words, the rest not
+    reported. Numbers sit on and around the program's thresholds."""
+    out: list[Input] = []
+    for name in rng.sample(u.numeric, rng.randint(1, 4)):
+        roll = rng.random()
+        cuts = u.cuts[name]
+        base = rng.choice(cuts) + rng.choice([Decimal(0), Decimal("0.5"), Decimal("-0.5"),
+                                              Decimal(1), Decimal(-1)])
+        if name in u.integers:
+            base = base.to_integral_value()
+        rlo, rhi = u.ranges.get(name, (None, None))
+        if rlo is not None:
+            base = max(base, rlo)
+        if rhi is not None:
+            base = min(base, rhi)
+        if roll < 0.15:
+            inp = Input(name, state=rng.choice(UNKNOWN_STATES))
+        elif roll < 0.75:
+            inp = Input(name, value=base, censor=rng.choice(["<", "<=", ">", ">="]))
+        else:
+            inp = Input(name, value=base)
+        if choices(u, inp, True):  # a bound outside the item's range allows nothing
+            out.append(inp)
+    for name in rng.sample(u.words, rng.randint(0, 4)):
+        if rng.random() < 0.2:
+            out.append(Input(name, state=rng.choice(UNKNOWN_STATES)))
+        else:
+            out.append(Input(name, code=rng.choice(u.codes[name])))
+    return out
+
+
+# --- scoring and the hull --------------------------------------------------------------------
+
+@dataclass
+class Scored:
+    ev: Evaluation
+    essdai: dict[str, Any]
+    criteria: dict[str, Any]
+    esspri: dict[str, Any]
+
+
+def score(u: Universe, inputs: list[Input]) -> Scored:
+    ev = u.sicca.evaluate_visit(visit_of(u, inputs), u.options)
+    return Scored(ev, essdai.score(ev, u.sicca).get("essdai", {}),
+                  criteria.score(ev, u.sicca)["criteria"],
+                  esspri.score(ev, u.sicca).get("esspri", {}))
+
+
+def read_once(u: Universe, names: list[str], inputs: list[Input]) -> bool:
+    """Whether every censored input of the visit is read at most once by the rules behind the
+    conclusions ``names`` together: then Kleene evaluation is exact for them."""
+    censored = {i.name for i in inputs if i.censor}
+    counts: dict[str, int] = {}
+    for n in names:
+        for k, v in u.reads.get(n, {}).items():
+            if k in censored:
+                counts[k] = counts.get(k, 0) + v
+    return all(v <= 1 for v in counts.values())
+
+
+def check(u: Universe, inputs: list[Input], unknowns: bool = False, seed: int = 0,
+          reference: Universe | None = None) -> list[str]:
+    """Every way the engine's answer differs from the hull of the completions' answers
+    (the completions are scored on ``reference``, by default the same engine)."""
+    rng = random.Random(seed)
+    got = score(u, inputs)
+    ref = reference or u
+    comps = [score(ref, c) for c in completions(u, inputs, unknowns, rng)]
+    problems: list[str] = []
+    # conclusions: definite in every completion; possible in some
+    definite = got.ev.raw.derived
+    possible = definite | got.ev.raw.possible
+    table = {d["id"]: d["name"] for d in u.sicca.program["derived"]}
+    everywhere = set.intersection(*(c.ev.raw.derived for c in comps))
+    somewhere = set.union(*(c.ev.raw.derived for c in comps))
+    for d in sorted(definite - everywhere):
+        problems.append(f"unsound: {table[d]} ({d}) definite but missing in a completion")
+    for d in sorted(somewhere - possible):
+        problems.append(f"unsound: {table[d]} ({d}) concluded in a completion, not possible")
+    for d in sorted((everywhere - definite) | (possible - somewhere)):
+        if read_once(u, [table[d]], inputs):
+            problems.append(f"not tight: {table[d]} ({d})")
+    # ESSDAI domains
+    for dom, st in got.essdai.get("domains", {}).items():
+        levels = [c.essdai["domains"][dom]["level_min"] for c in comps]
+        levels_hi = [c.essdai["domains"][dom]["level_max"] for c in comps]
+        lo, hi = min(levels), max(levels_hi)
+        if st["level_min"] > lo or st["level_max"] < hi:
+            problems.append(f"unsound: essdai {dom} [{st['level_min']}, {st['level_max']}] "
+                            f"vs completions [{lo}, {hi}]")
+        elif (st["level_min"], st["level_max"]) != (lo, hi):
+            names = [f"essdai.{dom}.level", f"essdai.{dom}.assessment"]
+            if read_once(u, names, inputs):
+                problems.append(f"not tight: essdai {dom} [{st['level_min']}, "
+                                f"{st['level_max']}] vs completions [{lo}, {hi}]")
+    if got.essdai:
+        lo = min(c.essdai["min"] for c in comps)
+        hi = max(c.essdai["max"] for c in comps)
+        if got.essdai["min"] > lo or got.essdai["max"] < hi:
+            problems.append(f"unsound: ESSDAI [{got.essdai['min']}, {got.essdai['max']}] vs "
+                            f"[{lo}, {hi}]")
+        sev = {c.essdai["severe"] for c in comps}
+        if got.essdai["severe"] is not None and sev != {got.essdai["severe"]}:
+            problems.append(f"unsound: severe {got.essdai['severe']} vs {sev}")
+    # criteria: the verdict and the score range
+    for name, cs in got.criteria.items():
+        verdicts = {c.criteria[name]["verdict"] for c in comps}
+        smin = min(c.criteria[name]["score_min"] for c in comps)
+        smax = max(c.criteria[name]["score_max"] for c in comps)
+        if cs["verdict"] != "undetermined" and verdicts != {cs["verdict"]}:
+            problems.append(f"unsound: {name} {cs['verdict']} vs {sorted(verdicts)}")
+        if cs["score_min"] > smin or cs["score_max"] < smax:
+            problems.append(f"unsound: {name} score [{cs['score_min']}, {cs['score_max']}] "
+                            f"vs [{smin}, {smax}]")
+    # ESSPRI: the range holds every completion's mean; PASS decided only when they agree
+    if got.esspri.get("state") == "censored":
+        for c in comps:
+            x = c.esspri.get("score")
+            if x is not None and not (got.esspri["score_min"] - Decimal("0.01") <= x
+                                      <= got.esspri["score_max"] + Decimal("0.01")):
+                problems.append(f"unsound: ESSPRI {x} outside {got.esspri['bounds']}")
+        passes = {c.esspri.get("pass") for c in comps}
+        if got.esspri["pass"] is not None and passes != {got.esspri["pass"]}:
+            problems.append(f"unsound: ESSPRI pass {got.esspri['pass']} vs {passes}")
+    return problems
+
+
+# --- hypothesis ------------------------------------------------------------------------------
+
+def visit_inputs(u: Universe) -> Any:
+    """A hypothesis strategy of generated visits (lists of ``Input``): one to four numbers,
+    mostly censored, on and around the program's thresholds, and up to four words."""
+    from hypothesis import strategies as st
+
+    deltas = [Decimal(0), Decimal("0.5"), Decimal("-0.5"), Decimal(1), Decimal(-1)]
+
+    @st.composite
+    def number(draw: Any, name: str) -> Input:
+        kind = draw(st.sampled_from(["censored"] * 4 + ["exact", "unknown"]))
+        if kind == "unknown":
+            return Input(name, state=draw(st.sampled_from(UNKNOWN_STATES)))
+        base = draw(st.sampled_from(u.cuts[name])) + draw(st.sampled_from(deltas))
+        if name in u.integers:
+            base = base.to_integral_value()
+        rlo, rhi = u.ranges.get(name, (None, None))
+        base = max(base, rlo) if rlo is not None else base
+        base = min(base, rhi) if rhi is not None else base
+        if kind == "exact":
+            return Input(name, value=base)
+        return Input(name, value=base, censor=draw(st.sampled_from(["<", "<=", ">", ">="])))
+
+    @st.composite
+    def word(draw: Any, name: str) -> Input:
+        if draw(st.integers(0, 4)) == 0:
+            return Input(name, state=draw(st.sampled_from(UNKNOWN_STATES)))
+        return Input(name, code=draw(st.sampled_from(u.codes[name])))
+
+    @st.composite
+    def visit(draw: Any) -> list[Input]:
+        nums = draw(st.lists(st.sampled_from(u.numeric), min_size=1, max_size=4, unique=True))
+        if u.esspri and draw(st.integers(0, 5)) == 0:  # all three ESSPRI ratings
+            nums = [n for n in nums if n not in u.esspri] + u.esspri
+        words = draw(st.lists(st.sampled_from(u.words), max_size=4, unique=True))
+        out = [draw(number(n)) for n in nums] + [draw(word(n)) for n in words]
+        # a bound outside the item's range allows nothing: such an input is left out
+        return [i for i in out if choices(u, i, True)]
+
+    return visit()

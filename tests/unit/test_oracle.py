@@ -1,0 +1,214 @@
+"""The completion oracle (README "Honest uncertainty"): on visits with censored inputs, each
+engine's ranges and verdicts are exactly the hull of the definite completions' results.
+
+Fast loop: a sample per engine. ``-m slow``: 10,000 visits on the native backend and 1,000 on
+durable-rules, in seeded shards that pytest-xdist spreads over the cores (as tests/unit/
+test_fuzz.py does). A failure prints the generated visit; hypothesis shrinks it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+
+from sicca.language.intervals import FALSE, TRUE, UNKNOWN, fact_interval, satisfying, truth
+from sicca.running.evaluate import Sicca
+from sicca.running.facts import Fact, whole_bound
+from sicca.scores import essdai, esspri
+from tests.support import oracle
+from tests.support.oracle import Input, Universe
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = ROOT / "tests" / "data" / "cases" / "censored_edges.yaml"
+
+_COMMON = dict(derandomize=True, deadline=None, database=None, print_blob=True,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                      HealthCheck.filter_too_much,
+                                      HealthCheck.function_scoped_fixture])
+FAST = settings(max_examples=40, **_COMMON)  # type: ignore[arg-type]
+SHARDS = 2
+SLOW_VISITS = {"native": 10_000, "durable": 1_000}
+
+
+@pytest.fixture(scope="module")
+def native() -> Universe:
+    return oracle.universe(Sicca.load(engine="native"))
+
+
+@pytest.fixture(scope="module")
+def durable(native: Universe) -> Universe:
+    """The durable engine on the uncertain visit; completions stay on native (``reference``)."""
+    return oracle.universe(Sicca.load(engine="durable"))
+
+
+def _run(u: Universe, ref: Universe, inputs: list[Input]) -> None:
+    problems = oracle.check(u, inputs, reference=ref)
+    assert not problems, "\n".join(problems + [repr(inputs)])
+
+
+# --- the property, fast sample ---------------------------------------------------------------
+
+def test_oracle_fast_sample_native(native: Universe) -> None:
+    @FAST
+    @given(inputs=oracle.visit_inputs(native))
+    def run(inputs: list[Input]) -> None:
+        _run(native, native, inputs)
+    run()
+
+
+def test_oracle_fast_sample_durable(durable: Universe, native: Universe) -> None:
+    @settings(FAST, max_examples=12)
+    @given(inputs=oracle.visit_inputs(durable))
+    def run(inputs: list[Input]) -> None:
+        _run(durable, native, inputs)
+    run()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shard", range(SHARDS))
+@pytest.mark.parametrize("engine", ["native", "durable"])
+def test_oracle_slow(engine: str, shard: int, native: Universe, durable: Universe) -> None:
+    u = native if engine == "native" else durable
+
+    @seed(20261203 + 10 * shard + (engine == "durable"))
+    @settings(max_examples=-(-SLOW_VISITS[engine] // SHARDS), **_COMMON)  # type: ignore[arg-type]
+    @given(inputs=oracle.visit_inputs(u))
+    def run(inputs: list[Input]) -> None:
+        _run(u, native, inputs)
+    run()
+
+
+# --- the oracle can fail -------------------------------------------------------------------------
+
+def test_the_oracle_catches_an_engine_that_reads_a_bound_as_exact(
+        native: Universe, monkeypatch: pytest.MonkeyPatch) -> None:
+    # IgG ">16" read as exactly 16 would rate biological low (16-20) definitely; a completion
+    # of 21 g/L is moderate: the oracle must report that as unsound.
+    inputs = [Input("lab.igg", value=Decimal(16), censor=">")]
+    assert not oracle.check(native, inputs, reference=native)
+    real = Fact.engine
+
+    def drop_censor(self: Fact) -> dict[str, object]:
+        return dict(real(self), censor="")
+    monkeypatch.setattr(Fact, "engine", drop_censor)
+    problems = oracle.check(native, inputs, reference=native)
+    assert any(p.startswith("unsound") for p in problems), problems
+
+
+def test_completions_sit_on_both_sides_of_every_threshold(native: Universe) -> None:
+    # IgG cut points in the compiled program include 16 and 20 (g/L). ">16" allows 16 < x:
+    # a completion in (16, 20), at 20 and above 20; none at or below 16.
+    pts = [c[0].value for c in oracle.completions(
+        native, [Input("lab.igg", value=Decimal(16), censor=">")], False, __import__("random")
+        .Random(0))]
+    assert pts and all(p is not None and p > 16 for p in pts)
+    assert any(p is not None and 16 < p < 20 for p in pts)
+    assert Decimal(20) in pts and any(p is not None and p > 20 for p in pts)
+
+
+# --- intervals: the semantics of one numeric literal -----------------------------------------
+
+@pytest.mark.parametrize("value,censor,tests,expected", [
+    (5.0, "", [("lt", 5.0, False)], FALSE),          # 5 < 5: false
+    (4.9, "", [("lt", 5.0, False)], TRUE),
+    (5.0, "<", [("lt", 5.0, False)], TRUE),          # (-inf, 5) < 5: every value
+    (5.0, "<=", [("lt", 5.0, False)], UNKNOWN),      # (-inf, 5]: 5 is not < 5
+    (5.0, "<=", [("le", 5.0, False)], TRUE),
+    (5.0, ">", [("le", 5.0, False)], FALSE),         # (5, inf) <= 5: none
+    (5.0, ">=", [("le", 5.0, False)], UNKNOWN),      # [5, inf): only 5
+    (5.0, ">=", [("lt", 5.0, False)], FALSE),
+    (2.0, "<", [("gt", 3.0, False), ("lt", 5.0, False)], FALSE),   # together: none
+    (4.0, "<", [("gt", 3.0, False), ("lt", 5.0, False)], UNKNOWN),
+    (6.0, "<", [("ge", 3.0, True), ("lt", 3.0, True)], FALSE),     # not(>=3) and not(<3)
+    (5.0, "<", [("eq", 3.0, False)], UNKNOWN),
+    (5.0, "<", [("eq", 7.0, False)], FALSE),
+    (5.0, "<", [("ne", 7.0, False)], TRUE),
+    (5.0, "<", [("ne", 3.0, False)], UNKNOWN),
+])
+def test_a_literal_is_true_false_or_unknown_on_an_interval(
+        value: float, censor: str, tests: list[tuple[str, float, bool]], expected: int) -> None:
+    assert truth(fact_interval(value, censor), satisfying(tests)) == expected
+
+
+@pytest.mark.parametrize("value,censor,expected", [
+    ("5", ">", ("6", ">=")), ("5.5", ">=", ("6", ">=")), ("5", ">=", ("5", ">=")),
+    ("5", "<", ("4", "<=")), ("4.5", "<=", ("4", "<=")), ("5", "<=", ("5", "<=")),
+])
+def test_a_bound_on_a_count_is_the_nearest_whole_number_it_allows(
+        value: str, censor: str, expected: tuple[str, str]) -> None:
+    got = whole_bound(Decimal(value), censor)
+    assert (str(got[0]), got[1]) == expected
+
+
+# --- the issue's cases, on both engines ----------------------------------------------------------
+
+@pytest.mark.parametrize("engine", ["native", "durable"])
+def test_censored_values_across_a_band_edge_give_a_range(engine: str) -> None:
+    s = Sicca.load(engine=engine)
+    case = s.load_case(PROBE)
+    ds = {d.name: d for d in essdai.domains(s)}
+    got = {}
+    for tp in case.timepoints:
+        ev = s.evaluate(case, tp)
+        got[tp.id] = {n: essdai.domain_state(ev, d) for n, d in ds.items()}
+    # fever ">=37.5" (low 37.5-38.5, moderate > 38.5): never 0, Kleene gives [0, 2] (README)
+    assert _bounds(got["fever_from_37_5"]["constitutional"]) == ("undetermined", 0, 2)
+    # fever ">38.5": moderate whatever the value
+    assert _bounds(got["fever_above_38_5"]["constitutional"]) == ("rated", 2, 2)
+    # IgG ">16" g/L: low (16-20) or moderate (> 20)
+    assert _bounds(got["igg_above_16"]["biological"]) == ("undetermined", 0, 2)
+    # IgG ">20": moderate; "<16": 0 for sure (the domain is rated from the IgG value)
+    assert _bounds(got["igg_above_20"]["biological"]) == ("rated", 2, 2)
+    # neutrophils "<1500"/mm3: low, moderate or high
+    assert _bounds(got["neutrophils_below_1500"]["haematological"])[1:] == (0, 3)
+    # synovitis ">5" joints = 6 or more: high (3), on both engines (durable dropped the bound)
+    assert _bounds(got["synovitis_above_5"]["articular"]) == ("rated", 3, 3)
+    # synovitis "<6" = 0-5 joints: 0 (none) or moderate (1-5)
+    assert _bounds(got["synovitis_below_6"]["articular"])[1:] == (0, 2)
+
+
+def _bounds(st: dict[str, object]) -> tuple[object, object, object]:
+    return st["state"], st["level_min"], st["level_max"]
+
+
+@pytest.mark.parametrize("engine", ["native", "durable"])
+def test_a_censored_esspri_rating_gives_a_range(engine: str) -> None:
+    s = Sicca.load(engine=engine)
+    case = s.load_case(PROBE)
+    by = {tp.id: s.evaluate(case, tp) for tp in case.timepoints}
+    # dryness "<5", fatigue 4, pain 4: mean in [(0+4+4)/3, (5+4+4)/3) = [8/3, 13/3): PASS (< 5)
+    low = esspri.score(by["esspri_below_5"], s)["esspri"]
+    assert (low["state"], low["score"], low["bounds"], low["pass"]) == \
+        ("censored", None, "[8/3, 13/3)", True)
+    assert esspri.bounds(by["esspri_below_5"], s) == (Fraction(8, 3), True, Fraction(13, 3),
+                                                      False)
+    # dryness ">=5", fatigue 5, pain 5: [5, (10+5+5)/3] = [5, 20/3]: not PASS (5.00 is not)
+    high = esspri.score(by["esspri_from_5"], s)["esspri"]
+    assert (high["bounds"], high["pass"]) == ("[5, 20/3]", False)
+    # dryness "<9", fatigue 4, pain 4: [8/3, 17/3): undecided
+    mid = esspri.score(by["esspri_below_9"], s)["esspri"]
+    assert (mid["bounds"], mid["pass"]) == ("[8/3, 17/3)", None)
+
+
+def test_a_censored_esspri_change_is_a_range_and_its_mcii_decided_only_by_both_corners() -> None:
+    from sicca.api import Session
+
+    rep = Session(engine="native").score(PROBE).dump_json()
+    by = {(c["from"], c["to"]): c for c in rep["changes"]}
+    # [8/3, 13/3) -> [5, 20/3]: delta in [5 - 13/3, 20/3 - 8/3] = [2/3, 4]; worse at every
+    # corner: no MCII
+    up = by[("esspri_below_5", "esspri_from_5")]
+    assert (up["esspri_state"], up["esspri_delta"], up["esspri_delta_min"],
+            up["esspri_delta_max"], up["esspri_mcii"]) == ("censored", None, 0.67, 4, False)
+    # [5, 20/3] -> [8/3, 17/3): delta in [8/3 - 20/3, 17/3 - 5] = [-4, 2/3]; from 20/3 to 8/3
+    # is an MCII (a drop of 4), from 5 to nearly 17/3 is not: undecided
+    down = by[("esspri_from_5", "esspri_below_9")]
+    assert (down["esspri_delta_min"], down["esspri_delta_max"], down["esspri_mcii"]) == \
+        (-4, 0.67, None)
+    # ESSDAI with an undetermined domain at either end: no documented delta, only bounds
+    fever = by[("fever_from_37_5", "fever_above_38_5")]
+    assert (fever["essdai_delta"], fever["essdai_state"]) == (None, "undetermined_domains")
