@@ -6,6 +6,8 @@ is one domain (weight, ClinESSDAI weight, allowed levels). Rules conclude
 ``assumed_absent``); this module only reads them:
 
 - a level fired            -> ``rated`` at the highest level concluded;
+- ``essdai.<domain>.level_possible`` above the level fired (missing data leave a higher level
+  open) -> ``partly_assessable``: level = the level met (documented), bounds level .. possible;
 - else ``not_assessable``  -> level null, bounds 0 .. the domain's maximum level;
 - else ``assumed_absent``  -> level 0, labelled;
 - else                     -> ``rated`` 0 (data present, nothing met).
@@ -47,6 +49,7 @@ SEVERE_ABOVE = Decimal(14)
 CLIN_WEIGHTS_STATUS = "weights: S6, pending primary-source check (clinical-spec §2)"
 CLIN_CATEGORY_STATUS = "categories borrowed from ESSDAI, unverified for ClinESSDAI (spec §2)"
 DOCUMENTED_LABEL = "not-assessable domains counted as 0"
+PARTLY_LABEL = "partly assessable domains counted at the level met"
 
 
 @dataclass(frozen=True)
@@ -199,8 +202,18 @@ def domain_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
     name = f"{RULESET}.{d.name}"
     levels = [int(v) for v in ev.values(f"{name}.level") if isinstance(v, Decimal)]
     flags = sorted({str(v) for v in ev.values(f"{name}.flag")})
+    possible = [int(v) for v in ev.values(f"{name}.level_possible") if isinstance(v, Decimal)]
+    lvl = max(levels) if levels else 0
+    if possible and max(possible) > lvl:
+        # a level is met (or none), and missing data leave a higher one open: a range, with
+        # the level met as the documented one (labelled), never a definite rating
+        top = max(possible)
+        return {"state": "partly_assessable", "level": lvl, "level_min": lvl,
+                "level_max": top,
+                "rules": (ev.rules_for(f"{name}.level", lvl) if levels else [])
+                + ev.rules_for(f"{name}.level_possible", top), "flags": flags,
+                "reason": f"level {lvl} is met; missing data leave level {top} possible"}
     if levels:
-        lvl = max(levels)
         return {"state": "rated", "level": lvl, "level_min": lvl, "level_max": lvl,
                 "rules": ev.rules_for(f"{name}.level", lvl), "flags": flags}
     if ev.has(f"{name}.assessment", "not_assessable"):
@@ -240,10 +253,15 @@ def total(ev: Evaluation, ds: list[Domain], clin: bool,
         high_possible |= has_high and st["level_max"] == 3
     cat_lo, cat_hi = category(lo), category(hi)
     na = [n for n, x in doms.items() if x["state"] == "not_assessable"]
+    partly = [n for n, x in doms.items() if x["state"] == "partly_assessable"]
+    label = DOCUMENTED_LABEL if na else None
+    if partly:
+        label = "; ".join(x for x in (label, PARTLY_LABEL) if x)
     out: dict[str, Any] = {
         "documented": documented, "min": lo, "max": hi,
-        "documented_label": DOCUMENTED_LABEL if na else None,
+        "documented_label": label,
         "not_assessable": na,
+        "partly_assessable": partly,
         "category": category(documented), "category_min": cat_lo, "category_max": cat_hi,
         "category_determined": cat_lo == cat_hi,
     }

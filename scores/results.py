@@ -59,6 +59,7 @@ class TotalResult(Result):
     max: Num
     documented_label: str | None
     not_assessable: list[str]
+    partly_assessable: list[str] = Field(default_factory=list)
     category: str | None
     category_min: str | None
     category_max: str | None
