@@ -19,6 +19,8 @@ Feature: ESSDAI renal domain (rules/essdai/renal.yaml)
     Examples:
       | case | findings | analyte | value | unit | gfr | state | level | points | clin | rule |
       | tubular acidosis, GFR 60 is low | renal: {tubular_acidosis: present} | GFR | 60 | mL/min | - | rated | 1 | 5 | 6 | essdai.renal.low.tubular_acidosis |
+      | tubular acidosis, eGFR 59 mL/min/1.73 m2 is moderate | renal: {tubular_acidosis: present} | eGFR | 59 | mL/min/1.73m2 | - | rated | 2 | 10 | 12 | essdai.renal.moderate.tubular_acidosis_renal_failure |
+      | tubular acidosis, eGFR 60 mL/min/1.73 m2 is low | renal: {tubular_acidosis: present} | eGFR | 60 | mL/min/1.73m2 | - | rated | 1 | 5 | 6 | essdai.renal.low.tubular_acidosis |
       | tubular acidosis, GFR 59 is moderate | renal: {tubular_acidosis: present} | GFR | 59 | mL/min | - | rated | 2 | 10 | 12 | essdai.renal.moderate.tubular_acidosis_renal_failure |
       | stable tubular acidosis is damage | renal: {tubular_acidosis: {state: present, damage: true}} | GFR | 59 | mL/min | - | rated | 0 | 0 | 0 | no rule |
       | proteinuria 0.49 g/day is not rated | renal: {glomerular_involvement: present, haematuria: absent} | Proteinuria | 0.49 | g/d | 90 | rated | 0 | 0 | 0 | no rule |
