@@ -240,11 +240,13 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
         lv.append(1)
     if d("gt", 3, par) and par_ok:
         lv.append(2)
+    pos = ()
     for g in ("glandular.submandibular_swelling", "glandular.lacrimal_swelling"):
         if _present(v, g) and v.acode(g, "cause") not in bad:
             lv.append(2 if v.acode(g, "size") == "important" else 1)
+            if v.ast(g, "size") in MISSING:
+                pos = (2,)
     pu = "glandular.parotid_swelling_unmeasured"
-    pos = ()
     if _present(v, pu) and v.acode(pu, "cause") not in bad:
         lv.append(2 if v.acode(pu, "size") == "major" else 1)
         if v.ast(pu, "size") in MISSING:
@@ -278,8 +280,11 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
     if _present(v, "cutaneous.erythema_multiforme") and \
             _not_damage(v, "cutaneous.erythema_multiforme"):
         lv.append(1)
+    pos = ()
     if _present(v, "cutaneous.vasculitis") and _not_damage(v, "cutaneous.vasculitis"):
         lv.append(3 if v.acode("cutaneous.vasculitis", "extent") == "diffuse" else 2)
+        if v.ast("cutaneous.vasculitis", "extent") in MISSING:
+            pos = (3,)
     if counts:
         ext = v.acode(p, "extent")
         if ext == "feet_ankles" or (ext == "lower_limbs" and
@@ -287,6 +292,7 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
             lv.append(2)
         if v.ast(p, "extent") in MISSING:
             lv.append(2)
+            pos = (3,)
         if ext == "diffuse" or (ext == "lower_limbs" and opt["purpura_extent"] == "complement"):
             lv.append(3)
     if _present(v, "cutaneous.subacute_cutaneous_lupus") and \
@@ -296,7 +302,8 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
             _not_damage(v, "cutaneous.vasculitic_ulcers"):
         lv.append(3)
     finish("cutaneous", lv, ("cutaneous.erythema_multiforme", "cutaneous.vasculitis", p,
-                             "cutaneous.subacute_cutaneous_lupus", "cutaneous.vasculitic_ulcers"))
+                             "cutaneous.subacute_cutaneous_lupus", "cutaneous.vasculitic_ulcers"),
+           possible=pos)
 
     # 6 pulmonary
     lv = []

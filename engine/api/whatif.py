@@ -65,8 +65,8 @@ def _unknown_name(name: str, vocab: Vocabulary, analytes: AnalyteTable | None) -
     hint = vocab.suggest(name) or vocab.suggest(base)
     if hint is None and analytes is not None:
         guess = analytes.suggest(name.removeprefix("lab."))
-        hint = f"lab.{analytes.resolve(guess).key}" if guess and analytes.resolve(guess) \
-            else None
+        found = analytes.resolve(guess) if guess else None
+        hint = f"lab.{found.key}" if found is not None else None
     return InputError(Problem(f"unknown item '{name}'", field=WHERE, code="E124",
                               expected="a vocabulary item (e.g. anti_ssa, schirmer, "
                               "schirmer.right, cutaneous.purpura), a lab value "
@@ -289,8 +289,9 @@ def _lab_at(s: LabSetting, recorded: LabResult | None, table: AnalyteTable,
     entry: dict[str, Any] = {"analyte": s.name}
     if s.given:
         entry["value"] = s.value
-        entry["unit"] = s.unit or (recorded.unit if recorded is not None and recorded.unit
-                                   else None) or table.resolve(s.name).unit  # type: ignore
+        analyte = table.resolve(s.name)
+        # a bare number is in the analyte's own unit (as documented), whatever the record used
+        entry["unit"] = s.unit or (analyte.unit if analyte is not None else None)
     else:
         assert recorded is not None
         entry["value"] = (f"{recorded.censored or ''}{recorded.value}"
@@ -301,21 +302,31 @@ def _lab_at(s: LabSetting, recorded: LabResult | None, table: AnalyteTable,
     elif recorded is not None and recorded.reference_printed is not None:
         if entry["unit"] == recorded.unit:
             entry["reference"] = recorded.reference_printed
-        elif recorded.reference is not None and entry["unit"] == recorded.analyte.unit:
-            entry["reference"] = _range_text(recorded.reference)
+        elif recorded.reference is not None:  # the recorded range, in the value's unit
+            entry["reference"] = _range_text(recorded.reference, recorded.analyte.unit,
+                                             str(entry["unit"]))
     text = f"lab: {json.dumps(entry, default=str)}\n"
     src = parse_text(text, f"{WHERE} lab.{s.key} (timepoint {tp.id})")
     return parse_lab_entry(src.data["lab"], src, ("lab",), table)
 
 
-def _range_text(r: ReferenceRange) -> str | None:
-    """A range (already in the analyte's unit) printed back, so it can be read again."""
-    if r.low is not None and r.high is not None:
-        return f"{r.low}-{r.high}"
-    if r.high is not None:
-        return ("<=" if r.high_inclusive else "<") + str(r.high)
-    if r.low is not None:
-        return (">=" if r.low_inclusive else ">") + str(r.low)
+def _range_text(r: ReferenceRange, unit: str, to: str) -> str | None:
+    """A range held in ``unit`` (the analyte's) printed in ``to``, so it can be read again;
+    None when ``to`` does not convert (parse_lab_entry then names the unit's problem)."""
+    from sicca.records import units
+
+    def conv(x: Decimal) -> str:
+        return format(units.convert(x, unit, to).normalize(), "f")
+
+    try:
+        if r.low is not None and r.high is not None:
+            return f"{conv(r.low)}-{conv(r.high)}"
+        if r.high is not None:
+            return ("<=" if r.high_inclusive else "<") + conv(r.high)
+        if r.low is not None:
+            return (">=" if r.low_inclusive else ">") + conv(r.low)
+    except InputError:
+        return None
     return None
 
 

@@ -16,6 +16,8 @@ Feature: ESSDAI glandular domain (rules/essdai/glandular.yaml)
       | parotid 3.0 cm is low (end included)   | glandular: {parotid_swelling: 3.0}                                     | rated | 1     | 2      | 2    | essdai.glandular.low.parotid       |
       | parotid 3.1 cm is moderate             | glandular: {parotid_swelling: 3.1}                                     | rated | 2     | 4      | 4    | essdai.glandular.moderate.parotid  |
       | parotid swelling from a stone          | glandular: {parotid_swelling: {value: 4, cause: stone}}                | rated | 0     | 0      | 0    | no rule                            |
+      | submandibular swelling, size not given | glandular: {submandibular_swelling: present}                           | partly_assessable | 1 | 2 | 2 | essdai.glandular.possible.size_unknown |
+      | lacrimal swelling, size not given      | glandular: {lacrimal_swelling: present}                                | partly_assessable | 1 | 2 | 2 | essdai.glandular.low.lacrimal |
       | limited submandibular swelling         | glandular: {submandibular_swelling: {state: present, size: limited}}   | rated | 1     | 2      | 2    | essdai.glandular.low.submandibular |
       | important submandibular swelling       | glandular: {submandibular_swelling: {state: present, size: important}} | rated | 2     | 4      | 4    | essdai.glandular.moderate.submandibular |
       | infected submandibular gland           | glandular: {submandibular_swelling: {state: present, size: important, cause: infection}} | rated | 0 | 0 | 0 | no rule                    |

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from decimal import Decimal
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -435,3 +436,24 @@ def test_whatif_unknown_lab_and_bad_option_are_exit_2() -> None:
     code, _, err = _cli("what-if", str(SEED), "--set", "option.purpura_extent=wide",
                         "--engine", "native")
     assert code == 2 and "not a value of option" in err
+
+
+def test_whatif_lab_keeps_the_recorded_reference_or_takes_one_set(native: Sicca) -> None:
+    from sicca.api.whatif import lab_overrides, parse_settings
+
+    case = native.load_case(SEED)
+    vocab, table = native.catalogue.vocabulary, case.analytes
+    # baseline C3 is recorded with the laboratory's range 0.9-1.8 g/L: 0.8 is below it (low)
+    h = parse_settings([("lab.c3", "0.8")], vocab, table)
+    facts = lab_overrides(case, h.labs)["baseline"]
+    assert (facts["lab.c3"].value, facts["lab.c3.flag"].code) == (Decimal("0.8"), "low")
+    assert facts["lab.c3"].flags == {"hypothetical": True}
+    # in another unit: 80 mg/dL = 0.8 g/L, against the same range converted: low
+    h = parse_settings([("lab.C3", "80 mg/dL")], vocab, table)
+    assert lab_overrides(case, h.labs)["baseline"]["lab.c3.flag"].code == "low"
+    # a range set with it: 0.8 within 0.5-1.0 is normal
+    h = parse_settings([("lab.c3", "0.8"), ("lab.c3.reference", "0.5-1.0")], vocab, table)
+    assert lab_overrides(case, h.labs)["baseline"]["lab.c3.flag"].code == "normal"
+    # not measured after 12 infusions and only a range set: nothing to apply it to
+    h = parse_settings([("lab.c3.reference", "0.5-1.0")], vocab, table)
+    assert lab_overrides(case, h.labs)["after_12_infusions"] == {}
