@@ -132,7 +132,7 @@ def parse_settings(pairs: list[tuple[str, str]], vocab: Vocabulary,
     item_pairs: list[tuple[str, str]] = []
     for name, text in pairs:
         oname = name.removeprefix("option.")
-        if oname in options and (name.startswith("option.") or name not in vocab.items):
+        if oname in options:  # options and items share one namespace: no clash
             h.options[oname] = text.strip().strip("\"'")
             h.kinds[name] = "option"
             continue

@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from decimal import Decimal
 from contextlib import redirect_stderr, redirect_stdout
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -416,6 +416,9 @@ def test_whatif_option_is_compared_and_marked() -> None:
     assert d["options"]["purpura_extent"] == "complement"
     assert d["options_after"]["purpura_extent"] == "generalised"
     assert d["hypothetical"][0]["kind"] == "option"
+    # the option's bare name works too
+    d = _whatif_json("purpura_extent=generalised", tp="baseline")
+    assert d["timepoints"][0]["essdai"]["after"]["documented"] == 8
 
 
 def test_whatif_changes_between_timepoints_are_compared() -> None:
