@@ -24,7 +24,8 @@ MISSING_INV = MISSING + ("invalid",)
 NOT_DONE_NR = ("not_done", "not_reported")
 DEFAULT_OPTIONS = {"purpura_extent": "complement", "rating_window": "since_previous_visit",
                    "attribution": "accept", "focus_score_reading": "accept_interpreted",
-                   "inferred_symptoms": "accept", "aecg_mode": "default"}
+                   "inferred_symptoms": "accept", "aecg_mode": "default",
+                   "anti_ro52_isolated": "unknown"}
 WEIGHTS = {"constitutional": 3, "lymphadenopathy": 4, "glandular": 2, "articular": 2,
            "cutaneous": 3, "pulmonary": 5, "renal": 5, "muscular": 6, "pns": 5, "cns": 5,
            "haematological": 2, "biological": 1}
@@ -167,9 +168,13 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
     out: dict[str, tuple[str, int | None]] = {}
 
     def finish(dom: str, levels: list[int], inputs: tuple[str, ...], labs: tuple[str, ...] = (),
-               extra_missing: bool = True) -> None:
+               extra_missing: bool = True, possible: tuple[int, ...] = ()) -> None:
+        top = max(levels) if levels else 0
+        if possible and max(possible) > top:  # a higher level left open by missing data
+            out[dom] = ("partly_assessable", top)
+            return
         if levels:
-            out[dom] = ("rated", max(levels))
+            out[dom] = ("rated", top)
             return
         if _missing(v, inputs) and all(v.lab_st(k) in MISSING for k in labs) and extra_missing:
             if v.code(f"{dom}.involvement") == "absent":
@@ -196,8 +201,14 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
         lv.append(2)
     if d("gt", 10, wl) and wl_ok:
         lv.append(2)
-    finish("constitutional", lv, ("constitutional.fever", "constitutional.night_sweats",
-                                  "constitutional.weight_loss"))
+    fu = "constitutional.fever_unmeasured"
+    pos: tuple[int, ...] = ()
+    if _present(v, fu) and v.acode(fu, "cause") not in ("infection", "other"):
+        lv.append(2 if v.acode(fu, "severity") == "severe" else 1)
+        if v.ast(fu, "severity") in MISSING:
+            pos = (2,)
+    finish("constitutional", lv, ("constitutional.fever", fu, "constitutional.night_sweats",
+                                  "constitutional.weight_loss"), possible=pos)
 
     # 2 lymphadenopathy
     lv = []
@@ -229,11 +240,20 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
         lv.append(1)
     if d("gt", 3, par) and par_ok:
         lv.append(2)
+    pos = ()
     for g in ("glandular.submandibular_swelling", "glandular.lacrimal_swelling"):
         if _present(v, g) and v.acode(g, "cause") not in bad:
             lv.append(2 if v.acode(g, "size") == "important" else 1)
-    finish("glandular", lv, ("glandular.parotid_swelling", "glandular.submandibular_swelling",
-                             "glandular.lacrimal_swelling"))
+            if v.ast(g, "size") in MISSING:
+                pos = (2,)
+    pu = "glandular.parotid_swelling_unmeasured"
+    if _present(v, pu) and v.acode(pu, "cause") not in bad:
+        lv.append(2 if v.acode(pu, "size") == "major" else 1)
+        if v.ast(pu, "size") in MISSING:
+            pos = (2,)
+    finish("glandular", lv, ("glandular.parotid_swelling", pu,
+                             "glandular.submandibular_swelling", "glandular.lacrimal_swelling"),
+           possible=pos)
 
     # 4 articular
     lv = []
@@ -260,8 +280,11 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
     if _present(v, "cutaneous.erythema_multiforme") and \
             _not_damage(v, "cutaneous.erythema_multiforme"):
         lv.append(1)
+    pos = ()
     if _present(v, "cutaneous.vasculitis") and _not_damage(v, "cutaneous.vasculitis"):
         lv.append(3 if v.acode("cutaneous.vasculitis", "extent") == "diffuse" else 2)
+        if v.ast("cutaneous.vasculitis", "extent") in MISSING:
+            pos = (3,)
     if counts:
         ext = v.acode(p, "extent")
         if ext == "feet_ankles" or (ext == "lower_limbs" and
@@ -269,6 +292,7 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
             lv.append(2)
         if v.ast(p, "extent") in MISSING:
             lv.append(2)
+            pos = (3,)
         if ext == "diffuse" or (ext == "lower_limbs" and opt["purpura_extent"] == "complement"):
             lv.append(3)
     if _present(v, "cutaneous.subacute_cutaneous_lupus") and \
@@ -278,7 +302,8 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
             _not_damage(v, "cutaneous.vasculitic_ulcers"):
         lv.append(3)
     finish("cutaneous", lv, ("cutaneous.erythema_multiforme", "cutaneous.vasculitis", p,
-                             "cutaneous.subacute_cutaneous_lupus", "cutaneous.vasculitic_ulcers"))
+                             "cutaneous.subacute_cutaneous_lupus", "cutaneous.vasculitic_ulcers"),
+           possible=pos)
 
     # 6 pulmonary
     lv = []
@@ -312,18 +337,24 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
     gfr = v.lab("gfr")
     gfr_low = d("lt", 60, gfr)
     prot = v.lab("proteinuria")
+    gfr_open = not gfr_low and not d("ge", 60, gfr)
+    pos = ()
     ta = "renal.tubular_acidosis"
     if _present(v, ta) and _not_damage(v, ta) and no_hist:
         lv.append(2 if gfr_low else 1)
+        if gfr_open:
+            pos += (2,)
     gi = "renal.glomerular_involvement"
     if _present(v, gi) and _not_damage(v, gi) and no_hist:
         haem = _present(v, "renal.haematuria")
-        if between(prot, 0.5, 1.0, "both") and not haem and not gfr_low:
+        if between(prot, 0.5, 1.0, "both"):
             lv.append(1)
-        if between(prot, 1.0, 1.5, "high") and not haem and not gfr_low:
+        if between(prot, 1.0, 1.5, "high"):
             lv.append(2)
         if d("gt", 1.5, prot) or haem or gfr_low:
             lv.append(3)
+        elif v.st("renal.haematuria") in MISSING or gfr_open or not d("le", 1.5, prot):
+            pos += (3,)
     if _present(v, "renal.biopsy_histology"):
         h = v.acode("renal.biopsy_histology", "histology")
         if h in ("extramembranous_gn", "interstitial_infiltrate"):
@@ -331,7 +362,7 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
         if h in ("proliferative_gn", "cryoglobulinaemic"):
             lv.append(3)
     finish("renal", lv, (ta, gi, "renal.haematuria", "renal.biopsy_histology"),
-           ("proteinuria", "gfr"))
+           ("proteinuria", "gfr"), possible=pos)
 
     # 8 muscular
     lv = []
@@ -382,19 +413,39 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
     finish("cns", lv, CNS)
 
     # 11 haematological
-    lv = []
-    if not _present(v, "haematological.non_autoimmune_cytopenia"):
-        ne, hb = v.lab("neutrophils"), v.lab("haemoglobin")
-        pl, ly = v.lab("platelets"), v.lab("lymphocytes")
-        if between(ne, 1000, 1500, "neither") or between(hb, 10, 12, "neither") or \
-                between(pl, 100000, 150000, "neither") or between(ly, 500, 1000, "neither"):
-            lv.append(1)
-        if between(ne, 500, 1000, "both") or between(hb, 8, 10, "both") or \
-                between(pl, 50000, 100000, "both") or d("le", 500, ly):
-            lv.append(2)
-        if d("lt", 500, ne) or d("lt", 8, hb) or d("lt", 50000, pl):
-            lv.append(3)
-    finish("haematological", lv, (), ("neutrophils", "haemoglobin", "platelets", "lymphocytes"))
+    # per cell line: its own non-autoimmune cause excludes it (spec §8); a cause whose line is
+    # not stated leaves the counts' level possible only; a line not measured keeps its top open
+    non_ai = ("iron_deficiency", "vitamin_deficiency", "drug", "marrow", "other")
+    lines = {"neutrophils": ("neutropenia", [(1, between(v.lab("neutrophils"), 1000, 1500,
+                                                         "neither")),
+                                             (2, between(v.lab("neutrophils"), 500, 1000, "both")),
+                                             (3, d("lt", 500, v.lab("neutrophils")))], 3),
+             "haemoglobin": ("anaemia", [(1, between(v.lab("haemoglobin"), 10, 12, "neither")),
+                                         (2, between(v.lab("haemoglobin"), 8, 10, "both")),
+                                         (3, d("lt", 8, v.lab("haemoglobin")))], 3),
+             "platelets": ("thrombocytopenia", [(1, between(v.lab("platelets"), 100000, 150000,
+                                                            "neither")),
+                                                (2, between(v.lab("platelets"), 50000, 100000,
+                                                            "both")),
+                                                (3, d("lt", 50000, v.lab("platelets")))], 3),
+             "lymphocytes": ("lymphopenia", [(1, between(v.lab("lymphocytes"), 500, 1000,
+                                                         "neither")),
+                                             (2, d("le", 500, v.lab("lymphocytes")))], 2)}
+    legacy = _present(v, "haematological.non_autoimmune_cytopenia")
+    stated_none = v.code("haematological.involvement") == "absent"
+    lv, hpos = [], []
+    for lab, (line, bands, top) in lines.items():
+        if v.acode(f"haematological.{line}", "cause") in non_ai:
+            continue
+        for level, hit in bands:
+            if hit:
+                (hpos if legacy else lv).append(level)
+        others = [o for o in lines if o != lab]
+        if v.lab_st(lab) in MISSING and not stated_none and \
+                any(v.lab_st(o) == "reported" for o in others):
+            hpos.append(top)
+    finish("haematological", lv, (), ("neutrophils", "haemoglobin", "platelets", "lymphocytes"),
+           possible=tuple(hpos))
 
     # 12 biological
     lv = []
@@ -482,6 +533,22 @@ def _anti_ro(v: View) -> str:
     return "unknown"
 
 
+def _anti_ro_2016(v: View) -> str:
+    """The 2016 item: an isolated anti-Ro52 is read by the option anti_ro52_isolated."""
+    got = _anti_ro(v)
+    ro52_alone = v.code("anti_ro52") == "positive" and got == "unknown" and \
+        "positive" not in (v.code("anti_ssa"), v.code("anti_ro60"))
+    if not ro52_alone:
+        return got
+    reading = v.opt.get("anti_ro52_isolated", "unknown")
+    if reading == "positive":
+        return "positive"
+    if reading == "negative":
+        return "negative" if "negative" in (v.code("anti_ssa"), v.code("anti_ro60")) \
+            else "unknown"
+    return "unknown"
+
+
 def _anticholinergic(v: View, n: str) -> bool:
     u = v.acode(n, "under_anticholinergic")
     return u == "yes" or (v.code("anticholinergic") == "present" and u != "no")
@@ -534,10 +601,12 @@ def criteria(v: View, domains: dict[str, tuple[str, int | None]]) -> dict[str, d
 
     # 2016 ACR/EULAR
     answers = [_answer(v, q) for q in Q2016]
-    suspicion = any((lvl or 0) >= 1 for st, lvl in domains.values() if st == "rated")
+    suspicion = any((lvl or 0) >= 1 for st, lvl in domains.values()
+                    if st in ("rated", "partly_assessable"))
+    open_ = any(st in ("not_assessable", "partly_assessable") for st, _ in domains.values())
     if "yes" in answers or suspicion:
         entry = "positive"
-    elif all(a == "no" for a in answers):
+    elif all(a == "no" for a in answers) and not open_:
         entry = "negative"
     else:
         entry = "unknown"
@@ -562,7 +631,7 @@ def criteria(v: View, domains: dict[str, tuple[str, int | None]]) -> dict[str, d
             return "unknown"
         return "positive" if d(*pos, x) else "negative" if d(*neg, x) else "unknown"
 
-    items16 = {"focus_score": focus, "anti_ssa": anti_ro, "ocular_staining": ocular,
+    items16 = {"focus_score": focus, "anti_ssa": _anti_ro_2016(v), "ocular_staining": ocular,
                "schirmer": reading("schirmer", ("le", 5.0), ("gt", 5.0)),
                "saliva_flow": reading("unstimulated_saliva_flow", ("le", 0.1), ("gt", 0.1))}
     excl16 = {x: _exclusion(v, x) for x in EXCL_2016}

@@ -89,6 +89,8 @@ class CriteriaMeta(_Meta):
     items: dict[str, ItemMeta] | None = None
     exclusions: dict[str, _Labelled] | None = None
     flags: dict[str, str] | None = None
+    #: flags that, when raised, make the verdict conditional (named in ``conditional[]``)
+    conditional_flags: list[str] | None = None
     associated_disease: _Associated | None = None
 
 
@@ -398,6 +400,8 @@ def evaluate_set(ev: Evaluation, name: str, meta: Mapping[str, Any],
         if k == "hypothetical" or full(st, en)[0] != verdict:
             conditional.append(tag)
     flags = [f for f in meta.get("flags", {}) if ev.has(f"{name}.flag.{f}")]
+    conditional += [f"conditional_on_{f}" for f in flags
+                    if f in (meta.get("conditional_flags") or []) and verdict != "excluded"]
     rules: list[str] = []
     for it in items.values():
         rules += it["rules"]

@@ -6,6 +6,8 @@ is one domain (weight, ClinESSDAI weight, allowed levels). Rules conclude
 ``assumed_absent``); this module only reads them:
 
 - a level fired            -> ``rated`` at the highest level concluded;
+- ``essdai.<domain>.level_possible`` above the level fired (missing data leave a higher level
+  open) -> ``partly_assessable``: level = the level met (documented), bounds level .. possible;
 - else ``not_assessable``  -> level null, bounds 0 .. the domain's maximum level;
 - else ``assumed_absent``  -> level 0, labelled;
 - else                     -> ``rated`` 0 (data present, nothing met).
@@ -48,6 +50,7 @@ CLIN_WEIGHTS_STATUS = "weights: S6, pending primary-source check (clinical-spec 
 CLIN_CATEGORY_STATUS = "categories borrowed from ESSDAI, unverified for ClinESSDAI (spec §2)"
 DOCUMENTED_LABEL = "not-assessable domains counted as 0"
 UNDETERMINED_LABEL = "undetermined domains (censored values) counted at their lowest level"
+PARTLY_LABEL = "partly assessable domains counted at the level met"
 
 
 @dataclass(frozen=True)
@@ -226,8 +229,18 @@ def _definite_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
     name = f"{RULESET}.{d.name}"
     levels = [int(v) for v in ev.values(f"{name}.level") if isinstance(v, Decimal)]
     flags = sorted({str(v) for v in ev.values(f"{name}.flag")})
+    possible = [int(v) for v in ev.values(f"{name}.level_possible") if isinstance(v, Decimal)]
+    lvl = max(levels) if levels else 0
+    if possible and max(possible) > lvl:
+        # a level is met (or none), and missing data leave a higher one open: a range, with
+        # the level met as the documented one (labelled), never a definite rating
+        top = max(possible)
+        return {"state": "partly_assessable", "level": lvl, "level_min": lvl,
+                "level_max": top,
+                "rules": (ev.rules_for(f"{name}.level", lvl) if levels else [])
+                + ev.rules_for(f"{name}.level_possible", top), "flags": flags,
+                "reason": f"level {lvl} is met; missing data leave level {top} possible"}
     if levels:
-        lvl = max(levels)
         return {"state": "rated", "level": lvl, "level_min": lvl, "level_max": lvl,
                 "rules": ev.rules_for(f"{name}.level", lvl), "flags": flags}
     if ev.has(f"{name}.assessment", "not_assessable"):
@@ -271,11 +284,14 @@ def total(ev: Evaluation, ds: list[Domain], clin: bool,
     cat_lo, cat_hi = category(lo), category(hi)
     na = [n for n, x in doms.items() if x["state"] == "not_assessable"]
     und = [n for n, x in doms.items() if x["state"] == "undetermined"]
-    label = "; ".join(([DOCUMENTED_LABEL] if na else []) + ([UNDETERMINED_LABEL] if und else []))
+    partly = [n for n, x in doms.items() if x["state"] == "partly_assessable"]
+    label = "; ".join(([DOCUMENTED_LABEL] if na else []) + ([PARTLY_LABEL] if partly else [])
+                      + ([UNDETERMINED_LABEL] if und else []))
     out: dict[str, Any] = {
         "documented": documented, "min": lo, "max": hi,
         "documented_label": label or None,
         "not_assessable": na,
+        "partly_assessable": partly,
         "category": category(documented), "category_min": cat_lo, "category_max": cat_hi,
         "category_determined": cat_lo == cat_hi,
     }

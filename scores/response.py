@@ -169,7 +169,8 @@ def instrument_delta(key: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str
     # a domain a censored value leaves undetermined is documented at its lowest level: a
     # difference of such totals is no documented change, so only the bounds are given
     undetermined = bool(a.get("undetermined") or b.get("undetermined"))
-    same = a["not_assessable"] == b["not_assessable"] and not undetermined
+    same = a["not_assessable"] == b["not_assessable"] and not undetermined and \
+        a.get("partly_assessable", []) == b.get("partly_assessable", [])
     delta: Decimal | None = b["documented"] - a["documented"] if same else None
     if determined:
         met: bool | None = hi <= -MCII_DROP
@@ -177,7 +178,8 @@ def instrument_delta(key: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str
         met = None if delta is None else delta <= -MCII_DROP
     out: dict[str, Any] = {
         f"{key}_delta": delta, f"{key}_delta_min": lo, f"{key}_delta_max": hi,
-        f"{key}_assumes_unassessable_unchanged": same and bool(a["not_assessable"]),
+        f"{key}_assumes_unassessable_unchanged": same and bool(a["not_assessable"] or
+                                                               a.get("partly_assessable")),
         f"{key}_mcii": met, f"{key}_mcii_determined": determined}
     if delta is None:
         out[f"{key}_state"] = "undetermined_domains" if undetermined else \

@@ -61,6 +61,7 @@ class TotalResult(Result):
     not_assessable: list[str]
     #: domains a censored value leaves between two levels (set only when there are some)
     undetermined: list[str] | None = None
+    partly_assessable: list[str] = Field(default_factory=list)
     category: str | None
     category_min: str | None
     category_max: str | None

@@ -50,15 +50,17 @@ class Hypothetical:
 
     item: str
     value: str
+    kind: str = "item"  # item | lab | option
 
     def as_dict(self) -> dict[str, Any]:
         return {"set": f"{self.item}={self.value}", "item": self.item, "value": self.value,
-                "hypothetical": True}
+                "hypothetical": True, "kind": self.kind}
 
 
 @dataclass(frozen=True)
 class WhatIf:
-    """``sicca what-if``: per timepoint and criteria set, before → after the hypotheticals."""
+    """``sicca what-if``: per timepoint and instrument (criteria sets, ESSDAI, ClinESSDAI,
+    ESSPRI) and per change between timepoints, before → after the hypotheticals."""
 
     case: str
     engine: str
@@ -69,13 +71,18 @@ class WhatIf:
     #: The two full score reports compared (not part of the command's JSON).
     before: dict[str, Any] = field(repr=False, default_factory=dict)
     after: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: The response between timepoints (ΔESSDAI, MCII, STAR …) before → after.
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    #: The options of the hypothetical run (differ from ``options`` when one is set).
+    options_after: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of ``sicca what-if --format json``."""
         return {"case": self.case, "engine": self.engine, "rulesets": self.rulesets,
                 "options": self.options,
                 "hypothetical": [h.as_dict() for h in self.hypothetical],
-                "timepoints": self.timepoints}
+                "timepoints": self.timepoints, "changes": self.changes,
+                "options_after": self.options_after or self.options}
 
 
 @dataclass(frozen=True)
@@ -223,21 +230,38 @@ class Session:
     def what_if(self, case: CaseLike, set: Mapping[str, Any],
                 options: Mapping[str, str] | None = None,
                 timepoints: list[str] | None = None) -> WhatIf:
-        """Score with and without hypothetical results (``{"anti_ssa": "positive"}``)."""
-        from sicca.api.whatif import compare, parse_hypotheticals, with_hypotheticals
+        """Score with and without hypothetical values, side by side: vocabulary items and
+        their parts (``{"anti_ssa": "positive", "cutaneous.purpura": "present"}``), lab values
+        (``{"lab.igg": "12"}``, censored ``"<0.5"``) and options
+        (``{"option.purpura_extent": "generalised"}``); every instrument is compared."""
+        from sicca.api.whatif import (
+            compare,
+            compare_changes,
+            lab_overrides,
+            option_overrides,
+            parse_settings,
+            with_hypotheticals,
+        )
         from sicca.report.build import build
 
         sicca = self.sicca
         c = self.case(case)
         tps = self._timepoints(c, timepoints)
         pairs = [(str(k), v if isinstance(v, str) else _text(v)) for k, v in set.items()]
-        values = parse_hypotheticals(pairs, sicca.catalogue.vocabulary)
+        h = parse_settings(pairs, sicca.catalogue.vocabulary, c.analytes)
         opts = dict(options or {})
+        after_opts = {**opts, **h.options}
         before = build(sicca, c, opts, timepoints=tps)
-        after = build(sicca, with_hypotheticals(c, values), opts, timepoints=tps)
+        sicca.check_options(after_opts)  # a bad hypothetical option: E122 before scoring
+        hyp_case = with_hypotheticals(c, h.items, h.parts)
+        per_tp = lab_overrides(hyp_case, h.labs)
+        for tid, facts in option_overrides(hyp_case, h.options).items():
+            per_tp.setdefault(tid, {}).update(facts)
+        after = build(sicca, hyp_case, after_opts, timepoints=tps, per_timepoint=per_tp)
         return WhatIf(c.file, sicca.engine, sicca.rulesets(), before["options"],
-                      [Hypothetical(k, v) for k, v in pairs], compare(before, after),
-                      before, after)
+                      [Hypothetical(k, v, h.kinds.get(k, "item")) for k, v in pairs],
+                      compare(before, after), before, after,
+                      changes=compare_changes(before, after), options_after=after["options"])
 
     def explain(self, case: CaseLike, timepoint: str, only: str | None = None,
                 options: Mapping[str, str] | None = None) -> Explanation:

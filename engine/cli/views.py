@@ -91,7 +91,11 @@ def timepoint_detail(o: Out, tp: Report) -> None:
 def _points(d: Mapping[str, Any] | None) -> str:
     if d is None:
         return "—"
-    return f"0..{d['points_max']}" if d["points"] is None else str(d["points"])
+    if d["points"] is None:
+        return f"0..{d['points_max']}"
+    if d.get("points_max", d["points"]) != d["points"]:  # partly assessable: met..possible
+        return f"{d['points']}..{d['points_max']}"
+    return str(d["points"])
 
 
 def _domains(o: Out, title: str, domains: Mapping[str, Any], clin: Mapping[str, Any] | None,
@@ -103,7 +107,9 @@ def _domains(o: Out, title: str, domains: Mapping[str, Any], clin: Mapping[str, 
         c = (clin or {}).get("domains", {}).get(name)
         flags: list[Part] = [(f, "yellow") for f in d["flags"]]
         why = join(([*d["rules"]] if rules else []) + flags)
-        rows.append([name, d["state"], "?" if d["level"] is None else str(d["level"]),
+        lvl = "?" if d["level"] is None else str(d["level"]) if \
+            d.get("level_max", d["level"]) == d["level"] else f"{d['level']}–{d['level_max']}"
+        rows.append([name, d["state"], lvl,
                      _points(d), _points(c), why])
     o.table(title, cols, rows, right=("level", "ESSDAI pts", "ClinESSDAI pts"))
 
@@ -111,8 +117,9 @@ def _domains(o: Out, title: str, domains: Mapping[str, Any], clin: Mapping[str, 
 def _total(label: str, s: Mapping[str, Any]) -> Any:
     det = "" if s["category_determined"] else \
         f" — category not determined ({s['category_min']} to {s['category_max']})"
-    na: list[Part] = [(f" ({s['documented_label']}: {', '.join(s['not_assessable'])})", "dim")] \
-        if s["not_assessable"] else []
+    open_ = [*s["not_assessable"], *s.get("partly_assessable", [])]
+    na: list[Part] = [(f" ({s['documented_label']}: {', '.join(open_)})", "dim")] \
+        if open_ else []
     return text((label, "bold"), f" documented {s['documented']}", *na,
                 f", range {s['min']}–{s['max']}, category {s['category']}{det}")
 

@@ -686,11 +686,15 @@ def worse_eye(sides: list[tuple[Decimal | None, str | None]], one_missing: bool,
     lo, hi = extreme(lows, True), extreme(highs, False)
     if lo[0] is not None and hi[0] is not None and lo[0] == hi[0] and lo[1] and hi[1]:
         return lo[0], None
-    if pick_min or lo[0] is None:
-        if hi[0] is None:
-            return None, None
-        return hi[0], "<=" if hi[1] else "<"
-    return lo[0], ">=" if lo[1] else ">"
+    # the bound on the worse side when there is one, else the other: both eyes ">5" is ">5"
+    # (not unknown), so a Schirmer item it decides (> 5 mm) is negative
+    first, second = (hi, lo) if pick_min else (lo, hi)
+    for b in (first, second):
+        if b[0] is not None:
+            if b is hi:
+                return b[0], "<=" if b[1] else "<"
+            return b[0], ">=" if b[1] else ">"
+    return None, None
 
 
 def _check_range(item: Item, value: Decimal, src: Sourced, path: PathKey) -> None:

@@ -52,6 +52,7 @@ def _u(ucum: str, dimension: str, factor: str, pint: str | None = None,
 
 # Base units: mass_concentration g/L; number_concentration /L; fraction 1; velocity mm/h;
 # mass_rate g/d; volume_rate mL/min; mass_ratio g/g; catalytic_concentration U/L;
+# substance_concentration umol/L;
 # length m; temperature Cel; arbitrary units are their own base (factor 1, never converted).
 _TABLE: list[UnitInfo] = [
     # mass concentration (base g/L)
@@ -85,8 +86,13 @@ _TABLE: list[UnitInfo] = [
     _u("g/(24.h)", "mass_rate", "1", "g/(24*hour)"),
     _u("mg/d", "mass_rate", "0.001", "mg/day"),
     _u("mg/(24.h)", "mass_rate", "0.001", "mg/(24*hour)"),
-    # volume rate (base mL/min)
+    # volume rate (base mL/min); an eGFR normalised to 1.73 m2 body surface is read as the
+    # GFR itself (ESSDAI's "GFR < 60 mL/min" is applied to eGFR reports as printed)
     _u("mL/min", "volume_rate", "1", "mL/min"),
+    _u("mL/min/{1.73_m2}", "volume_rate", "1", "mL/min"),
+    # substance concentration (base umol/L)
+    _u("umol/L", "substance_concentration", "1", "umol/L"),
+    _u("mmol/L", "substance_concentration", "1000", "mmol/L"),
     # mass ratio (base g/g)
     _u("g/g", "mass_ratio", "1", "g/g"),
     _u("mg/g", "mass_ratio", "0.001", "mg/g"),
@@ -114,6 +120,12 @@ UNITS: dict[str, UnitInfo] = {u.ucum: u for u in _TABLE}
 #: Printed (non-UCUM) spellings accepted and normalised to UCUM.
 SYNONYMS: dict[str, str] = {
     "mm/hr": "mm/h",
+    "µmol/L": "umol/L",
+    "μmol/L": "umol/L",
+    "mL/min/1.73m2": "mL/min/{1.73_m2}",
+    "mL/min/1.73 m2": "mL/min/{1.73_m2}",
+    "mL/min/1.73m²": "mL/min/{1.73_m2}",
+    "mL/min/1.73 m²": "mL/min/{1.73_m2}",
     "µg/mL": "ug/mL",
     "μg/mL": "ug/mL",
     "µg/L": "ug/L",

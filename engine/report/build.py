@@ -18,18 +18,21 @@ from sicca.scores.results import Result
 
 def build(sicca: Sicca, case: Case, options: dict[str, str] | None = None,
           overrides: dict[str, Any] | None = None,
-          timepoints: list[str] | None = None) -> dict[str, Any]:
+          timepoints: list[str] | None = None,
+          per_timepoint: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The report of ``case`` as a dict (``build_report(...).dump()``)."""
-    return build_report(sicca, case, options, overrides, timepoints).dump()
+    return build_report(sicca, case, options, overrides, timepoints, per_timepoint).dump()
 
 
 def build_report(sicca: Sicca, case: Case, options: dict[str, str] | None = None,
                  overrides: dict[str, Any] | None = None,
-                 timepoints: list[str] | None = None) -> Report:
-    """Score every timepoint of ``case`` (or those named) and the changes between them."""
+                 timepoints: list[str] | None = None,
+                 per_timepoint: dict[str, dict[str, Any]] | None = None) -> Report:
+    """Score every timepoint of ``case`` (or those named) and the changes between them
+    (``overrides``: facts replaced at every timepoint; ``per_timepoint``: by timepoint id)."""
     opts = sicca.check_options(options or {})
     insts = declared(sicca)
-    scored = score_timepoints(sicca, case, opts, overrides, timepoints, insts)
+    scored = score_timepoints(sicca, case, opts, overrides, timepoints, insts, per_timepoint)
     outs = [_timepoint(s, insts, sicca) for s in scored]
     changes = []
     pairs = [(0, j) for j in range(1, len(scored))]
@@ -47,7 +50,8 @@ def build_report(sicca: Sicca, case: Case, options: dict[str, str] | None = None
         "engine": sicca.engine,
         "rulesets": sicca.rulesets(),
         "options": opts,
-        "hypothetical": sorted(overrides) if overrides else [],
+        "hypothetical": sorted(set(overrides or {}).union(
+            *(v for v in (per_timepoint or {}).values()))),
         "timepoints": outs,
         "changes": changes,
     })
@@ -56,7 +60,8 @@ def build_report(sicca: Sicca, case: Case, options: dict[str, str] | None = None
 def score_timepoints(sicca: Sicca, case: Case, opts: dict[str, str],
                      overrides: dict[str, Any] | None = None,
                      timepoints: list[str] | None = None,
-                     insts: list[Instrument] | None = None) -> list[Scored]:
+                     insts: list[Instrument] | None = None,
+                     per_timepoint: dict[str, dict[str, Any]] | None = None) -> list[Scored]:
     """Each timepoint's evaluation and every declared instrument's typed result (what
     ``Instrument.series`` takes)."""
     insts = declared(sicca) if insts is None else insts
@@ -64,7 +69,10 @@ def score_timepoints(sicca: Sicca, case: Case, opts: dict[str, str],
     for tp in case.timepoints:
         if timepoints and tp.id not in timepoints:
             continue
-        ev = sicca.evaluate(case, tp, opts, overrides)
+        ov = overrides
+        if per_timepoint and per_timepoint.get(tp.id):
+            ov = {**(overrides or {}), **per_timepoint[tp.id]}
+        ev = sicca.evaluate(case, tp, opts, ov)
         s = Scored(tp.id, str(tp.date), ev, label=tp.label)
         for inst in insts:
             res = inst.score(ev, sicca)

@@ -54,6 +54,7 @@ Feature: 2012 ACR (SICCA) classification criteria (rules/criteria/acr_2012/)
   Scenario: Symptoms are not required in 2012
     Given a classification record
     And the record has symptoms: {dry_eyes_3_months: no, sand_gravel_eyes: no, tear_substitutes_3_daily: no, dry_mouth_3_months: no, drinks_to_swallow: no}
+    And the record states no involvement of any ESSDAI domain
     And the record has tests: {anti_ssa: positive, focus_score: 2}
     When the criteria are applied
     Then the acr_2012 verdict is met
@@ -91,3 +92,20 @@ Feature: 2012 ACR (SICCA) classification criteria (rules/criteria/acr_2012/)
     When the criteria are applied
     Then the acr_2012 item ocular_staining is positive
     And the acr_2012 verdict is met
+    # the source names no caveat, so the OSS counts; but the verdict is flagged as resting on it
+    And the acr_2012 flags anticholinergic_ocular_tests
+    And the acr_2012 verdict is conditional on exclusions_not_documented, conditional_on_anticholinergic_ocular_tests
+
+  Scenario Outline: An ocular staining score under an anticholinergic drug is flagged: <case>
+    Given a classification record
+    And the record has tests: {anti_ssa: positive, ocular_staining_score: <oss>}
+    And the record has drugs: <drugs>
+    When the criteria are applied
+    Then the acr_2012 item ocular_staining is positive
+    And the acr_2012 flags <flags>
+
+    Examples:
+      | case                               | oss                                                  | drugs                      | flags                        |
+      | drug current, test not marked      | {right: 4, left: 4}                                  | {anticholinergic: present} | anticholinergic_ocular_tests |
+      | drug current, test stated drug-free | {right: 4, left: 4, under_anticholinergic: false}   | {anticholinergic: present} | none                         |
+      | no drug recorded                   | {right: 4, left: 4}                                  | {anticholinergic: absent}  | none                         |

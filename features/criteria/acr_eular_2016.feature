@@ -34,6 +34,10 @@ Feature: 2016 ACR/EULAR classification criteria (rules/criteria/acr_eular_2016/)
       | Schirmer 5 mm in one eye is positive   | {schirmer: {right: 5, left: 12}}                                            | schirmer        | positive | 1      | acr_eular_2016.schirmer.positive                  |
       | Schirmer 6 mm is negative              | {schirmer: {right: 6, left: 12}}                                            | schirmer        | negative | 0      | acr_eular_2016.schirmer.negative                  |
       | Schirmer not done                      | {schirmer: not_done}                                                        | schirmer        | unknown  | 0      | acr_eular_2016.schirmer.unknown                   |
+      | Schirmer ">5" in both eyes is negative | {schirmer: {right: ">5", left: ">5"}}                                       | schirmer        | negative | 0      | acr_eular_2016.schirmer.negative                  |
+      | Schirmer "<=5" in one eye is positive  | {schirmer: {right: "<=5", left: ">5"}}                                      | schirmer        | positive | 1      | acr_eular_2016.schirmer.positive                  |
+      | Schirmer ">5" in one eye, other not measured | {schirmer: {right: ">5"}}                                             | schirmer        | unknown  | 0      | acr_eular_2016.schirmer.unknown                   |
+      | Schirmer ">4" in both eyes is undecided | {schirmer: {right: ">4", left: ">4"}}                                      | schirmer        | unknown  | 0      | acr_eular_2016.schirmer.unknown                   |
       | saliva 0.10 mL/min is positive         | {unstimulated_saliva_flow: 0.10}                                            | saliva_flow     | positive | 1      | acr_eular_2016.saliva_flow.positive               |
       | saliva 0.11 mL/min is negative         | {unstimulated_saliva_flow: 0.11}                                            | saliva_flow     | negative | 0      | acr_eular_2016.saliva_flow.negative               |
       | saliva not done                        | {unstimulated_saliva_flow: not_done}                                        | saliva_flow     | unknown  | 0      | acr_eular_2016.saliva_flow.unknown                |
@@ -107,12 +111,34 @@ Feature: 2016 ACR/EULAR classification criteria (rules/criteria/acr_eular_2016/)
   Scenario: Five 'no' answers and no ESSDAI activity: not applicable
     Given a classification record
     And the record has symptoms: {dry_eyes_3_months: no, sand_gravel_eyes: no, tear_substitutes_3_daily: no, dry_mouth_3_months: no, drinks_to_swallow: no}
+    And the record states no involvement of any ESSDAI domain
     And the record has tests: {focus_score: 2, anti_ssa: positive}
     When the criteria are applied
     Then the acr_eular_2016 entry is negative
     And the acr_eular_2016 entry rests on acr_eular_2016.entry.negative
     # 6 points, but the criteria do not apply
     And the acr_eular_2016 verdict is not_applicable
+
+  Scenario: Five 'no' answers but the ESSDAI domains not assessable: entry unknown (spec §4.4)
+    Given a classification record
+    And the record has symptoms: {dry_eyes_3_months: no, sand_gravel_eyes: no, tear_substitutes_3_daily: no, dry_mouth_3_months: no, drinks_to_swallow: no}
+    And the record has tests: {focus_score: 2, anti_ssa: positive}
+    When the criteria are applied
+    # no domain is recorded, so an ESSDAI suspicion can be neither found nor ruled out
+    Then the acr_eular_2016 entry is unknown
+    And the acr_eular_2016 entry rests on acr_eular_2016.entry.unknown
+    And the acr_eular_2016 verdict is undetermined
+
+  Scenario: Five 'no' answers, every domain stated inactive but only haemoglobin measured: entry unknown
+    Given a classification record
+    And the record has symptoms: {dry_eyes_3_months: no, sand_gravel_eyes: no, tear_substitutes_3_daily: no, dry_mouth_3_months: no, drinks_to_swallow: no}
+    And the record states no involvement of any ESSDAI domain but haematological
+    And the record has the lab Haemoglobin at 13 g/dL, reference -
+    And the record has tests: {focus_score: 2, anti_ssa: positive}
+    When the criteria are applied
+    # Hb 13 is normal, but neutrophils and platelets not measured may still be low
+    Then the acr_eular_2016 entry is unknown
+    And the acr_eular_2016 verdict is undetermined
 
   Scenario: Dryness questions not asked: entry unknown, verdict undetermined
     Given a classification record
@@ -239,3 +265,36 @@ Feature: 2016 ACR/EULAR classification criteria (rules/criteria/acr_eular_2016/)
     When the criteria are applied
     Then the acr_eular_2016 verdict is met
     And the acr_eular_2016 score is 6 to 9
+
+  Scenario Outline: An isolated anti-Ro52 is read by the option anti_ro52_isolated (<reading>)
+    Given a classification record
+    And the record has symptoms: {dry_eyes_3_months: yes}
+    And the record has tests: {anti_ro52: positive, anti_ro60: <ro60>}
+    And the criteria option anti_ro52_isolated is <reading>
+    When the criteria are applied
+    Then the acr_eular_2016 item anti_ssa is <state> with <points> points
+    And the acr_eular_2016 item anti_ssa rests on <rule>
+
+    # unknown is the spec's reading (§4.3: unverified, flagged), and the default
+    Examples:
+      | reading  | ro60     | state    | points | rule                                            |
+      | unknown  | negative | unknown  | 0      | acr_eular_2016.anti_ssa.unknown_isolated_ro52   |
+      | positive | negative | positive | 3      | acr_eular_2016.anti_ssa.positive_isolated_ro52  |
+      | negative | negative | negative | 0      | acr_eular_2016.anti_ssa.negative                |
+      | negative | not_done | unknown  | 0      | acr_eular_2016.anti_ssa.unknown                 |
+
+  Scenario Outline: An associated connective tissue disease makes the 2016 verdict conditional: <case>
+    Given a classification record
+    And the record has symptoms: {dry_eyes_3_months: yes}
+    And the record has tests: {focus_score: 2, anti_ssa: positive}
+    And the record has conditions: <conditions>
+    When the criteria are applied
+    # 3 + 3 = 6 >= 4
+    Then the acr_eular_2016 verdict is met
+    And the acr_eular_2016 flags <flags>
+    And the acr_eular_2016 verdict is conditional on <conditional>
+
+    Examples:
+      | case             | conditions                                               | flags          | conditional                                                   |
+      | lupus recorded   | {associated_ctd: {state: present, disease: sle}}          | associated_ctd | exclusions_not_documented, conditional_on_associated_ctd      |
+      | none recorded    | {associated_ctd: absent}                                   | none           | exclusions_not_documented                                     |

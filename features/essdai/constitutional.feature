@@ -39,3 +39,21 @@ Feature: ESSDAI constitutional domain (rules/essdai/constitutional.yaml)
     When the visit is scored
     Then the constitutional domain is assumed_absent, level 0, 0 points
     And the constitutional domain level rests on essdai.constitutional.assumed_absent
+
+  Scenario Outline: A fever without a measured temperature: <case>
+    Given a visit stating no involvement outside the constitutional domain
+    And the visit records findings: <findings>
+    When the visit is scored
+    Then the constitutional domain is <state>, level <level>, <points> points
+    And the constitutional domain level is between <level> and <hi>
+    And the constitutional domain level rests on <rule>
+
+    # a stated fever is at least 37.5 °C (low, 3 × 1 = 3); without a temperature or the word
+    # "severe", > 38.5 °C (moderate, 3 × 2 = 6) stays possible
+    Examples:
+      | case                              | findings                                                                   | state             | level | points | hi | rule |
+      | fever, no temperature: 1 to 2     | constitutional: {fever_unmeasured: present}                                | partly_assessable | 1     | 3      | 2  | essdai.constitutional.possible.fever_unmeasured |
+      | mild or intermittent fever: 1     | constitutional: {fever_unmeasured: {state: present, severity: mild_intermittent}} | rated      | 1     | 3      | 1  | essdai.constitutional.low.fever_unmeasured |
+      | severe fever: 2                   | constitutional: {fever_unmeasured: {state: present, severity: severe}}     | rated             | 2     | 6      | 2  | essdai.constitutional.moderate.fever_unmeasured_severe |
+      | infectious fever is not rated     | constitutional: {fever_unmeasured: {state: present, cause: infection}}      | rated             | 0     | 0      | 0  | no rule |
+      | measured 38.6 °C decides it       | constitutional: {fever_unmeasured: present, fever: 38.6}                    | rated             | 2     | 6      | 2  | essdai.constitutional.moderate.fever |

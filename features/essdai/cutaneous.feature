@@ -28,7 +28,9 @@ Feature: ESSDAI cutaneous domain (rules/essdai/cutaneous.yaml)
       | diffuse purpura is high | cutaneous: {purpura: {state: present, extent: diffuse, activity: at_visit}} | generalised | since_previous_visit | accept | rated | 3 | 9 | essdai.cutaneous.high.diffuse_purpura |
       | lower-limb purpura, complement reading: high | cutaneous: {purpura: {state: present, extent: lower_limbs, activity: at_visit}} | complement | since_previous_visit | accept | rated | 3 | 9 | essdai.cutaneous.high.diffuse_purpura |
       | lower-limb purpura, generalised reading: moderate | cutaneous: {purpura: {state: present, extent: lower_limbs, activity: at_visit}} | generalised | since_previous_visit | accept | rated | 2 | 6 | essdai.cutaneous.moderate.limited_purpura |
-      | purpura of unstated extent is moderate | cutaneous: {purpura: {state: present, activity: at_visit}} | complement | since_previous_visit | accept | rated | 2 | 6 | essdai.cutaneous.moderate.purpura_extent_unknown |
+      | purpura of unstated extent is at least moderate | cutaneous: {purpura: {state: present, activity: at_visit}} | complement | since_previous_visit | accept | partly_assessable | 2 | 6 | essdai.cutaneous.moderate.purpura_extent_unknown |
+      | purpura of unstated extent may be diffuse | cutaneous: {purpura: {state: present, activity: at_visit}} | complement | since_previous_visit | accept | partly_assessable | 2 | 6 | essdai.cutaneous.possible.extent_unknown |
+      | vasculitis of unstated extent may be diffuse | cutaneous: {vasculitis: present} | complement | since_previous_visit | accept | partly_assessable | 2 | 6 | essdai.cutaneous.possible.extent_unknown |
       | residual purpura never counts | cutaneous: {purpura: {state: present, extent: diffuse, activity: residual}} | complement | since_previous_visit | accept | rated | 0 | 0 | no rule |
       | purpura in the window counts since the previous visit | cutaneous: {purpura: {state: present, extent: diffuse, activity: in_window}} | complement | since_previous_visit | accept | rated | 3 | 9 | essdai.cutaneous.high.diffuse_purpura |
       | purpura in the window does not count at the visit only | cutaneous: {purpura: {state: present, extent: diffuse, activity: in_window}} | complement | at_visit | accept | rated | 0 | 0 | no rule |
@@ -62,3 +64,17 @@ Feature: ESSDAI cutaneous domain (rules/essdai/cutaneous.yaml)
     When the visit is scored
     Then the cutaneous domain is assumed_absent, level 0, 0 points
     And the cutaneous domain level rests on essdai.cutaneous.assumed_absent
+
+  Scenario Outline: An unstated extent leaves moderate to high: <case>
+    Given a visit stating no involvement outside the cutaneous domain
+    And the visit records findings: <findings>
+    When the visit is scored
+    # 3 × 2 = 6 documented, up to 3 × 3 = 9
+    Then the cutaneous domain level is between <lo> and <hi>
+
+    Examples:
+      | case                            | findings                                                     | lo | hi |
+      | purpura, extent not given       | cutaneous: {purpura: {state: present, activity: at_visit}}   | 2  | 3  |
+      | purpura on the feet and ankles  | cutaneous: {purpura: {state: present, extent: feet_ankles}}  | 2  | 2  |
+      | vasculitis, extent not given    | cutaneous: {vasculitis: present}                             | 2  | 3  |
+      | limited vasculitis              | cutaneous: {vasculitis: {state: present, extent: limited}}   | 2  | 2  |

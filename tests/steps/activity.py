@@ -350,3 +350,30 @@ def _(report: dict[str, Any], name: str, value: str) -> None:
 def _(report: dict[str, Any], a: str, b: str, lo: str, hi: str, verdict: str) -> None:
     s = _change(report, a, b)["star"]["assuming_unassessable_unchanged"]
     assert (str(s["points_min"]), str(s["points_max"]), s["verdict"]) == (lo, hi, verdict), s
+
+
+@then(parsers.parse("the {domain} domain level is between {lo:d} and {hi:d}"))
+def _(report: dict[str, Any], domain: str, lo: int, hi: int) -> None:
+    d = _tp(report)["essdai"]["domains"][domain]
+    assert (d["level_min"], d["level_max"]) == (lo, hi), _explain(d)
+
+
+@given(parsers.parse("a later visit stating no involvement outside the {domain} domain"))
+def _(visits: Visits, domain: str, siccas: dict[str, Sicca]) -> None:
+    visits.add()
+    visits.record("findings", {d: {"involvement": "absent"}
+                               for d in _domains(siccas["native"]) if d != domain})
+
+
+#: A normal absolute blood count, for the lines a scenario does not set.
+NORMAL_COUNT = {"Neutrophils": (2000, "/mm3"), "Haemoglobin": (13, "g/dL"),
+                "Platelets": (200000, "/mm3"), "Lymphocytes": (1500, "/mm3")}
+
+
+@given("the other blood counts are normal")
+def _(visits: Visits) -> None:
+    labs = visits.current.setdefault("labs", [])
+    have = {lab["analyte"] for lab in labs}
+    for analyte, (value, unit) in NORMAL_COUNT.items():
+        if analyte not in have:
+            labs.append({"analyte": analyte, "value": value, "unit": unit})

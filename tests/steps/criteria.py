@@ -315,3 +315,19 @@ def _(record: Record, analyte: str, value: str, unit: str, ref: str) -> None:
     if ref != "-":
         lab["reference"] = ref
     record.timepoint.setdefault("labs", []).append(lab)
+
+
+def _essdai_domains(siccas: dict[str, Sicca]) -> list[str]:
+    return [str(m["domain"]) for m in siccas["native"].meta("essdai") if "domain" in m]
+
+
+@given("the record states no involvement of any ESSDAI domain")
+def _(record: Record, siccas: dict[str, Sicca]) -> None:
+    merge(record.timepoint.setdefault("findings", {}),
+          {d: {"involvement": "absent"} for d in _essdai_domains(siccas)})
+
+
+@given(parsers.parse("the record states no involvement of any ESSDAI domain but {domain:w}"))
+def _(record: Record, domain: str, siccas: dict[str, Sicca]) -> None:
+    merge(record.timepoint.setdefault("findings", {}),
+          {d: {"involvement": "absent"} for d in _essdai_domains(siccas) if d != domain})

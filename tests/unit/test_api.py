@@ -95,7 +95,8 @@ def test_what_if_anti_ssa_decides_2016(session: sicca.Session) -> None:
     assert (r["before"]["verdict"], r["after"]["verdict"]) == ("undetermined", "met")
     assert r["items_changed"]["anti_ssa"][1] == "positive"
     assert w.as_dict()["hypothetical"] == [{"set": "anti_ssa=positive", "item": "anti_ssa",
-                                           "value": "positive", "hypothetical": True}]
+                                           "value": "positive", "hypothetical": True,
+                                           "kind": "item"}]
     # a Python number is read as the command line's text: schirmer=4 (mm/5 min, <= 5 positive)
     n = session.what_if(CASE, set={"schirmer": 4}, timepoints=["baseline"])
     assert n.hypothetical[0].value == "4"

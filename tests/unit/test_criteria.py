@@ -11,6 +11,7 @@ import io
 import json
 from collections import Counter
 from contextlib import redirect_stderr, redirect_stdout
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +285,8 @@ def test_whatif_anti_ssa_positive_classifies_by_2016() -> None:
     assert code == 0
     data = json.loads(out)
     assert data["hypothetical"] == [{"set": "anti_ssa=positive", "item": "anti_ssa",
-                                     "value": "positive", "hypothetical": True}]
+                                     "value": "positive", "hypothetical": True,
+                                     "kind": "item"}]
     for tp in data["timepoints"]:
         r = tp["criteria"]["acr_eular_2016"]
         # 3 (focus score) + 3 (anti-SSA, hypothetical) = 6 >= 4
@@ -354,3 +356,112 @@ def test_score_detail_prints_a_checklist_per_set() -> None:
     # the piped checklist: one row per item, columns item, state, points, rules
     row = next(line for line in out.splitlines() if line.startswith("IV histopathology"))
     assert row.split()[2:5] == ["positive", "(interpreted)", "1"], row
+
+
+# --- what-if on every instrument (issue 11 part 4) ------------------------------------------
+
+
+def _whatif_json(*sets: str, tp: str = "after_12_infusions") -> dict[str, Any]:
+    argv = ["what-if", str(SEED), "-f", "json", "--engine", "native", "-t", tp]
+    for s in sets:
+        argv += ["--set", s]
+    code, out, err = _cli(*argv)
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_whatif_purpura_present_changes_essdai_on_the_seed_case() -> None:
+    d = _whatif_json("cutaneous.purpura=present")
+    e = d["timepoints"][0]["essdai"]
+    # recorded: faded marks (residual) -> cutaneous 0; biological 2 x 1 = 2
+    # hypothetical: purpura present, extent unstated -> cutaneous 2 x 3 = 6; 6 + 2 = 8
+    assert (e["before"]["documented"], e["after"]["documented"]) == (2, 8)
+    assert e["changed"] is True
+    assert e["domains_changed"]["cutaneous"]["after"]["level"] == 2
+    assert d["hypothetical"][0]["kind"] == "item"
+    # the response baseline -> 12 infusions is re-done too (not in the -t run: one timepoint)
+    assert d["changes"] == []
+
+
+def test_whatif_lab_value_moves_the_biological_domain() -> None:
+    # IgG 25.2 g/L (> 20: biological 2) -> hypothetical 18 g/L (16-20: biological 1)
+    d = _whatif_json("lab.igg=18")
+    e = d["timepoints"][0]["essdai"]
+    assert e["domains_changed"]["biological"]["before"]["level"] == 2
+    assert e["domains_changed"]["biological"]["after"]["level"] == 1
+    assert (e["before"]["documented"], e["after"]["documented"]) == (2, 1)
+    assert d["hypothetical"][0] == {"set": "lab.igg=18", "item": "lab.igg", "value": "18",
+                                    "hypothetical": True, "kind": "lab"}
+    # in another unit: 1800 mg/dL = 18 g/L, same result
+    d2 = _whatif_json("lab.igg=1800 mg/dL")
+    assert d2["timepoints"][0]["essdai"]["after"]["documented"] == 1
+
+
+def test_whatif_censored_lab_and_censored_per_eye_value_are_kept() -> None:
+    # ">5" both eyes: Schirmer > 5 mm in the worse eye -> 2016 item negative (was unknown)
+    d = _whatif_json('schirmer=">5"', tp="baseline")
+    r = d["timepoints"][0]["criteria"]["acr_eular_2016"]
+    assert r["items_changed"]["schirmer"] == ["unknown", "negative"]
+    # focus 3 + anti-SSA 0..3 + OSS 0..1 + saliva 0..1 = 3..8 (was 3..9)
+    assert (r["after"]["score_min"], r["after"]["score_max"]) == (3, 8)
+    # the shell strips the quotes: >5 arrives bare and must not become an empty string
+    d = _whatif_json("schirmer=>5", tp="baseline")
+    assert d["timepoints"][0]["criteria"]["acr_eular_2016"]["after"]["score_max"] == 8
+    # a censored lab: IgG "<16" g/L lies wholly below the low band (16-20): biological 2 -> 0
+    d = _whatif_json("lab.igg=<16")
+    dom = d["timepoints"][0]["essdai"]["domains_changed"]["biological"]
+    assert (dom["before"]["level"], dom["after"]["level"]) == (2, 0)
+
+
+def test_whatif_option_is_compared_and_marked() -> None:
+    d = _whatif_json("option.purpura_extent=generalised", tp="baseline")
+    e = d["timepoints"][0]["essdai"]
+    # lower-limb purpura: high (3 x 3 = 9) -> limited (2 x 3 = 6); 9 + 2 = 11 -> 6 + 2 = 8
+    assert (e["before"]["documented"], e["after"]["documented"]) == (11, 8)
+    assert d["options"]["purpura_extent"] == "complement"
+    assert d["options_after"]["purpura_extent"] == "generalised"
+    assert d["hypothetical"][0]["kind"] == "option"
+    # the option's bare name works too
+    d = _whatif_json("purpura_extent=generalised", tp="baseline")
+    assert d["timepoints"][0]["essdai"]["after"]["documented"] == 8
+
+
+def test_whatif_changes_between_timepoints_are_compared() -> None:
+    code, out, err = _cli("what-if", str(SEED), "-f", "json", "--engine", "native",
+                          "--set", "cutaneous.purpura=absent")
+    assert code == 0, err
+    d = json.loads(out)
+    first = next(c for c in d["changes"] if (c["from"], c["to"]) ==
+                 ("baseline", "after_12_infusions"))
+    # recorded: 11 -> 2 = -9 (MCII met); purpura absent everywhere: 2 -> 2 = 0 (not met)
+    assert (first["before"]["essdai_delta"], first["after"]["essdai_delta"]) == (-9, 0)
+    assert "essdai_mcii" in first["keys_changed"]
+
+
+def test_whatif_unknown_lab_and_bad_option_are_exit_2() -> None:
+    code, _, err = _cli("what-if", str(SEED), "--set", "lab.igx=3", "--engine", "native")
+    assert code == 2 and "lab.igg" in err and "Traceback" not in err
+    code, _, err = _cli("what-if", str(SEED), "--set", "option.purpura_extent=wide",
+                        "--engine", "native")
+    assert code == 2 and "not a value of option" in err
+
+
+def test_whatif_lab_keeps_the_recorded_reference_or_takes_one_set(native: Sicca) -> None:
+    from sicca.api.whatif import lab_overrides, parse_settings
+
+    case = native.load_case(SEED)
+    vocab, table = native.catalogue.vocabulary, case.analytes
+    # baseline C3 is recorded with the laboratory's range 0.9-1.8 g/L: 0.8 is below it (low)
+    h = parse_settings([("lab.c3", "0.8")], vocab, table)
+    facts = lab_overrides(case, h.labs)["baseline"]
+    assert (facts["lab.c3"].value, facts["lab.c3.flag"].code) == (Decimal("0.8"), "low")
+    assert facts["lab.c3"].flags == {"hypothetical": True}
+    # in another unit: 80 mg/dL = 0.8 g/L, against the same range converted: low
+    h = parse_settings([("lab.C3", "80 mg/dL")], vocab, table)
+    assert lab_overrides(case, h.labs)["baseline"]["lab.c3.flag"].code == "low"
+    # a range set with it: 0.8 within 0.5-1.0 is normal
+    h = parse_settings([("lab.c3", "0.8"), ("lab.c3.reference", "0.5-1.0")], vocab, table)
+    assert lab_overrides(case, h.labs)["baseline"]["lab.c3.flag"].code == "normal"
+    # not measured after 12 infusions and only a range set: nothing to apply it to
+    h = parse_settings([("lab.c3.reference", "0.5-1.0")], vocab, table)
+    assert lab_overrides(case, h.labs)["after_12_infusions"] == {}

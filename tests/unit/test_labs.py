@@ -60,6 +60,19 @@ def test_essdai_analytes_present(table: AnalyteTable) -> None:
     assert table.resolve("cryoglobulins") is None  # a qualitative test, not a lab
 
 
+def test_creatinine_in_substance_units_and_egfr_per_body_surface(table: AnalyteTable) -> None:
+    # 0.12 mmol/L = 120 umol/L (x 1000); the lab's range 45-90 umol/L: 120 is high, 120/90
+    r = lab(table, "serum creatinine", "0.12", "mmol/L", "0.045-0.090")
+    assert (r.analyte.key, r.canonical_value, r.flag) == ("creatinine", D(120), "high")
+    assert lab(table, "Creatinine", 120, "µmol/L").canonical_value == D(120)
+    # mg/dL is a mass concentration: refused, never converted with a guessed molar mass
+    with pytest.raises(UnitError):
+        lab(table, "Creatinine", "1.2", "mg/dL")
+    # an eGFR printed per 1.73 m2 is read as the GFR (mL/min), unchanged: 59 stays 59
+    g = lab(table, "eGFR", 59, "mL/min/1.73m2")
+    assert (g.analyte.key, g.canonical_value, g.unit) == ("gfr", D(59), "mL/min/{1.73_m2}")
+
+
 @pytest.mark.parametrize(("name", "key"), [
     ("IL-1β", "il_1beta"), ("IL-1B", "il_1beta"), ("IL1b", "il_1beta"),
     ("IL-1 beta", "il_1beta"), ("il 1 BETA", "il_1beta"), ("TNF-α", "tnf_alpha"),
