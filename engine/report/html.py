@@ -1,0 +1,90 @@
+"""The visit report as one self-contained HTML page (Jinja2, autoescape on).
+
+``render_html(visit)`` lays out a ``VisitReport`` (sicca.report.visit) with the template
+``templates/report.html.j2``: styles inline (``report.css``, system fonts), plots inline SVG
+(sicca.report.plots), no script and nothing fetched when the page is opened. Every string from
+the case file is escaped by Jinja2's autoescape; only the plots' SVG is marked safe, and the SVG
+writer escapes every text it draws.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from sicca.report.plots import timeline_plots
+from sicca.report.visit import VisitReport
+from sicca.scores.results import TotalResult
+
+__all__ = ["render_html"]
+
+
+def num(v: Decimal | int | float | None) -> str:
+    """An exact number as written (``11``, ``4.5``, ``-9``); ``–`` for none."""
+    if v is None:
+        return "–"
+    if isinstance(v, Decimal):
+        if v == v.to_integral_value():
+            return str(v.quantize(Decimal(1)))
+        return format(v.normalize(), "f")
+    return str(v)
+
+
+def words(v: object) -> str:
+    """A code as words: ``not_assessable`` → ``not assessable``."""
+    return str(v).replace("_", " ")
+
+
+def yesno(v: bool | None) -> str:
+    return "undetermined" if v is None else ("yes" if v else "no")
+
+
+def rng(v: Decimal | int | None, lo: Decimal | int, hi: Decimal | int) -> str:
+    """A value with its bounds: ``9``; ``– (0–6)`` when undetermined; ``2 (2–3)``."""
+    if v is not None and lo == hi == v:
+        return num(v)
+    return f"{num(v)} ({num(lo)}–{num(hi)})"
+
+
+def delta(v: Decimal | None, lo: Decimal | None, hi: Decimal | None) -> str:
+    """``-9 (-15 to -3)``; ``undetermined (-17 to 103)``."""
+    shown = "undetermined" if v is None else num(v)
+    if lo is None or hi is None or lo == hi == v:
+        return shown
+    return f"{shown} ({num(lo)} to {num(hi)})"
+
+
+def mcii(v: bool | None, determined: bool | None) -> str:
+    if v is None:
+        return "undetermined"
+    return ("yes" if v else "no") + ("" if determined else " (not determined)")
+
+
+def category(t: TotalResult) -> str:
+    if t.category_determined or t.category_min == t.category_max:
+        return str(t.category)
+    return f"{t.category} (undetermined: {t.category_min} to {t.category_max})"
+
+
+@cache
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("sicca.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+    env.filters.update(num=num, words=words, yesno=yesno)
+    env.globals.update(rng=rng, delta=delta, mcii=mcii, category=category)
+    return env
+
+
+def render_html(visit: VisitReport) -> str:
+    """The visit report page (a complete HTML document)."""
+    from sicca import __version__
+
+    names: list[str] = []
+    for t in visit.report.timepoints:
+        for n in t.criteria or {}:
+            if n not in names:
+                names.append(n)
+    return _env().get_template("report.html.j2").render(
+        visit=visit, plots=timeline_plots(visit), criteria_names=names, version=__version__)
