@@ -9,13 +9,14 @@ writer escapes every text it draws.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from sicca.report.plots import timeline_plots
-from sicca.report.visit import VisitReport
+from sicca.report.visit import Conclusion, VisitReport
 from sicca.scores.results import TotalResult
 
 __all__ = ["render_html"]
@@ -57,15 +58,17 @@ def delta(v: Decimal | None, lo: Decimal | None, hi: Decimal | None) -> str:
 
 
 def mcii(v: bool | None, determined: bool | None) -> str:
+    """MCII reached: yes / no; ``undetermined (documented: no)`` when the bounds leave it open."""
     if v is None:
         return "undetermined"
-    return ("yes" if v else "no") + ("" if determined else " (not determined)")
+    return ("yes" if v else "no") if determined else \
+        f"undetermined (documented: {'yes' if v else 'no'})"
 
 
 def category(t: TotalResult) -> str:
     if t.category_determined or t.category_min == t.category_max:
         return str(t.category)
-    return f"{t.category} (undetermined: {t.category_min} to {t.category_max})"
+    return f"{t.category} (range {t.category_min}–{t.category_max})"
 
 
 @cache
@@ -87,4 +90,30 @@ def render_html(visit: VisitReport) -> str:
             if n not in names:
                 names.append(n)
     return _env().get_template("report.html.j2").render(
-        visit=visit, plots=timeline_plots(visit), criteria_names=names, version=__version__)
+        visit=visit, plots=timeline_plots(visit), criteria_names=names, version=__version__,
+        appendix=appendix(visit))
+
+
+@dataclass(frozen=True)
+class AppendixPart:
+    """One timepoint's traces: the conclusions shown in full, and those identical (fact, value,
+    rules, matched inputs and sources) to the previous timepoint's, named only."""
+
+    id: str
+    shown: list[Conclusion]
+    same_as: str | None
+    unchanged: list[str]
+
+
+def appendix(visit: VisitReport) -> list[AppendixPart]:
+    out: list[AppendixPart] = []
+    prev: set[str] = set()
+    prev_id: str | None = None
+    for d in visit.details:
+        keys = [c.model_dump_json() for c in d.conclusions]
+        shown = [c for c, k in zip(d.conclusions, keys, strict=True) if k not in prev]
+        same = list(dict.fromkeys(c.fact for c, k in zip(d.conclusions, keys, strict=True)
+                                  if k in prev))
+        out.append(AppendixPart(d.id, shown, prev_id, same))
+        prev, prev_id = set(keys), d.id
+    return out
