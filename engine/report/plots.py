@@ -139,7 +139,9 @@ def _num(d: Decimal | float | int | None) -> str:
         return "–"
     if isinstance(d, Decimal) and d == d.to_integral_value():
         return str(d.quantize(Decimal(1)))
-    return f"{float(d):.3g}" if isinstance(d, float) else str(d.normalize())
+    if isinstance(d, Decimal):
+        return format(d.normalize(), "f")
+    return f"{float(d):.3g}"
 
 
 def _x_axis(svg: Svg, ax: TimeAxis, dates: Sequence[str], y: float, labels: bool = True,
@@ -218,9 +220,10 @@ def _total_plot(s: EssdaiSeries, dates: Sequence[str],
         svg.text(ax.x0 - 6, y.y(v) + 4, _num(Decimal(str(v))), size=10, anchor="end")
     svg.text(14, (y.y0 + y.y1) / 2, f"{name} points", size=10, anchor="middle", rotate=-90)
     _treatments(svg, ax, courses, y.y1, y.y0, 12)
-    for v, lab in ((s.moderate_from, "moderate"), (s.high_from, "high")):
-        svg.line(ax.x0, y.y(float(v)), ax.x1, y.y(float(v)), stroke=MUTED, dash="4 3")
-        svg.text(ax.x1 + 4, y.y(float(v)) + 3, f"{lab} from {_num(v)}", size=9, fill=MUTED)
+    for limit, lab in ((s.moderate_from, "moderate"), (s.high_from, "high")):
+        svg.line(ax.x0, y.y(float(limit)), ax.x1, y.y(float(limit)), stroke=MUTED, dash="4 3")
+        svg.text(ax.x1 + 4, y.y(float(limit)) + 3, f"{lab} from {_num(limit)}", size=9,
+                 fill=MUTED)
     pts = [(ax.at(p.date), p) for p in s.points]
     upper = [(x, y.y(float(p.max))) for x, p in pts if x is not None and p.max is not None]
     lower = [(x, y.y(float(p.min))) for x, p in pts if x is not None and p.min is not None]
@@ -241,8 +244,8 @@ def _total_plot(s: EssdaiSeries, dates: Sequence[str],
         if p.min is not None and p.max is not None and p.max != p.min:
             svg.line(x + 13, y.y(float(p.min)), x + 13, y.y(float(p.max)), stroke=INK,
                      width=1.2)
-            for v in (p.min, p.max):
-                svg.line(x + 10, y.y(float(v)), x + 16, y.y(float(v)), stroke=INK)
+            for end in (p.min, p.max):
+                svg.line(x + 10, y.y(float(end)), x + 16, y.y(float(end)), stroke=INK)
         rng = "" if p.min == p.max else f" (range {_num(p.min)}–{_num(p.max)})"
         svg.circle(x, y.y(float(p.total)), 3.5, fill=INK,
                    title=f"{p.timepoint} {p.date}: {name} {_num(p.total)}{rng}")
