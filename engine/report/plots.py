@@ -209,12 +209,16 @@ def _total_plot(s: EssdaiSeries, dates: Sequence[str],
     domains = [d for d in _domain_order(s) if any((p.domains.get(d) or 0) > 0 for p in s.points)]
     rows = _label_rows(courses)
     top = 16 + 12 * rows
-    h = top + 230
+    legend = [(PALETTE[i % len(PALETTE)], d.replace("_", " "), 1.0)
+              for i, d in enumerate(domains)] + [("#9aa7b8", "min–max range", 0.4)]
+    per_row = 5
+    legend_h = 16 * math.ceil(len(legend) / per_row) + 6
+    h = top + 230 + legend_h
     svg = Svg(WIDTH, h, f"{name} total per timepoint")
-    ax = TimeAxis.of(dates, 52, WIDTH - 170)
+    ax = TimeAxis.of(dates, 52, WIDTH - 100)
     highest = max([float(p.max) for p in s.points if p.max is not None] + [float(s.high_from)])
     ytop, ystep = _scale_top(highest)
-    y = Linear(0, ytop, h - 34, top + 6)
+    y = Linear(0, ytop, h - 34 - legend_h, top + 6)
     for v in [i * ystep for i in range(round(ytop / ystep) + 1)]:
         svg.line(ax.x0, y.y(v), ax.x1, y.y(v), stroke=GRID)
         svg.text(ax.x0 - 6, y.y(v) + 4, _num(Decimal(str(v))), size=10, anchor="end")
@@ -252,14 +256,12 @@ def _total_plot(s: EssdaiSeries, dates: Sequence[str],
         svg.text(x, y.y(max(float(p.total), base)) - 7, _num(p.total), size=11,
                  anchor="middle", weight="bold", cls="total")
     _x_axis(svg, ax, dates, y.y0)
-    lx, ly = ax.x1 + 14, top + 64
-    svg.text(lx, ly - 14, "points by domain", size=10, weight="bold")
-    for i, d in enumerate(domains):
-        svg.rect(lx, ly + 14 * i - 9, 10, 10, fill=PALETTE[i % len(PALETTE)])
-        svg.text(lx + 14, ly + 14 * i, d.replace("_", " "), size=10)
-    ly += 14 * len(domains) + 8
-    svg.rect(lx, ly - 9, 10, 10, fill="#9aa7b8", opacity=0.4)
-    svg.text(lx + 14, ly, "min–max range", size=10)
+    ly = y.y0 + 34  # the legend under the axis: points by domain, then the band
+    for i, (colour, text, opacity) in enumerate(legend):
+        lx = ax.x0 + (i % per_row) * 122
+        yy = ly + 16 * (i // per_row)
+        svg.rect(lx, yy - 9, 10, 10, fill=colour, opacity=opacity)
+        svg.text(lx + 14, yy, text, size=10)
     cap = (f"Documented {name} total (dot, with the range when domains are not assessable) "
            f"stacked by domain points; the shaded band runs from the lowest to the highest "
            f"total the missing data allow. Dashed lines: category limits. "
@@ -283,7 +285,7 @@ def _pro_plot(s: EsspriSeries, dates: Sequence[str],
     top = 16 + 12 * rows
     h = top + 190
     svg = Svg(WIDTH, h, f"{name} per timepoint")
-    ax = TimeAxis.of(dates, 52, WIDTH - 170)
+    ax = TimeAxis.of(dates, 52, WIDTH - 100)
     y = Linear(0, 10, h - 34, top + 6)
     for v in range(0, 11, 2):
         svg.line(ax.x0, y.y(v), ax.x1, y.y(v), stroke=GRID)
