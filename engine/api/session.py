@@ -24,6 +24,7 @@ from sicca.running.evaluate import ENGINES, Sicca
 
 if TYPE_CHECKING:
     from sicca.report.model import Report
+    from sicca.report.visit import VisitReport
 
 #: A case: a file path (YAML or JSON), the parsed mapping of one, or a loaded Case.
 CaseLike = str | Path | Mapping[str, Any] | Case
@@ -217,6 +218,30 @@ class Session:
         c = self.case(case)
         tps = self._timepoints(c, timepoints)
         return build_report(sicca, c, dict(options or {}), timepoints=tps)
+
+    def visit_report(self, case: CaseLike, options: Mapping[str, str] | None = None
+                     ) -> VisitReport:
+        """What the visit report shows: the typed Report, the instruments' plot series, labs,
+        treatments, every conclusion's trace and the references (one scoring pass). Its plots:
+        ``sicca.report.plots.timeline_plots(visit)``."""
+        from sicca.report.visit import build_visit
+
+        sicca = self.sicca
+        return build_visit(sicca, self.case(case), dict(options or {}))
+
+    def report_html(self, case: CaseLike, options: Mapping[str, str] | None = None) -> str:
+        """The visit report as one self-contained HTML page (``sicca report -o X.html``)."""
+        from sicca.report.html import render_html
+
+        return render_html(self.visit_report(case, options))
+
+    def report_pdf(self, case: CaseLike, options: Mapping[str, str] | None = None) -> bytes:
+        """The visit report printed to A4 PDF by headless Chromium (E600 when there is none)."""
+        from sicca.report.pdf import chromium_path, html_to_pdf, missing_chromium
+
+        if chromium_path() is None:  # before scoring: say at once what is missing
+            raise missing_chromium()
+        return html_to_pdf(self.report_html(case, options))
 
     def labs(self, case: CaseLike) -> LabsReport:
         """Lab flags per timepoint and their changes (no rule backend needed)."""

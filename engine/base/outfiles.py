@@ -161,3 +161,17 @@ def atomic_text(path: Path, newline: str | None = None,
 def write_text_atomic(path: Path, text: str, sync: bool = False) -> None:
     with atomic_text(path, sync=sync) as fh:
         fh.write(text)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """``path`` replaced by ``data`` at once (a PDF): an interrupted write leaves it whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(fd, _mode(path))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -33,6 +33,13 @@ def build_report(sicca: Sicca, case: Case, options: dict[str, str] | None = None
     opts = sicca.check_options(options or {})
     insts = declared(sicca)
     scored = score_timepoints(sicca, case, opts, overrides, timepoints, insts, per_timepoint)
+    return assemble(sicca, case, opts, scored, insts, overrides)
+
+
+def assemble(sicca: Sicca, case: Case, opts: dict[str, str], scored: list[Scored],
+             insts: list[Instrument], overrides: dict[str, Any] | None = None) -> Report:
+    """The Report of timepoints already scored (``score_timepoints``) and their changes:
+    the visit report reuses the scored timepoints for its plots and traces."""
     outs = [_timepoint(s, insts, sicca) for s in scored]
     changes = []
     pairs = [(0, j) for j in range(1, len(scored))]

@@ -20,6 +20,7 @@ FAMILY = {
     "models": "case", "facts": "case", "evaluate": "case", "cli_common": "case",
     "cli_whatif": "case", "cli_score": "case", "cli": "case", "session": "case",
     "batch": "cohort", "cli_batch": "cohort", "synth": "cohort",
+    "pdf": "report", "cli_report": "report",
 }
 #: codes of any file, whatever reads it: not found / unreadable, malformed, duplicate key
 ANY_FILE = {"E000", "E001", "E002", "E003", "E004", "E005", "E006"}

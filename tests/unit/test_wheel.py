@@ -37,7 +37,8 @@ def test_the_wheel_installs_one_top_level_name_and_carries_the_data(wheel: Path)
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert tops == {"sicca"}
     for needed in ("sicca/rules/essdai/cutaneous.yaml", "sicca/rules/vocabulary/analytes.yaml",
-                   "sicca/examples/rfib-case.yaml", "sicca/scores/essdai.py", "sicca/py.typed"):
+                   "sicca/examples/rfib-case.yaml", "sicca/scores/essdai.py", "sicca/py.typed",
+                   "sicca/report/templates/report.html.j2", "sicca/report/templates/report.css"):
         assert needed in names
 
 
@@ -69,6 +70,13 @@ def test_a_fresh_venv_with_only_the_wheel_scores_the_example_from_another_folder
     # weight 2 x level 0..3 = 0..6 more points).
     assert (baseline["essdai"]["documented"], baseline["essdai"]["min"],
             baseline["essdai"]["max"]) == (11, 11, 17)
+
+    # The visit report's templates are package data: the page renders from the wheel.
+    page = elsewhere / "r.html"
+    report = _run([sicca, "report", str(example), "-o", str(page), "--engine", "native"],
+                  cwd=elsewhere)
+    assert report.returncode == 0, report.stderr
+    assert page.read_text(encoding="utf-8").count("<svg") >= 3
 
     module = _run([python, "-m", "sicca", "rules", "check"], cwd=elsewhere)
     assert module.returncode == 0, module.stdout + module.stderr
