@@ -322,6 +322,10 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         if not tp.get("id"):
             problems.append(Problem("a visit needs an id", field=f"timepoints[{index}].id",
                                     expected="a short name such as baseline or m6"))
+        elif any(v.tid == tp["id"] for v in p.visits if v.tid != original):
+            problems.append(Problem(f"a visit '{tp['id']}' exists already",
+                                    field=f"timepoints[{index}].id",
+                                    expected="an id no other visit of this patient has"))
         if not tp.get("date"):
             problems.append(Problem("a visit needs a date", field=f"timepoints[{index}].date",
                                     expected="YYYY-MM or YYYY-MM-DD"))
@@ -349,9 +353,6 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             p = patient_of(s, pid)
             case, tp, errors, general = validate(p, form, original)
             tid = str(tp.get("id", ""))
-            if not errors and not general and tid != original and \
-                    any(v.tid == tid for v in p.visits):
-                errors["v.id"] = f"a visit '{tid}' exists already"
             if errors or general:
                 values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
                 return visit_page(request, user, p, values, original, 422, errors, general)
