@@ -378,14 +378,18 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             p = patient_of(s, pid)
             case, tp, errors, general = validate(p, form, original)
         result = why = None
-        if not errors and not general:
+        waiting = None
+        if not tp.get("date") or not tp.get("id"):  # a new form: nothing to score yet
+            waiting = "Enter the visit's id and date to see its score."
+            errors = {k: v for k, v in errors.items() if k not in ("v.id", "v.date")}
+        elif not errors and not general:
             try:
                 result = web.score(case, str(tp["id"]))["timepoints"][0]
                 why = web.explain(case, str(tp["id"]))
             except SiccaError as exc:
                 general = [forms.problem_text(pr) for pr in exc.problems]
         return page(request, "_score.html", user, tp=result, why=why, errors=errors,
-                    general=general, live=True)
+                    general=general, live=True, waiting=waiting)
 
     @app.get("/patients/{pid}/visits/{tid}", response_class=HTMLResponse)
     def visit(request: Request, pid: str, tid: str) -> HTMLResponse:
@@ -500,6 +504,10 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
                              .limit(200)).all()
             total = s.scalar(select(func.count(Audit.id)))
             return page(request, "audit.html", user, rows=rows, total=total)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
-#: Verified against when the user does not exist, so a login takes as long either way.
-_DUMMY = _HASHER.hash("not a password")
+
+
+@cache
+def _dummy() -> str:
+    """Verified against when the user does not exist, so a login takes as long either way."""
+    return PasswordHasher().hash("not a password")
 
 
 def hash_password(password: str) -> str:
@@ -19,7 +24,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+        return _HASHER.verify(stored or _dummy(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -425,3 +425,15 @@ def test_users_add_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     code, _, err = run(["users", "add", "bob", "--db", str(db), "--password-env",
                         "SICCA_TEST_PW"], capsys)
     assert code == 2 and "at least 8 characters" in err and "Traceback" not in err
+
+
+def test_domain_levels_come_from_the_rule_files(api: Session) -> None:
+    levels = {d.domain: d for d in api.domain_levels()}
+    cut = levels["cutaneous"]
+    assert cut.ruleset == "essdai" and cut.weight == 3
+    assert ("essdai.cutaneous.high.diffuse_purpura", 3) in {(lv.rule, lv.level)
+                                                             for lv in cut.levels}
+    assert levels["biological"].weight == 1
+    # only level rules: flags and assessments are not levels
+    assert all(".flag." not in lv.rule and not lv.rule.endswith("assumed_absent")
+               for d in levels.values() for lv in d.levels)
