@@ -437,3 +437,28 @@ def test_domain_levels_come_from_the_rule_files(api: Session) -> None:
     # only level rules: flags and assessments are not levels
     assert all(".flag." not in lv.rule and not lv.rule.endswith("assumed_absent")
                for d in levels.values() for lv in d.levels)
+
+
+def test_esspri_sliders_score_and_an_unticked_slider_stays_not_reported(
+        clinician: tuple[TestClient, str]) -> None:
+    c, token = clinician
+    new_patient(c, token, "p1")
+    form = {"csrf": token, "v.id": "v1", "v.date": "2024-01", "f.esspri.dryness": "7",
+            "f.esspri.fatigue": "5", "f.esspri.pain": "3"}
+    html = c.post("/patients/p1/visits/preview", data=form).text
+    # (7 + 5 + 3) / 3 = 5.0; PASS is < 5, so 5.0 is above it
+    assert re.search(r"<h3>ESSPRI</h3>\s*<p><strong>5(\.0+)?</strong> · above PASS", html), html
+    del form["f.esspri.pain"]  # a disabled slider is not sent: not reported
+    html = c.post("/patients/p1/visits/preview", data=form).text
+    assert "missing: pain" in html
+
+
+def test_migrations_make_the_schema_the_models_describe(app: FastAPI) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from sicca.web.store import Base
+
+    with app.state.web.store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
