@@ -127,6 +127,26 @@ class RuleListing:
     problems: int
 
 
+@dataclass(frozen=True)
+class LevelDefinition:
+    """One rule that sets a domain's level: its id, the level and the rule's description."""
+
+    rule: str
+    level: int
+    description: str
+
+
+@dataclass(frozen=True)
+class DomainLevels:
+    """An activity domain of a scored instrument (from its rule file's ``meta``): its weight
+    and the rules that set each level, in file order (what a visit form shows beside inputs)."""
+
+    ruleset: str
+    domain: str
+    weight: int | None
+    levels: list[LevelDefinition]
+
+
 def check_engine(engine: str) -> str:
     """``engine`` if it is a backend's name, else the located E121 error."""
     if engine not in ENGINES:
@@ -333,6 +353,24 @@ class Session:
                  "tag": r.source.tag, "loc": r.loc, "source": r.source.as_dict()}
                 for f in files for r in f.rules]
         return RuleListing(rows, len(problems.items))
+
+    def domain_levels(self) -> list[DomainLevels]:
+        """Every rule file whose ``meta`` names a ``domain``, with the rules concluding that
+        domain's ``<ruleset>.<domain>.level`` (bundled order)."""
+        out: list[DomainLevels] = []
+        for f in self.sicca.compiled.files:
+            domain = f.meta.get("domain") if isinstance(f.meta, dict) else None
+            if not isinstance(domain, str):
+                continue
+            fact = f"{f.ruleset}.{domain}.level"
+            levels = [LevelDefinition(r.id, int(r.then["value"]),
+                                      " ".join(str(r.description or r.id).split()))
+                      for r in f.rules
+                      if r.then.get("fact") == fact and isinstance(r.then.get("value"), int)]
+            weight = f.meta.get("weight")
+            out.append(DomainLevels(f.ruleset, domain,
+                                    weight if isinstance(weight, int) else None, levels))
+        return out
 
     def options(self) -> list[OptionInfo]:
         """The judgement calls of the rule set, with their choices and defaults."""

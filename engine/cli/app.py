@@ -48,7 +48,7 @@ def _register() -> None:
     # Each command family lives in its own module; importing it registers its commands.
     import importlib
 
-    for family in ("batch", "fhir", "labs", "report", "rules", "score", "whatif"):
+    for family in ("batch", "fhir", "labs", "report", "rules", "score", "web", "whatif"):
         importlib.import_module(f"sicca.cli.{family}")
 
 

@@ -1,0 +1,545 @@
+"""The FastAPI app of `sicca serve`. Every page asks :class:`sicca.api.Session` for what it
+shows (score, explain, what-if, FHIR); the routes here only read forms, store cases and render.
+
+Security: every page but the login needs a session (a signed, HttpOnly, SameSite=Lax cookie;
+Secure unless the app is told it is served over plain HTTP); every POST carries the session's
+CSRF token (form field ``csrf`` or header ``X-CSRF-Token``); clinicians edit, readers read.
+Templates are autoescaped.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import FastAPI, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
+from starlette.middleware.sessions import SessionMiddleware
+
+from sicca.api.session import Session
+from sicca.base.errors import InputError, Problem, SiccaError
+from sicca.records.models import PartialDate, parse_case
+from sicca.records.models import Patient as CasePatient
+from sicca.web import forms
+from sicca.web.auth import new_token, same_token, verify_password
+from sicca.web.store import Audit, Patient, Store, User, Visit, jsonable, utcnow
+
+HERE = Path(__file__).parent
+_PID_OK = "letters, digits, '.', '_' or '-' (at most 120)"
+
+
+class LoginRequired(Exception):
+    """Raised when a page is asked for without a logged-in session."""
+
+
+class Web:
+    """What the routes share: the store, the scoring session (one lock: the rule backends are
+    not thread-safe) and the generated visit form."""
+
+    def __init__(self, store: Store, api: Session) -> None:
+        self.store = store
+        self.api = api
+        self.lock = threading.Lock()
+        self._form: forms.VisitForm | None = None
+
+    @property
+    def form(self) -> forms.VisitForm:
+        if self._form is None:
+            with self.lock:
+                self._form = forms.build_form(self.api.catalogue, self.api.domain_levels())
+        return self._form
+
+    def score(self, case: Mapping[str, Any], tid: str | None = None) -> dict[str, Any]:
+        with self.lock:
+            report = self.api.score(case, timepoints=[tid] if tid else None)
+        data: dict[str, Any] = report.dump_json()
+        return data
+
+    def explain(self, case: Mapping[str, Any], tid: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return self.api.explain(case, tid).conclusions
+
+    def check(self, case: Mapping[str, Any]) -> None:
+        with self.lock:
+            self.api.case(case)
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _date_key(text: str) -> tuple[int, int, int]:
+    try:
+        return PartialDate.parse(text).key()
+    except ValueError:
+        return (9999, 99, 99)
+
+
+def case_of(patient: Patient, replace: str | None = None,
+            new: dict[str, Any] | None = None) -> tuple[dict[str, Any], int]:
+    """The case file of a patient (timepoints by date); with ``new`` put in place of visit
+    ``replace`` (or added). Returns the case and the index of ``new`` (-1 without one)."""
+    case = dict(patient.case_data)
+    tps = [v.data for v in patient.visits if v.tid != replace]
+    if new is not None:
+        tps.append(new)
+    tps.sort(key=lambda t: _date_key(str(t.get("date", ""))))
+    case["timepoints"] = tps
+    index = next((i for i, t in enumerate(tps) if t is new), -1)
+    return case, index
+
+
+def _pid_ok(pid: str) -> bool:
+    return 0 < len(pid) <= 120 and all(c.isalnum() or c in "._-" for c in pid)
+
+
+def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
+               rules: list[str | Path] | None = None, secure_cookies: bool = True,
+               api: Session | None = None) -> FastAPI:
+    """The web app on database ``db`` (a SQLite path or a SQLAlchemy URL), migrated on
+    creation."""
+    store = Store(db)
+    web = Web(store, api or Session(rules, engine))
+    app = FastAPI(title="Sicca", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.web = web
+    app.add_middleware(SessionMiddleware, secret_key=store.secret(),
+                       session_cookie="sicca_session", max_age=12 * 3600, same_site="lax",
+                       https_only=secure_cookies)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.autoescape = True
+    templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=1, default=str)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse("/login", status_code=303)
+
+    # ---- session, user, CSRF ------------------------------------------------------------
+
+    def csrf_token(request: Request) -> str:
+        tok = request.session.get("csrf")
+        if not tok:
+            tok = new_token()
+            request.session["csrf"] = tok
+        return str(tok)
+
+    def user_of(request: Request, s: DbSession) -> User:
+        uid = request.session.get("uid")
+        user = s.get(User, uid) if isinstance(uid, int) else None
+        if user is None or request.session.get("pwh") != user.password_hash[-16:]:
+            request.session.clear()
+            raise LoginRequired()
+        return user
+
+    async def posted(request: Request) -> dict[str, Any]:
+        """The submitted form, refused (403) without the session's CSRF token."""
+        form = await request.form()
+        sent = request.headers.get("X-CSRF-Token") or form.get("csrf")
+        if not same_token(request.session.get("csrf"), sent if isinstance(sent, str) else None):
+            raise HTTPException(403, "CSRF token missing or wrong: reload the page")
+        return {k: v for k, v in form.multi_items()}
+
+    def clinician(user: User) -> None:
+        if user.role != "clinician":
+            raise HTTPException(403, "readers cannot change records")
+
+    def page(request: Request, name: str, user: User | None, status: int = 200,
+             **ctx: Any) -> HTMLResponse:
+        ctx.update(request=request, user=user, csrf=csrf_token(request))
+        return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+    def audit(s: DbSession, user: User, action: str, patient: str | None,
+              target: str | None, detail: dict[str, Any]) -> None:
+        s.add(Audit(username=user.username, action=action, patient=patient, target=target,
+                    detail=jsonable(detail)))
+
+    def patient_of(s: DbSession, pid: str) -> Patient:
+        p = s.scalar(select(Patient).where(Patient.pid == pid))
+        if p is None:
+            raise HTTPException(404, f"no patient '{pid}'")
+        return p
+
+    # ---- login --------------------------------------------------------------------------
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request) -> HTMLResponse:
+        return page(request, "login.html", None)
+
+    @app.post("/login")
+    async def login(request: Request) -> Response:
+        form = await posted(request)
+        username = str(form.get("username", ""))
+        with store.session() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            ok = verify_password(user.password_hash if user else None,
+                                 str(form.get("password", "")))
+            if not ok or user is None:
+                return page(request, "login.html", None, 401,
+                            error="Unknown user name or wrong password.", username=username)
+            request.session.clear()
+            request.session.update(uid=user.id, pwh=user.password_hash[-16:], csrf=new_token())
+        return RedirectResponse("/patients", status_code=303)
+
+    @app.post("/logout")
+    async def logout(request: Request) -> Response:
+        await posted(request)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    # ---- patients -----------------------------------------------------------------------
+
+    @app.get("/")
+    def home() -> Response:
+        return RedirectResponse("/patients", status_code=303)
+
+    @app.get("/patients", response_class=HTMLResponse)
+    def patients(request: Request, q: str = "") -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            stmt = select(Patient).order_by(Patient.pid)
+            if q.strip():
+                stmt = stmt.where(Patient.pid.ilike(f"%{q.strip()}%"))
+            rows = []
+            for p in s.scalars(stmt).all():
+                dates = sorted((v.date for v in p.visits), key=_date_key)
+                rows.append({"pid": p.pid, "sex": (p.case_data.get("patient") or {}).get("sex"),
+                             "note": (p.case_data.get("patient") or {}).get("note"),
+                             "visits": len(dates), "last": dates[-1] if dates else None})
+            return page(request, "patients.html", user, patients=rows, q=q)
+
+    @app.post("/patients")
+    async def create_patient(request: Request) -> Response:
+        form = await posted(request)
+        pid = str(form.get("pid", "")).strip()
+        info: dict[str, Any] = {"id": pid}
+        for key in ("sex", "birth_year", "note"):
+            v = str(form.get(key, "")).strip()
+            if v:
+                info[key] = int(v) if key == "birth_year" and v.isdigit() else v
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            error = None
+            if not _pid_ok(pid):
+                error = f"patient id: expected {_PID_OK}, found '{pid}'"
+            elif s.scalar(select(Patient).where(Patient.pid == pid)) is not None:
+                error = f"a patient '{pid}' exists already"
+            else:
+                try:  # the case file's patient block, checked by the case model
+                    CasePatient.model_validate(info)
+                except ValidationError as exc:
+                    error = "; ".join(f"patient.{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                      for e in exc.errors())
+            if error:
+                rows = [{"pid": p.pid, "visits": len(p.visits)}
+                        for p in s.scalars(select(Patient).order_by(Patient.pid)).all()]
+                return page(request, "patients.html", user, 422, patients=rows, q="",
+                            create_error=error, new=info)
+            s.add(Patient(pid=pid, case_data={"sicca_case": 1, "patient": info}))
+            audit(s, user, "patient.add", pid, None, {"after": info})
+        return RedirectResponse(f"/patients/{pid}", status_code=303)
+
+    @app.get("/patients/{pid}", response_class=HTMLResponse)
+    def timeline(request: Request, pid: str) -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            p = patient_of(s, pid)
+            case, _ = case_of(p)
+            report = web.score(case) if case["timepoints"] else None
+            history = s.scalars(select(Audit).where(Audit.patient == pid)
+                                .order_by(Audit.at.desc(), Audit.id.desc()).limit(20)).all()
+            return page(request, "timeline.html", user, patient=p, case=case, report=report,
+                        plots=[], audit=history)
+
+    # ---- visits -------------------------------------------------------------------------
+
+    def visit_page(request: Request, user: User, p: Patient, values: dict[str, str],
+                   original: str | None, status: int = 200,
+                   errors: dict[str, str] | None = None,
+                   general: list[str] | None = None) -> HTMLResponse:
+        return page(request, "visit_form.html", user, status, patient=p, form=web.form,
+                    values=values, original=original or "", errors=errors or {},
+                    general=general or [])
+
+    @app.get("/patients/{pid}/visits/new", response_class=HTMLResponse)
+    def new_visit(request: Request, pid: str) -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            p = patient_of(s, pid)
+            values = {"v.id": "baseline" if not p.visits else f"v{len(p.visits) + 1}"}
+            for v in p.visits:  # the last reference range of each analyte, as a default
+                for entry in v.data.get("labs") or []:
+                    a = web.api.catalogue.analytes.resolve(str(entry.get("analyte", "")))
+                    if a is not None and entry.get("reference"):
+                        values[f"lab.{a.key}.reference"] = str(entry["reference"])
+            return visit_page(request, user, p, values, None)
+
+    @app.get("/patients/{pid}/visits/{tid}/edit", response_class=HTMLResponse)
+    def edit_visit(request: Request, pid: str, tid: str) -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            p = patient_of(s, pid)
+            v = next((v for v in p.visits if v.tid == tid), None)
+            if v is None:
+                raise HTTPException(404, f"no visit '{tid}'")
+            values = forms.form_from_timepoint(v.data, web.api.catalogue)
+            return visit_page(request, user, p, values, tid)
+
+    def validate(p: Patient, form: dict[str, Any], original: str | None
+                 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str], list[str]]:
+        """The edited case, the new timepoint, errors by field, errors without a field."""
+        old = next((v.data for v in p.visits if v.tid == original), None) if original else None
+        strs = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        tp = forms.timepoint_from_form(strs, web.api.catalogue, old)
+        case, index = case_of(p, original, tp)
+        errors: dict[str, str] = {}
+        general: list[str] = []
+        problems: list[Problem] = []
+        if not tp.get("id"):
+            problems.append(Problem("a visit needs an id", field=f"timepoints[{index}].id",
+                                    expected="a short name such as baseline or m6"))
+        elif any(v.tid == tp["id"] for v in p.visits if v.tid != original):
+            problems.append(Problem(f"a visit '{tp['id']}' exists already",
+                                    field=f"timepoints[{index}].id",
+                                    expected="an id no other visit of this patient has"))
+        if not tp.get("date"):
+            problems.append(Problem("a visit needs a date", field=f"timepoints[{index}].date",
+                                    expected="YYYY-MM or YYYY-MM-DD"))
+        if not problems:
+            try:
+                web.check(case)
+            except InputError as exc:
+                problems = exc.problems
+        for prob in problems:
+            name = forms.field_of(prob, tp, index, web.api.catalogue)
+            text = forms.problem_text(prob)
+            if name and name not in errors:
+                errors[name] = text
+            else:
+                general.append(text)
+        return case, tp, errors, general
+
+    @app.post("/patients/{pid}/visits")
+    async def save_visit(request: Request, pid: str) -> Response:
+        form = await posted(request)
+        original = str(form.get("original") or "") or None
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            p = patient_of(s, pid)
+            case, tp, errors, general = validate(p, form, original)
+            tid = str(tp.get("id", ""))
+            if errors or general:
+                values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+                return visit_page(request, user, p, values, original, 422, errors, general)
+            old = next((v for v in p.visits if v.tid == original), None) if original else None
+            before = old.data if old else None
+            if old is None:
+                p.visits.append(Visit(tid=tid, date=str(tp["date"]), data=jsonable(tp)))
+            else:
+                old.tid, old.date, old.data, old.updated_at = (tid, str(tp["date"]),
+                                                               jsonable(tp), utcnow())
+            p.updated_at = utcnow()
+            audit(s, user, "visit.update" if old else "visit.add", pid, tid,
+                  {"before": before, "after": tp})
+        return RedirectResponse(f"/patients/{pid}/visits/{tid}", status_code=303)
+
+    @app.post("/patients/{pid}/visits/preview", response_class=HTMLResponse)
+    async def preview(request: Request, pid: str) -> HTMLResponse:
+        """The live score of the form as typed (nothing is saved): a what-if on the visit."""
+        form = await posted(request)
+        original = str(form.get("original") or "") or None
+        with store.session() as s:
+            user = user_of(request, s)
+            p = patient_of(s, pid)
+            case, tp, errors, general = validate(p, form, original)
+        result = why = None
+        waiting = None
+        if not tp.get("date") or not tp.get("id"):  # a new form: nothing to score yet
+            waiting = "Enter the visit's id and date to see its score."
+            errors = {k: v for k, v in errors.items() if k not in ("v.id", "v.date")}
+        elif not errors and not general:
+            try:
+                result = web.score(case, str(tp["id"]))["timepoints"][0]
+                why = web.explain(case, str(tp["id"]))
+            except SiccaError as exc:
+                general = [forms.problem_text(pr) for pr in exc.problems]
+        return page(request, "_score.html", user, tp=result, why=why, errors=errors,
+                    general=general, live=True, waiting=waiting)
+
+    @app.get("/patients/{pid}/visits/{tid}", response_class=HTMLResponse)
+    def visit(request: Request, pid: str, tid: str) -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            p = patient_of(s, pid)
+            if not any(v.tid == tid for v in p.visits):
+                raise HTTPException(404, f"no visit '{tid}'")
+            case, _ = case_of(p)
+            result = web.score(case, tid)["timepoints"][0]
+            why = web.explain(case, tid)
+            return page(request, "visit.html", user, patient=p, tid=tid, tp=result, why=why,
+                        errors={}, general=[], whatif=None, sets="")
+
+    @app.post("/patients/{pid}/visits/{tid}/whatif", response_class=HTMLResponse)
+    async def what_if(request: Request, pid: str, tid: str) -> HTMLResponse:
+        """Hypothetical results on a saved visit, scored without saving them."""
+        form = await posted(request)
+        sets = str(form.get("set", ""))
+        with store.session() as s:
+            user = user_of(request, s)
+            p = patient_of(s, pid)
+            case, _ = case_of(p)
+        pairs: dict[str, str] = {}
+        error = None
+        for line in sets.replace(",", "\n").splitlines():
+            if line.strip():
+                k, eq, v = line.partition("=")
+                if not eq:
+                    error = f"'{line.strip()}': expected ITEM=VALUE, e.g. anti_ssa=positive"
+                    break
+                pairs[k.strip()] = v.strip()
+        result = None
+        if not error and pairs:
+            try:
+                with web.lock:
+                    wi = web.api.what_if(case, set=pairs, timepoints=[tid])
+                result = {"criteria": wi.timepoints[0].get("criteria", {}),
+                          "before": wi.before["timepoints"][0],
+                          "after": wi.after["timepoints"][0],
+                          "set": [h.as_dict()["set"] for h in wi.hypothetical]}
+            except SiccaError as exc:
+                error = "; ".join(forms.problem_text(pr) for pr in exc.problems)
+        return page(request, "_whatif.html", user, whatif=result, error=error, sets=sets)
+
+    # ---- import / export ----------------------------------------------------------------
+
+    @app.get("/patients/{pid}/export.{fmt}")
+    def export(request: Request, pid: str, fmt: str) -> Response:
+        with store.session() as s:
+            user_of(request, s)
+            p = patient_of(s, pid)
+            case, _ = case_of(p)
+        if fmt == "yaml":
+            body = yaml.safe_dump(case, sort_keys=False, allow_unicode=True)
+            return Response(body, media_type="application/yaml", headers=_attach(pid, "yaml"))
+        if fmt == "json":
+            return Response(json.dumps(case, indent=2, ensure_ascii=False),
+                            media_type="application/json", headers=_attach(pid, "json"))
+        if fmt == "fhir.json":
+            from sicca.records.fhir import dumps_bundle
+
+            with web.lock:
+                bundle = web.api.fhir_bundle(case)
+            return Response(dumps_bundle(bundle), media_type="application/fhir+json",
+                            headers=_attach(pid, "fhir.json"))
+        raise HTTPException(404, f"no export format '{fmt}'")
+
+    @app.post("/import")
+    async def import_case(request: Request) -> Response:
+        form = await request.form()
+        if not same_token(request.session.get("csrf"), str(form.get("csrf") or "")):
+            raise HTTPException(403, "CSRF token missing or wrong: reload the page")
+        upload = form.get("file")
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            error = None
+            pid = ""
+            if not isinstance(upload, UploadFile) and not hasattr(upload, "read"):
+                error = "choose a case file (YAML or JSON) or a FHIR Bundle (JSON)"
+            else:
+                name = str(getattr(upload, "filename", "") or "upload.yaml")
+                raw = await upload.read()  # type: ignore[union-attr]
+                try:
+                    case = _read_case(web, raw, name)
+                    pid = str((case.get("patient") or {}).get("id", ""))
+                    if not _pid_ok(pid):
+                        error = f"patient id: expected {_PID_OK}, found '{pid}'"
+                    elif s.scalar(select(Patient).where(Patient.pid == pid)) is not None:
+                        error = f"a patient '{pid}' exists already; nothing imported"
+                except SiccaError as exc:
+                    error = "\n".join(pr.render() for pr in exc.problems)
+            if error:
+                rows = [{"pid": p.pid, "visits": len(p.visits)}
+                        for p in s.scalars(select(Patient).order_by(Patient.pid)).all()]
+                return page(request, "patients.html", user, 422, patients=rows, q="",
+                            import_error=error)
+            tps = case.pop("timepoints", None) or []
+            p = Patient(pid=pid, case_data=case)
+            for tp in tps:
+                p.visits.append(Visit(tid=str(tp["id"]), date=str(tp["date"]), data=tp))
+            s.add(p)
+            audit(s, user, "patient.import", pid, name, {"after": {**case, "timepoints": tps}})
+        return RedirectResponse(f"/patients/{pid}", status_code=303)
+
+    @app.get("/audit", response_class=HTMLResponse)
+    def audit_page(request: Request) -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            rows = s.scalars(select(Audit).order_by(Audit.at.desc(), Audit.id.desc())
+                             .limit(200)).all()
+            total = s.scalar(select(func.count(Audit.id)))
+            return page(request, "audit.html", user, rows=rows, total=total)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _attach(pid: str, ext: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{pid}.{ext}"'}
+
+
+def _read_case(web: Web, raw: bytes, name: str) -> dict[str, Any]:
+    """A case mapping from an uploaded case file or FHIR Bundle, checked by the case parser."""
+    from sicca.base.yamlsrc import parse_text
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(Problem("the file is not UTF-8 text", file=name)) from None
+    src = parse_text(text, name if name.endswith((".json", ".yaml", ".yml")) else name + ".yaml")
+    data = src.data
+    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+        with web.lock:
+            data = web.api.case_from_fhir(data, name)
+    if not isinstance(data, dict):
+        raise InputError(Problem("a case file is a mapping", file=name,
+                                 expected="sicca_case: 1, patient, timepoints"))
+    case: dict[str, Any] = jsonable(data)
+    with web.lock:
+        if data is src.data:  # located errors (file:line), as `sicca score` shows them
+            parse_case(src, web.api.catalogue)
+        else:
+            web.api.case(case)
+    return case
