@@ -65,8 +65,7 @@ def score_cmd(table: Path = typer.Argument(..., help="the wide table (.parquet f
                                             help="show a progress bar on stderr"),
               rules: list[Path] = RulesOpt, option: list[str] = OptionOpt) -> None:
     """Score a wide table column-wise (the same compiled rules as `sicca score`)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
-        TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sicca.cli.batch import check_range
     from sicca.cohort.frames import score_dask, score_table

@@ -288,6 +288,11 @@ def map_unique(df: pl.DataFrame, cols: list[str], fn: Callable[..., Any],
     return joined["_r"]
 
 
+def _mean(total: float, n: int) -> Fraction:
+    """The exact mean of ``n`` values whose (rounded) float sum is ``total``."""
+    return Fraction(Decimal(repr(total))) / n
+
+
 def _q(x: float | None) -> Fraction | None:
     """A float of the table back to the exact decimal it was written from (at most 15
     significant digits, as the per-visit reader allows)."""
@@ -471,10 +476,10 @@ class Scorer:
         n = len(items)
 
         def score(s: float | None) -> float | None:
-            return None if s is None else float(esspri.shown(_q(s) / n))  # type: ignore[operator]
+            return None if s is None else float(esspri.shown(_mean(s, n)))
 
         def passes(s: float | None) -> bool | None:
-            return None if s is None else bool(_q(s) / n < esspri.PASS_BELOW)  # type: ignore[operator]
+            return None if s is None else bool(_mean(s, n) < esspri.PASS_BELOW)
 
         missing = [pl.when(pl.col(did)).then(pl.lit(p.derived[did]["code"]))
                    for did in p.by_name.get("esspri.missing", [])]
@@ -502,8 +507,8 @@ class Scorer:
         count = pl.sum_horizontal([pl.col(d).cast(pl.Int32) for d in ids + others]) \
             if ids + others else pl.lit(0)
         got = df.select(
-            pl.coalesce([pl.when(pl.col(d)).then(pl.lit(p.derived[d]["code"])) for d in ids]
-                        or [pl.lit(None, pl.Utf8)]).alias("s"),
+            pl.coalesce([pl.when(pl.col(d)).then(pl.lit(p.derived[d]["code"])).otherwise(None)
+                         for d in ids] or [pl.lit(None, pl.Utf8)]).alias("s"),
             count.alias("n"), pl.col("patient"), pl.col("timepoint"))
         bad = got.filter((pl.col("n") != 1) | pl.col("s").is_null()).head(1)
         if bad.height:
@@ -637,8 +642,8 @@ class Scorer:
                 pair = pl.DataFrame({"a": got["_a_sum"], "b": work["_esspri_sum"]})
                 n = len(esspri.INPUTS_READ)
 
-                def exact(s: float | None) -> Fraction | None:
-                    return None if s is None else _q(s) / n  # type: ignore[operator]
+                def exact(s: float | None, n: int = n) -> Fraction | None:
+                    return None if s is None else _mean(s, n)
 
                 def dlt(sa: float | None, sb: float | None) -> float | None:
                     xa, xb = exact(sa), exact(sb)

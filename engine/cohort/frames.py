@@ -182,12 +182,13 @@ def score_dask(sicca: Sicca, source: Path, output: Path, options: dict[str, str]
     t0 = time.perf_counter()
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
-        client = Client(cluster)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
     else:
         try:
-            client = Client(scheduler, timeout=10)
+            client = Client(scheduler, timeout=10)  # type: ignore[no-untyped-call]
         except OSError as exc:
             raise InputError(Problem(f"cannot reach the Dask scheduler: {exc}",
                                      field="--scheduler", code="E144",
@@ -200,7 +201,7 @@ def score_dask(sicca: Sicca, source: Path, output: Path, options: dict[str, str]
         output.mkdir(parents=True, exist_ok=True)
         out.to_parquet(str(output), write_index=False)
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
             cluster.close()
     summary = CohortSummary()
@@ -254,5 +255,6 @@ def synth_table(sicca: Sicca, visits: int, seed: int, pool: int = POOL_PATIENTS)
     pid = np.repeat(np.arange(len(picks)), reps)
     take, pid = take[:visits], pid[:visits]
     out = base[take]
-    return out.with_columns(pl.Series("patient", [f"synth-{seed}-t{i}" for i in pid],
-                                      dtype=pl.Utf8))
+    ids = pl.Series("patient", [f"synth-{seed}-t{i}" for i in pid], dtype=pl.Utf8)
+    done: pl.DataFrame = out.with_columns(ids)
+    return done

@@ -3,14 +3,16 @@
 Columns (every name is the fact's dotted name, as the vocabulary and the case file spell it:
 ``cutaneous.purpura``, ``cutaneous.purpura.extent``, ``schirmer.right``, ``lab.igg``):
 
-| column | type | what it holds |
-|---|---|---|
-| ``patient``, ``timepoint``, ``date`` | text | who, which visit, when (YYYY-MM[-DD]) |
-| ``N`` | number (Float64) or text | the value in the item's unit, or the word (code) |
-| ``N:state`` | text | ``reported`` / ``not_reported`` / ``not_done`` / ``unknown`` / ``invalid``; null = ``reported`` when ``N`` holds something, else ``not_reported`` |
-| ``N:censor`` | text | for numbers: ``<``, ``<=``, ``>``, ``>=`` (the value is a bound); null = exact |
-| ``N:from`` | text | for the inputs STAR compares: where the value was recorded (``record:date:path``); a value carried forward from an earlier record has the same ``from`` at both visits, so it shows no change. Null = measured at this visit |
-| ``option.N`` | text | optional: a judgement call per row (else the run's options) |
+- ``patient``, ``timepoint``, ``date`` (text): who, which visit, when (YYYY-MM[-DD]);
+- ``N`` (number, Float64, or text): the value in the item's unit, or the word (code);
+- ``N:state`` (text): reported / not_reported / not_done / unknown / invalid; null means
+  ``reported`` when ``N`` holds something, else ``not_reported``;
+- ``N:censor`` (text, numbers only): ``<``, ``<=``, ``>``, ``>=`` (the value is a bound);
+  null = exact;
+- ``N:from`` (text, the inputs STAR compares): where the value was recorded
+  (``record:date:path``); a value carried forward from an earlier record has the same
+  ``from`` at both visits, so it shows no change. Null = measured at this visit;
+- ``option.N`` (text, optional): a judgement call per row (else the run's options).
 
 So an unknown state or a censored value is never lost: ``N`` keeps the number, ``N:censor``
 says it is a bound, ``N:state`` says why a value is missing. A column the table leaves out is

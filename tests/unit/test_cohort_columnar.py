@@ -9,12 +9,12 @@ from typing import Any
 import polars as pl
 import pytest
 
+from sicca.base.yamlsrc import Sourced
 from sicca.cohort.agreement import disagreements
 from sicca.cohort.columnar import Program, Scorer, decided
 from sicca.cohort.synth import Generator, load_config
 from sicca.cohort.table import CENSOR, STATE, Layout, read_table, write_table
 from sicca.records.models import parse_case
-from sicca.base.yamlsrc import Sourced
 from sicca.running.evaluate import Sicca
 from sicca.running.native import NativeBackend
 from sicca.running.native import decided as native_decided
