@@ -170,15 +170,16 @@ class Program:
         import polars as pl
 
         schema = self.layout.schema()
+        have = df.schema  # once: building a wide frame's schema is not free
         add: list[pl.Expr] = []
         for c, typ in schema.items():
             if c.startswith("option."):
-                if c not in df.columns:
+                if c not in have:
                     add.append(pl.lit(options[c[7:]], dtype=pl.Utf8).alias(c))
                 continue
-            if c not in df.columns:
+            if c not in have:
                 add.append(pl.lit(None, dtype=typ).alias(c))
-            elif df.schema[c] != typ:
+            elif have[c] != typ:
                 add.append(pl.col(c).cast(typ))
         return df.with_columns(add) if add else df
 
@@ -596,7 +597,13 @@ class Scorer:
 
         if not (self.domains or self.esspri):
             return res
-        work = res.with_columns(pl.int_range(pl.len()).over("patient").alias("_nth"))
+        # rows of a patient are contiguous: the first row of each run is its baseline
+        first = pl.col("patient") != pl.col("patient").shift(1)
+        row = pl.int_range(pl.len(), dtype=pl.Int64)
+        work = res.with_columns(
+            pl.when(first.fill_null(True)).then(row).otherwise(None).forward_fill()
+            .alias("_base")).with_columns((pl.int_range(pl.len(), dtype=pl.Int64) -
+                                           pl.col("_base")).alias("_nth"))
         if self.star is not None:
             work = work.hstack(self._star_inputs(df))
         later = work["_nth"] >= 1
@@ -604,8 +611,9 @@ class Scorer:
         out = res
         for frm in ("baseline", "previous"):
             def a(c: str, frm: str = frm) -> pl.Expr:
-                e = pl.col(c).first() if frm == "baseline" else pl.col(c).shift(1)
-                return e.over("patient")
+                if frm == "baseline":
+                    return pl.col(c).gather(pl.col("_base"))
+                return pl.col(c).shift(1)
 
             pre = f"change.{frm}"
             exprs: list[pl.Expr] = [a("timepoint").alias(f"{pre}.from")]
