@@ -147,21 +147,21 @@ def score_frame(df: Any, sicca: Sicca | None = None, options: dict[str, str] | N
 
 # --- Dask -------------------------------------------------------------------------------------
 
-def _score_partition(pdf: Any, rules: list[str], options: dict[str, str]) -> Any:
-    """One Dask partition (a pandas frame) scored on a worker; the rule set is loaded once per
-    worker process."""
+def _score_part(pdf: Any, rules: list[str], options: dict[str, str], out: str) -> int:
+    """One Dask partition (a pandas frame) scored on a worker and written as one Parquet part
+    (the rule set is loaded once per worker process); returns its row count."""
     import polars as pl
 
     from sicca.running.evaluate import Sicca as _Sicca
 
     key = (tuple(rules), tuple(sorted(options.items())))
-    cache = _WORKER_SCORERS
-    if key not in cache:
-        cache[key] = Scorer(_Sicca.load([Path(r) for r in rules], engine="native"), options)
-    frame = pl.from_pandas(pdf)
-    if frame.height == 0:
-        frame = _empty()
-    return cache[key].score(frame).to_pandas()
+    if key not in _WORKER_SCORERS:
+        _WORKER_SCORERS[key] = Scorer(_Sicca.load([Path(r) for r in rules], engine="native"),
+                                      options)
+    frame = pl.from_pandas(pdf) if len(pdf) else _empty()
+    scored = _WORKER_SCORERS[key].score(frame)
+    scored.write_parquet(out)
+    return scored.height
 
 
 _WORKER_SCORERS: dict[Any, Scorer] = {}
@@ -171,20 +171,19 @@ def score_dask(sicca: Sicca, source: Path, output: Path, options: dict[str, str]
                scheduler: str | None = None, workers: int = 2) -> CohortSummary:
     """Score a (partitioned) Parquet table on a Dask cluster: ``scheduler`` (tcp://host:port)
     or a LocalCluster of ``workers`` processes. Each partition must hold whole patients (as
-    ``sicca synth`` and ``to-table`` write them). ``output`` is a directory of Parquet parts."""
+    ``sicca synth`` and ``to-table`` write them). ``output`` is a directory of Parquet parts,
+    ``part-<i>.parquet`` in the input's partition order."""
+    import dask
     import dask.dataframe as dd
     from dask.distributed import Client, LocalCluster
 
     opts = sicca.check_options(dict(options or {}))
-    rules = [str(r) for r in sicca.extra_dirs]
-    scorer = Scorer(sicca, opts)
-    meta = scorer.score(_empty()).to_pandas()
+    rules = [str(r.resolve()) for r in sicca.extra_dirs]
     t0 = time.perf_counter()
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)  # type: ignore[no-untyped-call]
     else:
         try:
@@ -196,14 +195,16 @@ def score_dask(sicca: Sicca, source: Path, output: Path, options: dict[str, str]
                 from None
     try:
         src = str(source / "**" / "*.parquet") if source.is_dir() else str(source)
-        ddf = dd.read_parquet(src)
-        out = ddf.map_partitions(_score_partition, rules, opts, meta=meta)
+        parts = dd.read_parquet(src).to_delayed()
         output.mkdir(parents=True, exist_ok=True)
-        out.to_parquet(str(output), write_index=False)
+        tasks = [dask.delayed(_score_part)(p, rules, opts,
+                                           str((output / f"part-{i:05d}.parquet").resolve()))
+                 for i, p in enumerate(parts)]
+        dask.compute(*tasks)
     finally:
         client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
-            cluster.close()
+            cluster.close()  # type: ignore[no-untyped-call]
     summary = CohortSummary()
     result = read_table(output)
     summary.add(result)
