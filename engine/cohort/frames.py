@@ -173,8 +173,9 @@ def score_dask(sicca: Sicca, source: Path, output: Path, options: dict[str, str]
     or a LocalCluster of ``workers`` processes. Each partition must hold whole patients (as
     ``sicca synth`` and ``to-table`` write them). ``output`` is a directory of Parquet parts,
     ``part-<i>.parquet`` in the input's partition order."""
-    import dask
     import dask.dataframe as dd
+    from dask.base import compute
+    from dask.delayed import delayed
     from dask.distributed import Client, LocalCluster
 
     opts = sicca.check_options(dict(options or {}))
@@ -197,10 +198,10 @@ def score_dask(sicca: Sicca, source: Path, output: Path, options: dict[str, str]
         src = str(source / "**" / "*.parquet") if source.is_dir() else str(source)
         parts = dd.read_parquet(src).to_delayed()
         output.mkdir(parents=True, exist_ok=True)
-        tasks = [dask.delayed(_score_part)(p, rules, opts,
+        tasks = [delayed(_score_part)(p, rules, opts,
                                            str((output / f"part-{i:05d}.parquet").resolve()))
                  for i, p in enumerate(parts)]
-        dask.compute(*tasks)
+        compute(*tasks)
     finally:
         client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
