@@ -405,7 +405,8 @@ class Scorer:
         hi: list[pl.Expr] = []
         high_now: list[pl.Expr] = []
         high_possible: list[pl.Expr] = []
-        na: list[pl.Expr] = []
+        na: list[pl.Expr] = []  # bit i: the i-th domain is not assessable
+        names: list[str] = []
         pts: list[pl.Expr] = []
         for d in self.domains:
             w = d.clin_weight if clin else d.weight
@@ -420,7 +421,8 @@ class Scorer:
                 high_now.append(pl.col(f"{key}.level_min") == essdai.HIGH_LEVEL)
                 high_possible.append(pl.col(f"{key}.level_max") == essdai.HIGH_LEVEL)
             na.append(pl.when(pl.col(f"{key}.state") == "not_assessable")
-                      .then(pl.lit(d.name)))
+                      .then(pl.lit(1 << len(na), dtype=pl.Int64)).otherwise(0))
+            names.append(d.name)
             if not clin:
                 pts += [(pl.col(f"{key}.level") * wf).alias(f"{key}.points"),
                         (pl.col(f"{key}.level_min") * wf).alias(f"{key}.points_min"),
@@ -433,8 +435,14 @@ class Scorer:
             total(doc).alias(f"{inst}.documented"), total(lo).alias(f"{inst}.min"),
             total(hi).alias(f"{inst}.max"),
             _any(high_now).alias("_high_now"), _any(high_possible).alias("_high_possible"),
-            (pl.concat_list(na).list.drop_nulls() if na else
-             pl.lit([], dtype=pl.List(pl.Utf8))).alias(f"{inst}.not_assessable")])
+            (pl.sum_horizontal(na) if na else pl.lit(0, dtype=pl.Int64))
+            .alias(f"_{inst}.na_mask")])
+
+        def na_list(mask: int) -> list[str]:  # a cohort has few distinct masks
+            return [n for i, n in enumerate(names) if mask >> i & 1]
+
+        t = t.with_columns(map_unique(t, [f"_{inst}.na_mask"], na_list, pl.List(pl.Utf8))
+                           .alias(f"{inst}.not_assessable"))
 
         def cat(x: float | None) -> str | None:
             return essdai.category(None if x is None else Decimal(repr(x)))
@@ -446,7 +454,7 @@ class Scorer:
         t = t.with_columns(
             (pl.col(f"{inst}.category_min") == pl.col(f"{inst}.category_max"))
             .alias(f"{inst}.category_determined"),
-            pl.when(pl.col(f"{inst}.not_assessable").list.len() > 0)
+            pl.when(pl.col(f"_{inst}.na_mask") > 0)
             .then(pl.lit(essdai.DOCUMENTED_LABEL)).otherwise(pl.lit(None, pl.Utf8))
             .alias(f"{inst}.documented_label"))
         if not clin:
@@ -596,7 +604,7 @@ class Scorer:
         from sicca.scores import esspri, response
 
         if not (self.domains or self.esspri):
-            return res
+            return res.drop([c for c in res.columns if c.startswith("_")])
         # rows of a patient are contiguous: the first row of each run is its baseline
         first = pl.col("patient") != pl.col("patient").shift(1)
         row = pl.int_range(pl.len(), dtype=pl.Int64)
@@ -621,8 +629,8 @@ class Scorer:
                 lo = pl.col(f"{inst}.min") - a(f"{inst}.max")
                 hi = pl.col(f"{inst}.max") - a(f"{inst}.min")
                 determined = (hi <= -drop) | (lo > -drop)
-                na_b = pl.col(f"{inst}.not_assessable").list.join(",")
-                same = na_b == a(f"{inst}.not_assessable").list.join(",")
+                na_b = pl.col(f"_{inst}.na_mask")
+                same = na_b == a(f"_{inst}.na_mask")
                 delta = pl.when(same).then(
                     (pl.col(f"{inst}.documented") - a(f"{inst}.documented")).round(6))
                 met = pl.when(determined).then(hi <= -drop).otherwise(
@@ -633,7 +641,7 @@ class Scorer:
                           hi.round(6).alias(f"{pre}.{inst}_delta_max"),
                           met.alias(f"{pre}.{inst}_mcii"),
                           determined.alias(f"{pre}.{inst}_mcii_determined"),
-                          (same & (na_b != "")).alias(
+                          (same & (na_b != 0)).alias(
                               f"{pre}.{inst}_assumes_unassessable_unchanged")]
                 if inst == "clinessdai" and self.star is not None:
                     sd = float(self.star.clinessdai_drop)
