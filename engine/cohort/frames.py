@@ -104,7 +104,7 @@ def score_table(sicca: Sicca, source: Path, output: Path, options: dict[str, str
     patients = 0
     try:
         for df in patient_slices(table_batches(source, rows)):
-            scorer.program.layout.check(df.head(0), str(source)) if summary.visits == 0 else None
+            scorer.program.layout.check(df, str(source))  # names, types, states, words
             out = scorer.score(df)
             writer.write(out)
             summary.add(out)
@@ -159,6 +159,7 @@ def _score_part(pdf: Any, rules: list[str], options: dict[str, str], out: str) -
         _WORKER_SCORERS[key] = Scorer(_Sicca.load([Path(r) for r in rules], engine="native"),
                                       options)
     frame = pl.from_pandas(pdf) if len(pdf) else _empty()
+    _WORKER_SCORERS[key].program.layout.check(frame, out)
     scored = _WORKER_SCORERS[key].score(frame)
     scored.write_parquet(out)
     return scored.height
