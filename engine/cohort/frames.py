@@ -202,11 +202,11 @@ def score_dask(sicca: Sicca, source: Path, output: Path, options: dict[str, str]
         tasks = [delayed(_score_part)(p, rules, opts,
                                            str((output / f"part-{i:05d}.parquet").resolve()))
                  for i, p in enumerate(parts)]
-        compute(*tasks)
+        compute(*tasks)  # type: ignore[no-untyped-call]
     finally:
         client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
-            cluster.close()  # type: ignore[no-untyped-call]
+            cluster.close()
     summary = CohortSummary()
     result = read_table(output)
     summary.add(result)
