@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.2.0"
 
 __all__ = ["Explanation", "Hypothetical", "LabsReport", "OptionInfo", "RuleListing", "Session",
-           "WhatIf", "load"]
+           "WhatIf", "load", "score_frame"]
 
 if TYPE_CHECKING:
     from sicca.api import (
@@ -28,9 +28,14 @@ if TYPE_CHECKING:
         WhatIf,
         load,
     )
+    from sicca.cohort.frames import score_frame
 
 
 def __getattr__(name: str) -> Any:
+    if name == "score_frame":  # the columnar path (polars), imported on first use
+        import sicca.cohort.frames
+
+        return sicca.cohort.frames.score_frame
     if name in __all__:
         import sicca.api
 

@@ -46,6 +46,8 @@ MODERATE_FROM = Decimal(5)
 HIGH_FROM = Decimal(14)
 #: EULAR 2020 "severe systemic disease" (S17): ESSDAI > 14, or any domain at its high level.
 SEVERE_ABOVE = Decimal(14)
+#: The "high" activity level of a domain (S17's "any domain at high level").
+HIGH_LEVEL = 3
 CLIN_WEIGHTS_STATUS = "weights: S6, pending primary-source check (clinical-spec §2)"
 CLIN_CATEGORY_STATUS = "categories borrowed from ESSDAI, unverified for ClinESSDAI (spec §2)"
 DOCUMENTED_LABEL = "not-assessable domains counted as 0"
@@ -278,9 +280,9 @@ def total(ev: Evaluation, ds: list[Domain], clin: bool,
             documented += w * st["level_min"]
         lo += w * st["level_min"]
         hi += w * st["level_max"]
-        has_high = 3 in d.levels
-        high_now |= has_high and st["level_min"] == 3
-        high_possible |= has_high and st["level_max"] == 3
+        has_high = HIGH_LEVEL in d.levels
+        high_now |= has_high and st["level_min"] == HIGH_LEVEL
+        high_possible |= has_high and st["level_max"] == HIGH_LEVEL
     cat_lo, cat_hi = category(lo), category(hi)
     na = [n for n, x in doms.items() if x["state"] == "not_assessable"]
     und = [n for n, x in doms.items() if x["state"] == "undetermined"]

@@ -42,13 +42,17 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(import_app, name="import")
 app.add_typer(rules_app, name="rules")
 app.add_typer(export_app, name="export")
+cohort_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
+                         help="Cohorts as wide tables: to-table, and column-wise scoring.")
+app.add_typer(cohort_app, name="cohort")
 
 
 def _register() -> None:
     # Each command family lives in its own module; importing it registers its commands.
     import importlib
 
-    for family in ("batch", "fhir", "labs", "report", "rules", "score", "web", "whatif"):
+    for family in ("batch", "cohort", "fhir", "labs", "report", "rules", "score", "web",
+                   "whatif"):
         importlib.import_module(f"sicca.cli.{family}")
 
 

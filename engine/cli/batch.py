@@ -43,8 +43,20 @@ def synth_cmd(n: int = typer.Option(None, "--n", help="number of patients (1 to 
                                           "directory (one JSON case file per patient)"),
               no_problems: bool = typer.Option(False, "--no-problems", help="no deliberately "
                                                "broken or empty records"),
+              fmt: str = typer.Option(None, "--format", "-f", help="jsonl or dir (case "
+                                      "records), or parquet / arrow / csv: the wide visit "
+                                      "table (default: from the output's suffix)"),
               rules: list[Path] = RulesOpt) -> None:
     """Generate a synthetic cohort (every record marked synthetic), seeded and reproducible."""
+    tables = ("parquet", "arrow", "csv")
+    if fmt is None and output.suffix.lower() in (".parquet", ".arrow", ".csv"):
+        fmt = output.suffix.lower()[1:]
+    if fmt is not None and fmt not in tables + ("jsonl", "dir"):
+        raise InputError(Problem(f"unknown format '{fmt}'", field="--format", code="E132",
+                                 expected="jsonl | dir | parquet | arrow | csv", found=fmt))
+    if fmt in tables:
+        _synth_table(n, visits, seed, output, fmt, rules)
+        return
     from sicca.cohort.synth import Generator, load_config, write_dir, write_jsonl
     from sicca.records.models import Catalogue
 
@@ -65,6 +77,28 @@ def synth_cmd(n: int = typer.Option(None, "--n", help="number of patients (1 to 
     shown = ", ".join(f"{k} {v}" for k, v in sorted(problems.items())) or "none"
     render.err_line(f"wrote {count} synthetic patients ({tps} timepoints) to {output}; "
                     f"seed {seed}; deliberate problems: {shown}")
+
+
+def _synth_table(n: int | None, visits: int | None, seed: int, output: Path, fmt: str,
+                 rules: list[Path] | None) -> None:
+    import time
+
+    from sicca.cohort.frames import synth_table
+    from sicca.cohort.table import write_table
+
+    if visits is None:
+        raise InputError(Problem("a table is sized in visits", field="--n", code="E133",
+                                 expected="--visits VISITS with --format " + fmt))
+    check_range(visits, "--visits", 1, MAX_PATIENTS)
+    check_range(seed, "--seed", 0, 2**63 - 1)
+    check_outputs([("-o", output)], [("--rules", r) for r in rules or []])
+    if output.suffix.lower() != "." + fmt:
+        output = output.with_suffix("." + fmt) if not output.suffix else output
+    t0 = time.perf_counter()
+    df = synth_table(get_sicca("native", rules), visits, seed)
+    write_table(df, output)
+    render.err_line(f"wrote {df.height} synthetic visits of {df['patient'].n_unique()} patients "
+                    f"to {output} ({fmt}); seed {seed}; {time.perf_counter() - t0:.1f} s")
 
 
 @app.command("batch")

@@ -222,14 +222,23 @@ def flatten(obj: Any, prefix: str = "", out: dict[str, Any] | None = None) -> di
 
 
 def timepoint_rows(report: dict[str, Any], source: str, synthetic: bool) -> list[dict[str, Any]]:
-    """One flat row per timepoint of a report: the public JSON keys, dotted."""
+    """One flat row per timepoint of a report: the public JSON keys, dotted; from the second
+    timepoint on, the changes from the first (``change.baseline.*``: ΔESSDAI with bounds,
+    MCII, ESSPRI change, STAR) and from the previous one (``change.previous.*``)."""
     rows = []
-    for tp in report["timepoints"]:
+    tps = report["timepoints"]
+    changes = {(c["from"], c["to"]): c for c in report.get("changes", [])}
+    for j, tp in enumerate(tps):
         row: dict[str, Any] = {"patient": report["patient"], "synthetic": synthetic,
                                "source": source, "timepoint": tp["id"], "date": tp["date"],
                                "label": tp.get("label")}
         rest = {k: v for k, v in tp.items() if k not in ("id", "date", "label")}
         flatten(rest, "", row)
+        if j:
+            for frm, a in (("baseline", tps[0]["id"]), ("previous", tps[j - 1]["id"])):
+                ch = changes.get((a, tp["id"]))
+                if ch is not None:
+                    flatten({k: v for k, v in ch.items() if k != "to"}, f"change.{frm}", row)
         rows.append(row)
     return rows
 
@@ -356,14 +365,65 @@ def _work(recs: list[InputRecord]) -> list[Outcome]:
 
 
 def csv_header(sicca: Any, options: dict[str, str]) -> list[str]:
-    """The CSV columns: the flattened keys of a probe record with one empty timepoint."""
+    """The CSV columns, from the rule program alone (never from the data, so the header is the
+    same whatever the records and the worker count): the keys of a probe record with two empty
+    timepoints, then every key the instruments can add for some visit (a domain's ``reason``,
+    a computable ESSPRI's items, the flags of a criteria item, a change's states), in a fixed
+    order. A key no one foresaw still lands in ``extra``."""
     from sicca.records.models import parse_case
     from sicca.report.build import build
 
-    probe = {"patient": {"id": "probe"}, "timepoints": [{"id": "probe", "date": "2000-01"}]}
+    probe = {"patient": {"id": "probe"},
+             "timepoints": [{"id": "probe", "date": "2000-01"}, {"id": "probe2",
+                                                                  "date": "2000-02"}]}
     case = parse_case(Sourced(probe, "<probe>", {}, []), sicca.catalogue)
     rows = timepoint_rows(build(sicca, case, sicca.check_options(options)), "", False)
-    return list(rows[0])
+    header = list(rows[0])
+    header += [k for k in rows[1] if k not in set(header)]
+    seen = set(header)
+    for k in optional_keys(sicca):
+        if k not in seen:
+            seen.add(k)
+            header.append(k)
+    return header
+
+
+def optional_keys(sicca: Any) -> list[str]:
+    """Keys the report holds only for some visits, derived from the loaded rule program."""
+    from sicca.scores import criteria, essdai, esspri
+
+    out: list[str] = []
+    declared = set(sicca.declared)
+    if {"essdai", "clinessdai"} & declared:
+        for d in essdai.domains(sicca):
+            out.append(f"essdai.domains.{d.name}.reason")
+            if d.clin_weight is not None:
+                out.append(f"clinessdai.domains.{d.name}.reason")
+    if "esspri" in declared:
+        out += ["esspri.shown", "esspri.exact", "esspri.missing", "esspri.reason"]
+        out += [f"esspri.items.{i}" for i in esspri.ITEMS]
+    flags = ("inferred", "interpreted", "hypothetical")
+    for s in criteria.criteria_sets(sicca):
+        if s not in declared:
+            continue
+        meta = criteria.set_meta(sicca, s)
+        for item in meta["items"]:
+            out += [f"criteria.{s}.items.{item}.{f}" for f in flags]
+        if meta.get("entry"):
+            out += [f"criteria.{s}.entry.{f}" for f in flags]
+        out += [f"criteria.{s}.rules_met", f"criteria.{s}.rules_possible"]
+    for frm in ("baseline", "previous"):
+        pre = f"change.{frm}."
+        for inst in ("essdai", "clinessdai"):
+            out.append(pre + f"{inst}_state")
+        out += [pre + k for k in ("esspri_delta", "esspri_delta_shown", "esspri_delta_exact",
+                                  "esspri_relative", "esspri_mcii", "esspri_state",
+                                  "esspri_reason")]
+        if "star" in declared:
+            out += [pre + "star.assuming_unassessable_unchanged"]
+            out += [pre + f"star.assuming_unassessable_unchanged.{k}"
+                    for k in ("points_min", "points_max", "verdict")]
+    return out
 
 
 def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRecord]]:
@@ -407,25 +467,11 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
     if n > 1:  # at least ~32 tasks per worker, so the last ones leave no worker idle long
         chunk = max(5, min(chunk, total_records // (32 * n)))
     chunks = _chunks(read_input(source), max(1, chunk))
-    first: list[Outcome] | None = None
     header: list[str] | None = None
     if fmt == "csv":
-        # The CSV columns: a probe's keys, then every further key of the first chunk (scored
-        # here, before any worker starts); a later row's unforeseen key goes to `extra`.
-        header = csv_header(sicca, opts)
-        first = Scorer(sicca, None, opts).chunk(next(chunks, []))
-        known = set(header)
-        for o in first:
-            for r in o.rows:
-                for k in r:
-                    if k not in known:
-                        known.add(k)
-                        header.append(k)
+        header = csv_header(sicca, opts)  # from the program: the same with any worker count
     formatter = Formatter(fmt, header)
     scorer = Scorer(sicca, formatter, opts)
-    if first is not None:
-        for o in first:
-            o.lines, o.rows = [formatter.line(r) for r in o.rows], []
     summary = Summary(total_records=total_records)
     out = AtomicFile(output, newline="")  # beside the output; renamed onto it when done
     fh = out.fh
@@ -445,8 +491,6 @@ def run(sicca: Any, source: Path, output: Path, fmt: str = "jsonl", workers: int
                 on_progress(summary)
 
         try:
-            if first is not None:
-                emit(first)
             if n == 1:
                 for c in chunks:
                     emit(scorer.chunk(c))

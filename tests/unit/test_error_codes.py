@@ -21,6 +21,9 @@ FAMILY = {
     "cli_whatif": "case", "cli_score": "case", "cli": "case", "session": "case",
     "batch": "cohort", "cli_batch": "cohort", "synth": "cohort",
     "pdf": "report", "cli_report": "report",
+    "table": "cohort", "frames": "cohort", "cli_cohort": "cohort",
+    # the columnar path raises only the criteria instruments' E401, for the same rules
+    "columnar": "criteria",
 }
 #: codes of any file, whatever reads it: not found / unreadable, malformed, duplicate key
 ANY_FILE = {"E000", "E001", "E002", "E003", "E004", "E005", "E006"}

@@ -1,0 +1,137 @@
+"""Benchmark: the columnar cohort path vs the hand-coded scorer vs the native per-visit path.
+
+    python bench/cohort.py            # 10^4, 10^5, 10^6 visits
+    python bench/cohort.py --quick    # 10^3, 10^4 (other helpers share the cores)
+
+One synthetic pool of patients (`sicca synth`'s generator, seed 2026, no broken records) is
+parsed once; a cohort of N visits resamples whole patients from it (as `sicca synth --format
+parquet` does), so all three scorers see the same visits:
+  columnar   `Scorer.score(frame)`: rules, ESSDAI/ClinESSDAI, ESSPRI, three criteria sets with
+             score ranges, changes (ΔESSDAI, MCII, STAR) — "scoring alone", table in memory;
+  end to end `score_table(parquet -> parquet)`: read row groups, score, write (bounded memory);
+  handcoded  bench/handcoded.py on the parsed cases (ESSDAI + criteria verdicts, no changes);
+  native     per-visit `build()` (rules + every instrument + changes) on the parsed cases,
+             timed on at most 10^4 visits (its rate does not depend on N).
+Dask: the largest cohort as 4 Parquet parts, `score_dask` on a LocalCluster of 1 and 2 workers.
+Last line: `ratio columnar/handcoded=<x> end_to_end_visits_per_s=<y> dask_2w=<z> rss_mb=<m>`
+(ratio and rates at the largest size; dask_2w = time with 1 worker / time with 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.handcoded import HandCoded  # noqa: E402
+from sicca.base.yamlsrc import Sourced  # noqa: E402
+from sicca.cohort.columnar import Scorer  # noqa: E402
+from sicca.cohort.frames import score_dask, score_table  # noqa: E402
+from sicca.cohort.synth import Generator, load_config  # noqa: E402
+from sicca.cohort.table import Layout, case_rows, write_table  # noqa: E402
+from sicca.records.models import parse_case  # noqa: E402
+from sicca.report.build import build  # noqa: E402
+from sicca.running.evaluate import Sicca  # noqa: E402
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    import numpy as np
+    import polars as pl
+
+    sizes = [1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]
+    print(f"machine: {platform.machine()} {platform.processor() or ''} "
+          f"python {platform.python_version()} polars {pl.__version__}")
+    sicca = Sicca.load(engine="native")
+    layout = Layout(sicca)
+    gen = Generator(sicca.catalogue, load_config(), 2026, problems=False)
+    cases: list[Any] = []
+    rows: list[dict[str, Any]] = []
+    spans: list[tuple[int, int]] = []
+    for rec in gen.cohort(n_patients=300 if args.quick else 1000):
+        if rec.problem is None and rec.visits:
+            case = parse_case(Sourced(rec.data, "bench", {}, []), sicca.catalogue)
+            got = case_rows(sicca, case, layout)
+            spans.append((len(rows), len(got)))
+            rows += got
+            cases.append(case)
+    base = layout.frame(rows)
+    scorer = Scorer(sicca)
+    hand = HandCoded(sicca.catalogue.vocabulary)
+    rng = np.random.default_rng(2026)
+    tmp = Path(tempfile.mkdtemp(prefix="sicca-bench-"))
+    result: dict[str, float] = {}
+    print(f"{'visits':>9} {'columnar/s':>12} {'end-to-end/s':>13} {'handcoded/s':>12} "
+          f"{'native/s':>9} {'col/hand':>9} {'rss MB':>7}")
+    for n in sizes:
+        picks: list[int] = []
+        total = 0
+        while total < n:
+            i = int(rng.integers(0, len(spans)))
+            picks.append(i)
+            total += spans[i][1]
+        take = np.concatenate([np.arange(spans[i][0], spans[i][0] + spans[i][1])
+                               for i in picks])[:n]
+        pid = np.concatenate([np.full(spans[i][1], k) for k, i in enumerate(picks)])[:n]
+        df = base[take].with_columns(pl.Series("patient", [f"p{k}" for k in pid]))
+        t = time.perf_counter()
+        scorer.score(df)
+        col = n / (time.perf_counter() - t)
+        src, out = tmp / f"in{n}.parquet", tmp / f"out{n}.parquet"
+        write_table(df, src)
+        t = time.perf_counter()
+        score_table(sicca, src, out)
+        e2e = n / (time.perf_counter() - t)
+        visits = [(cases[i], tp) for i in picks for tp in cases[i].timepoints][:n]
+        t = time.perf_counter()
+        for c, tp in visits:
+            hand.score(c, tp)
+        hc = n / (time.perf_counter() - t)
+        few = picks[: max(1, len(picks) * min(n, 10_000) // n)]
+        t = time.perf_counter()
+        nv = 0
+        for i in few:
+            build(sicca, cases[i], None)
+            nv += len(cases[i].timepoints)
+        nat = nv / (time.perf_counter() - t)
+        result = {"n": n, "col": col, "e2e": e2e, "hand": hc, "native": nat}
+        print(f"{n:>9,} {col:>12,.0f} {e2e:>13,.0f} {hc:>12,.0f} {nat:>9,.0f} "
+              f"{col / hc:>9.1f} {rss_mb():>7.0f}", flush=True)
+    n = int(result["n"])
+    parts = tmp / "parts"
+    parts.mkdir()
+    src_df = pl.read_parquet(tmp / f"in{n}.parquet")
+    ids = src_df["patient"].unique(maintain_order=True).to_list()
+    for k in range(4):
+        mine = set(ids[k::4])
+        src_df.filter(pl.col("patient").is_in(list(mine))).write_parquet(
+            parts / f"part-{k}.parquet")
+    times = {}
+    for w in (1, 2):
+        t = time.perf_counter()
+        score_dask(sicca, parts, tmp / f"dask{w}", workers=w)
+        times[w] = time.perf_counter() - t
+    print(f"dask on {n:,} visits in 4 parts: 1 worker {times[1]:.1f} s, 2 workers "
+          f"{times[2]:.1f} s (cluster start-up included)")
+    print(f"ratio columnar/handcoded={result['col'] / result['hand']:.1f} "
+          f"end_to_end_visits_per_s={result['e2e']:.0f} dask_2w={times[1] / times[2]:.2f} "
+          f"rss_mb={rss_mb():.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Agreement between the columnar path and the per-visit report (the native backend).
+
+``disagreements(sicca, cases, options)`` scores the same cases both ways and lists every cell
+where they differ: each columnar output column is compared with the report key of the same
+dotted name (a column the report does not have is itself a disagreement, so a renamed key
+cannot hide), and each change column with the report's change between the same timepoints.
+Used by the agreement tests and by bench/cohort.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sicca.cohort.columnar import Scorer
+from sicca.cohort.table import Layout, case_rows
+
+#: Columns that describe the run, not the visit (compared apart, or not at all).
+RUN_COLUMNS = ("engine",)
+RUN_PREFIXES = ("rulesets.", "change.", "options.")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(b, Decimal):
+        b = float(b)
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
+            return a is None and b is None
+        return abs(float(a) - float(b)) < 1e-9
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return list(a or []) == list(b or [])
+    return bool(a == b)
+
+
+def disagreements(sicca: Any, cases: Sequence[Any], options: dict[str, str] | None = None,
+                  limit: int = 20) -> tuple[int, list[str]]:
+    """(cells compared, the first ``limit`` disagreements as text) over every visit of
+    ``cases`` (parsed Case objects), the report built on ``sicca`` (a native Sicca)."""
+    from sicca.cohort.batch import flatten
+    from sicca.report.build import build
+
+    opts = sicca.check_options(dict(options or {}))
+    layout = Layout(sicca)
+    rows: list[dict[str, Any]] = []
+    reports = []
+    for case in cases:
+        rows += case_rows(sicca, case, layout)
+        reports.append(build(sicca, case, opts))
+    got = Scorer(sicca, opts).score(layout.frame(rows)).to_dicts()
+    out: list[str] = []
+    compared = 0
+    i = 0
+    for rep in reports:
+        tps = rep["timepoints"]
+        changes = {(c["from"], c["to"]): c for c in rep["changes"]}
+        for j, tp in enumerate(tps):
+            row = got[i]
+            i += 1
+            native = flatten({k: v for k, v in tp.items() if k not in ("id", "date", "label")})
+            where = f"{rep['patient']}/{tp['id']}"
+            for col, val in row.items():
+                if col in ("patient", "timepoint", "date") or col in RUN_COLUMNS or \
+                        col.startswith(RUN_PREFIXES):
+                    continue
+                compared += 1
+                if col not in native:
+                    if val is not None:  # a key the report leaves out is a null column
+                        out.append(f"{where}: column {col} has no report key")
+                elif not _same(val, native[col]):
+                    out.append(f"{where}: {col} columnar={val!r} native={native[col]!r}")
+            for k, v in opts.items():
+                compared += 1
+                if row[f"options.{k}"] != v:
+                    out.append(f"{where}: options.{k} columnar={row[f'options.{k}']!r}")
+            if j == 0:
+                continue
+            for frm, a in (("baseline", tps[0]["id"]), ("previous", tps[j - 1]["id"])):
+                ch = changes[(a, tp["id"])]
+                flat = {k: v for k, v in ch.items() if k != "star"}
+                if "star" in ch:
+                    st = ch["star"]
+                    flat.update({"star.verdict": st["verdict"],
+                                 "star.points_min": st["points_min"],
+                                 "star.points_max": st["points_max"]})
+                    flat.update({f"star.items.{k}.state": x["state"]
+                                 for k, x in st["items"].items()})
+                flat["from"] = a
+                for col, val in row.items():
+                    pre = f"change.{frm}."
+                    if not col.startswith(pre):
+                        continue
+                    key = col[len(pre):]
+                    compared += 1
+                    if key not in flat:
+                        out.append(f"{where}: column {col} has no report key")
+                    elif not _same(val, flat[key]):
+                        out.append(f"{where}: {col} columnar={val!r} native={flat[key]!r}")
+    return compared, out[:limit]

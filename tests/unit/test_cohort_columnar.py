@@ -1,0 +1,184 @@
+"""The columnar path agrees with the per-visit native path, rule by rule and key by key."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from sicca.base.yamlsrc import Sourced
+from sicca.cohort.agreement import disagreements
+from sicca.cohort.columnar import Program, Scorer, decided
+from sicca.cohort.synth import Generator, load_config
+from sicca.cohort.table import CENSOR, STATE, Layout, read_table, write_table
+from sicca.records.models import parse_case
+from sicca.running.evaluate import Sicca
+from sicca.running.native import NativeBackend
+from sicca.running.native import decided as native_decided
+from tests.support.randomvisits import random_visits
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sicca() -> Sicca:
+    return Sicca.load(engine="native")
+
+
+def _row(facts: list[dict[str, Any]], catalog: Any) -> dict[str, Any]:
+    """Engine-facing facts -> one wide-table row (the inverse of what the backends see)."""
+    row: dict[str, Any] = {"patient": "p", "timepoint": "t", "date": "2020-01"}
+    for f in facts:
+        n = f["name"]
+        number = catalog.facts[n].kind == "number"
+        val = f["value"] if number else (f["code"] or None)
+        row[n] = val
+        default = "reported" if val is not None else "not_reported"
+        if f["state"] != default and not n.startswith("option."):
+            row[n + STATE] = f["state"]
+        if f["censor"]:
+            row[n + CENSOR] = f["censor"]
+    return row
+
+
+def _options_reported(visits: list[list[dict[str, Any]]], sicca: Sicca) -> None:
+    """An option is a column of words, always reported (the CLI checks its choices)."""
+    rng = random.Random(3)
+    choices = {f"option.{i.name}": i.spec.choices for i in sicca.catalogue.vocabulary.options()}
+    for facts in visits:
+        for f in facts:
+            if f["name"] in choices:
+                f.update(state="reported", value=None, censor="",
+                         code=rng.choice(choices[f["name"]]))
+
+
+def _agree_on_random(sicca: Sicca, n: int, seed: int) -> None:
+    catalog = sicca.compiled.catalog
+    visits = random_visits(sicca.program, catalog, n, seed=seed)
+    _options_reported(visits, sicca)
+    prog = Program(sicca)
+    rows = [_row(v, catalog) for v in visits]
+    present = {c for r in rows for c in r}
+    df = pl.DataFrame(rows, schema={c: t for c, t in prog.layout.schema().items()
+                                    if c in present}, strict=False)
+    got = prog.conclude(prog.prepare(df, sicca.check_options({})))
+    ids = list(prog.derived)
+    mat = got.select(ids).rows()
+    native = NativeBackend(sicca.program)
+    for i, facts in enumerate(visits):
+        want = native.evaluate(facts).derived
+        have = {d for d, on in zip(ids, mat[i], strict=True) if on}
+        assert have == want, (i, sorted(have ^ want))
+
+
+def test_columnar_concludes_what_native_does_on_2000_random_visits(sicca: Sicca) -> None:
+    # unknown / not_done / censored inputs and random option values in every visit
+    _agree_on_random(sicca, 2000, seed=20261203)
+
+
+@pytest.mark.slow
+def test_columnar_concludes_what_native_does_on_100000_random_visits(sicca: Sicca) -> None:
+    for k in range(10):
+        _agree_on_random(sicca, 10_000, seed=20261300 + k)
+
+
+@pytest.mark.parametrize("op,c,value,censor,expected", [
+    ("lt", 1.0, 0.91, "<", True),     # (-inf, 0.91) < 1 everywhere
+    ("lt", 0.5, 0.91, "<", False),    # undecided: behaves as missing
+    ("lt", 0.91, 0.91, "<", True),    # (-inf, 0.91) < 0.91
+    ("lt", 0.91, 0.91, "<=", False),  # 0.91 itself is allowed
+    ("le", 0.91, 0.91, "<=", True),
+    ("ge", 1.0, 1.0, ">=", True),     # [1, inf) >= 1
+    ("gt", 1.0, 1.0, ">=", False),    # 1 is allowed
+    ("gt", 1.0, 1.0, ">", True),      # (1, inf) > 1
+    ("gt", 1.0, 0.99, "", False),
+    ("gt", 1.0, 1.01, "", True),
+    ("le", 5.0, 5.0, "", True),
+    ("le", 5.0, 5.1, "", False),
+    ("eq", 1.0, 1.0, ">=", False),    # an interval is never decided equal
+    ("ne", 1.0, 2.0, ">", True),      # (2, inf) is all != 1
+    ("ne", 3.0, 2.0, ">", False),
+    ("gt", 1.0, None, "", False),     # missing decides nothing
+])
+def test_decided_matches_native_on_both_sides_of_each_cut(op: str, c: float,
+                                                          value: float | None, censor: str,
+                                                          expected: bool) -> None:
+    assert native_decided(op, c, value, censor) is expected
+    df = pl.DataFrame({"v": [value], "c": [censor]}, schema={"v": pl.Float64, "c": pl.Utf8})
+    assert df.select(decided(op, c, pl.col("v"), pl.col("c"))).item() is expected
+
+
+def _synth_cases(sicca: Sicca, n: int, seed: int) -> list[Any]:
+    gen = Generator(sicca.catalogue, load_config(), seed=seed, problems=False)
+    out = []
+    for rec in gen.cohort(n):
+        if rec.problem is None and rec.visits:
+            out.append(parse_case(Sourced(rec.data, f"synth:{rec.index}", {}, []),
+                                  sicca.catalogue))
+    return out
+
+
+def test_report_columns_agree_with_native_on_a_synthetic_cohort(sicca: Sicca) -> None:
+    cases = _synth_cases(sicca, 15, seed=11)
+    compared, bad = disagreements(sicca, cases)
+    assert compared > 5_000 and not bad, bad
+
+
+@pytest.mark.parametrize("option", ["purpura_extent", "focus_score_reading",
+                                    "inferred_symptoms", "aecg_mode", "attribution",
+                                    "rating_window"])
+def test_report_columns_agree_with_native_for_every_choice_of_each_option(
+        sicca: Sicca, option: str) -> None:
+    cases = _synth_cases(sicca, 4, seed=5)
+    item = next(i for i in sicca.catalogue.vocabulary.options() if i.name == option)
+    for choice in item.spec.choices:
+        compared, bad = disagreements(sicca, cases, {option: choice})
+        assert compared > 1000 and not bad, (option, choice, bad)
+
+
+def test_report_columns_agree_on_the_seed_case_and_every_fixture_case(sicca: Sicca) -> None:
+    paths = [ROOT / "examples" / "rfib-case.yaml"] + \
+        sorted((ROOT / "tests" / "data" / "cases").glob("*.yaml"))
+    cases = [sicca.load_case(p) for p in paths]
+    compared, bad = disagreements(sicca, cases)
+    assert compared > 1000 and not bad, bad
+
+
+def test_output_columns_come_from_the_program_not_the_data(sicca: Sicca) -> None:
+    scorer = Scorer(sicca)
+    cases = _synth_cases(sicca, 5, seed=2)
+    layout = Layout(sicca)
+    from sicca.cohort.table import case_rows
+    rows = [r for c in cases for r in case_rows(sicca, c, layout)]
+    one = scorer.score(layout.frame(rows[:1])).columns
+    many = scorer.score(layout.frame(rows)).columns
+    assert one == many == scorer.columns()
+    assert "rulesets.essdai.hash" in one and "change.baseline.star.verdict" in one
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".arrow", ".csv"])
+def test_the_table_reads_back_as_written(sicca: Sicca, tmp_path: Path, suffix: str) -> None:
+    layout = Layout(sicca)
+    from sicca.cohort.table import case_rows
+    cases = _synth_cases(sicca, 4, seed=9)
+    df = layout.frame([r for c in cases for r in case_rows(sicca, c, layout)])
+    path = tmp_path / f"t{suffix}"
+    write_table(df, path)
+    back = read_table(path)
+    scorer = Scorer(sicca)
+    assert scorer.score(back).equals(scorer.score(df))
+
+
+def test_a_bad_state_in_a_table_is_an_error_naming_column_and_row(sicca: Sicca) -> None:
+    from sicca.base.errors import InputError
+
+    layout = Layout(sicca)
+    df = pl.DataFrame({"patient": ["a", "a"], "timepoint": ["t0", "t1"],
+                       "schirmer:state": [None, "nope"]})
+    with pytest.raises(InputError) as exc:
+        layout.check(df, "t.csv")
+    p = exc.value.problems[0]
+    assert p.code == "E142" and "row 2" in str(p.field) and "not_done" in str(p.expected)
