@@ -14,9 +14,7 @@ import yaml
 from pytest_bdd import given, parsers, then, when
 
 from sicca.running.evaluate import Sicca
-from tests.steps.common import flow, merge
-
-ROOT = Path(__file__).resolve().parents[2]
+from sicca.testing.steps.common import flow, merge
 
 
 class Visits:
@@ -154,15 +152,15 @@ def _(visits: Visits, tmp_path: Path, siccas: dict[str, Sicca]) -> dict[str, Any
 
 
 @when(parsers.parse('the case "{path}" is scored'), target_fixture="report")
-def _(path: str, tmp_path: Path, siccas: dict[str, Sicca]) -> dict[str, Any]:
-    return score_text((ROOT / path).read_text(encoding="utf-8"), tmp_path, siccas)
+def _(path: str, tmp_path: Path, siccas: dict[str, Sicca], sicca_root: Path) -> dict[str, Any]:
+    return score_text((sicca_root / path).read_text(encoding="utf-8"), tmp_path, siccas)
 
 
 @when(parsers.parse('the case "{path}" is scored with the option {name} = {value}'),
       target_fixture="report")
-def _(path: str, name: str, value: str, tmp_path: Path,
-      siccas: dict[str, Sicca]) -> dict[str, Any]:
-    return score_text((ROOT / path).read_text(encoding="utf-8"), tmp_path, siccas,
+def _(path: str, name: str, value: str, tmp_path: Path, siccas: dict[str, Sicca],
+      sicca_root: Path) -> dict[str, Any]:
+    return score_text((sicca_root / path).read_text(encoding="utf-8"), tmp_path, siccas,
                       {name: value})
 
 

@@ -1,8 +1,17 @@
-"""Steps and fixtures shared by every feature: one compiled Sicca per engine per session."""
+"""Steps and fixtures shared by every feature: one compiled Sicca per engine per session.
+
+Fixtures (any scenario may ask for them):
+
+- ``sicca_rules``: the rule packs of this run (``--sicca-rules DIR`` / ini ``sicca_rules``),
+  loaded beside the bundled rules; an empty list runs the bundled rules alone.
+- ``siccas``: the compiled rules on every backend (durable, native), packs included.
+- ``sicca_root``: the folder case-file paths in steps are read from (pytest's rootdir).
+"""
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,17 +19,35 @@ import yaml
 
 from sicca.running.evaluate import ENGINES, Sicca
 
+#: Where the plugin keeps the rule packs of the run (set by sicca.testing.plugin).
+RULES_KEY = pytest.StashKey[list[Path]]()
+
 
 @functools.cache
-def sicca_for(engine: str) -> Sicca:
-    """One compiled Sicca per engine for the whole session (compiling is the slow part)."""
-    return Sicca.load(engine=engine)
+def sicca_for(engine: str, rules: tuple[Path, ...] = ()) -> Sicca:
+    """One compiled Sicca per engine and rule packs for the whole session (compiling is the
+    slow part)."""
+    return Sicca.load(list(rules), engine=engine)
 
 
 @pytest.fixture(scope="session")
-def siccas() -> dict[str, Sicca]:
+def sicca_rules(pytestconfig: pytest.Config) -> list[Path]:
+    """The rule packs loaded beside the bundled rules (``--sicca-rules``, ini ``sicca_rules``)."""
+    packs: list[Path] = pytestconfig.stash.get(RULES_KEY, [])
+    return list(packs)
+
+
+@pytest.fixture(scope="session")
+def siccas(sicca_rules: list[Path]) -> dict[str, Sicca]:
     """Every backend: scenarios run on each and must agree."""
-    return {e: sicca_for(e) for e in ENGINES}
+    return {e: sicca_for(e, tuple(sicca_rules)) for e in ENGINES}
+
+
+@pytest.fixture(scope="session")
+def sicca_root(pytestconfig: pytest.Config) -> Path:
+    """Case-file paths written in steps (``the case "examples/x.yaml" is scored``) are
+    relative to pytest's rootdir."""
+    return Path(pytestconfig.rootpath)
 
 
 def merge(into: dict[str, Any], data: dict[str, Any]) -> None:

@@ -18,10 +18,7 @@ import yaml
 from pytest_bdd import given, parsers, then, when
 
 from sicca.running.evaluate import ENGINES, Sicca
-from tests.steps.common import flow, merge, sicca_for
-
-ROOT = Path(__file__).resolve().parents[2]
-
+from sicca.testing.steps.common import flow, merge, sicca_for
 
 criteria_sicca = sicca_for  # the shared, session-wide compiled rules
 
@@ -114,9 +111,9 @@ def _(record: Record, name: str, value: str) -> None:
 
 
 @given(parsers.parse('the case file "{path}"'), target_fixture="record")
-def _(path: str) -> Record:
+def _(path: str, sicca_root: Path) -> Record:
     r = Record()
-    r.path = ROOT / path
+    r.path = sicca_root / path
     return r
 
 
@@ -136,13 +133,15 @@ def _(siccas: dict[str, Sicca], record: Record, tid: str) -> Classified:
 
 
 @when(parsers.parse('the what-if "{pairs}" is run'), target_fixture="whatif")
-def _(record: Record, pairs: str) -> dict[str, Any]:
+def _(record: Record, pairs: str, sicca_rules: list[Path]) -> dict[str, Any]:
     from sicca.cli.app import main
 
     assert record.path is not None, "the what-if runs on a case file"
     outs = {}
     for engine in ENGINES:
         argv = ["what-if", str(record.path), "--engine", engine, "--format", "json"]
+        for pack in sicca_rules:
+            argv += ["--rules", str(pack)]
         for p in _names(pairs):
             argv += ["--set", p]
         for k, v in record.options.items():
@@ -156,7 +155,7 @@ def _(record: Record, pairs: str) -> dict[str, Any]:
     first, *others = outs.values()
     for other in others:
         assert other == first, "the durable and native backends disagree"
-    return first
+    return dict(first)
 
 
 # --- verdicts -------------------------------------------------------------------------------

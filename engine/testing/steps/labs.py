@@ -10,8 +10,7 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 
 from sicca.records.labs import ChangeConvention, LabResult, by_key, compute_changes
-
-ROOT = Path(__file__).resolve().parents[2]
+from sicca.running.evaluate import Sicca
 
 
 @dataclass
@@ -49,12 +48,10 @@ def _cytokines(case: LabsCase, tid: str) -> list[LabResult]:
 
 
 @given(parsers.parse('the labs of the case "{path}"'), target_fixture="labs_case")
-def _(path: str) -> LabsCase:
-    from sicca.records.models import load_case
-
-    case = load_case(ROOT / path)
+def _(path: str, sicca_root: Path, siccas: dict[str, Sicca]) -> LabsCase:
+    case = siccas["native"].load_case(sicca_root / path)
     labs = {tp.id: by_key(tp.labs) for tp in case.timepoints}
-    return LabsCase(ROOT / path, [tp.id for tp in case.timepoints if tp.labs],
+    return LabsCase(sicca_root / path, [tp.id for tp in case.timepoints if tp.labs],
                     [tp.id for tp in case.timepoints], labs, case.analytes.changes)
 
 
@@ -69,7 +66,7 @@ def _(labs_case: LabsCase, a: str, b: str) -> dict[str, Any]:
 def _entry(change: dict[str, Any], analyte: str) -> dict[str, Any]:
     for lab in change["labs"]:
         if lab["analyte"] == analyte:
-            return lab
+            return dict(lab)
     raise AssertionError(f"{analyte!r} not compared from {change['from']} to {change['to']}")
 
 
