@@ -2,8 +2,10 @@
 example, for ``sicca steps`` and the documentation site.
 
 A step's meaning is its docstring; the docstring's lines ``Example: <Given|When|Then> ...``
-are its examples (each one must match the step's own pattern; tests/unit/test_plugin.py checks
-it). ``write_steps_page(path)`` writes the Markdown page of the docs.
+(a long one continued on lines indented further) are its examples. A function with two step
+decorators shows, under each pattern, the examples that pattern matches; tests/unit/
+test_plugin.py checks that every step has one. ``write_steps_page(path)`` writes the Markdown
+page of the docs.
 """
 
 from __future__ import annotations
@@ -44,11 +46,17 @@ class StepGroup(BaseModel):
 
 
 def _split(doc: str) -> tuple[str, list[str]]:
-    meaning, examples = [], []
+    meaning: list[str] = []
+    examples: list[str] = []
+    in_example = False
     for line in inspect.cleandoc(doc).splitlines():
-        if line.strip().startswith("Example:"):
-            examples.append(line.strip().removeprefix("Example:").strip())
+        if line.startswith("Example:"):
+            examples.append(line.removeprefix("Example:").strip())
+            in_example = True
+        elif in_example and line.startswith(" ") and line.strip():  # a long example, wrapped
+            examples[-1] += " " + line.strip()
         else:
+            in_example = False
             meaning.append(line)
     return "\n".join(meaning).strip(), examples
 
@@ -72,6 +80,7 @@ def step_groups() -> list[StepGroup]:
             if getattr(func, "__module__", None) != module.__name__:
                 continue
             meaning, examples = _split(func.__doc__ or "")
+            examples = [e for e in examples if context.parser.is_matching(step_text(e))]
             kind = context.type or "given"
             found.append(StepInfo(keyword=kind.capitalize(), pattern=str(context.parser.name),
                                   meaning=meaning, examples=examples, module=module.__name__,
