@@ -24,6 +24,8 @@ rules_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
                         help="Validate and inspect rule files.")
 export_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
                          help="Export a case and its scores (FHIR R4).")
+new_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
+                      help="Create new things (a rule pack).")
 
 
 def _version(value: bool) -> None:
@@ -42,13 +44,14 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(import_app, name="import")
 app.add_typer(rules_app, name="rules")
 app.add_typer(export_app, name="export")
+app.add_typer(new_app, name="new")
 
 
 def _register() -> None:
     # Each command family lives in its own module; importing it registers its commands.
     import importlib
 
-    for family in ("batch", "fhir", "labs", "rules", "score", "whatif"):
+    for family in ("batch", "fhir", "labs", "rules", "score", "testing", "whatif"):
         importlib.import_module(f"sicca.cli.{family}")
 
 

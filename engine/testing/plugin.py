@@ -79,8 +79,11 @@ def _mode(config: pytest.Config) -> str:
 
 
 def _packs(config: pytest.Config) -> list[Path]:
-    packs = [Path(p) for p in config.getini("sicca_rules")]
-    packs += [Path(p).resolve() for p in config.getoption("sicca_rules")]
+    packs: list[Path] = []
+    for p in [*config.getini("sicca_rules"), *config.getoption("sicca_rules")]:
+        path = Path(p).resolve()
+        if path not in packs:  # one pack named by the ini file and the command line
+            packs.append(path)
     for p in packs:
         if not p.exists():
             raise pytest.UsageError(f"sicca rule pack not found: {p} (from --sicca-rules or "
@@ -200,7 +203,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
                             config: pytest.Config) -> None:
     result = config.stash.get(_RESULT, None)
-    every = bool(config.getoption("sicca_coverage"))
+    ini = str(config.getini("sicca_coverage")).strip()
+    every = bool(config.getoption("sicca_coverage")) or ini == "report"
     if result is None or _mode(config) == "off" and not every:
         return
     report, scope, complete = result
