@@ -31,7 +31,7 @@ def steps_cmd(fmt: StepsFormat = typer.Option(StepsFormat.text, "--format", "-f"
                                               help="text, json or markdown")) -> None:
     """List every Gherkin step of the pytest plugin: its pattern, meaning and an example."""
     _needs_bdd("sicca steps")
-    from sicca.testing.catalogue import step_groups, steps_markdown, steps_text
+    from sicca.testing.catalogue import step_groups, steps_markdown
 
     groups = step_groups()
     if fmt == StepsFormat.json:

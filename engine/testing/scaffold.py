@@ -58,15 +58,16 @@ def pack_files(name: str) -> dict[str, str]:
 A Sicca rule pack: rules and vocabulary loaded beside the bundled rules with `--rules {n}`.
 Written by `sicca new pack {n}`; replace the example sign, rules and sources with yours.
 
-| file | what it is |
-|---|---|
-| `pack.yaml` | the manifest (`kind: pack`): the instruments that score a case under these rules; `[]` for a pack of another disease |
-| `bibliography.yaml` | the sources the rules cite (`source: {{citation: ...}}`) |
-| `vocabulary/{n}.yaml` | what a case record can say in addition: the item `{n}.example_sign` (`findings: {{{n}: {{example_sign: present}}}}`) |
-| `{n}/{n}.yaml` | the rules of rule set `{n}`: each concludes one fact `{n}.*` |
-| `features/{n}.feature` | Gherkin scenarios: one per rule, and its threshold from both sides |
-| `test_{n}_features.py` | binds the features to pytest (pytest-bdd) |
-| `pytest.ini` | loads this pack in every scenario (`sicca_rules`) and reports its rule coverage |
+- `pack.yaml`: the manifest (`kind: pack`), the instruments that score a case under these
+  rules; `[]` for a pack of another disease.
+- `bibliography.yaml`: the sources the rules cite (`source: {{citation: ...}}`).
+- `vocabulary/{n}.yaml`: what a case record can say in addition, the item
+  `{n}.example_sign` (in a case file `findings: {{{n}: {{example_sign: present}}}}`).
+- `{n}/{n}.yaml`: the rules of rule set `{n}`; each concludes one fact `{n}.*`.
+- `features/{n}.feature`: Gherkin scenarios, one per rule, thresholds from both sides.
+- `test_{n}_features.py`: binds the features to pytest (pytest-bdd).
+- `pytest.ini`: loads this pack in every scenario (`sicca_rules`) and reports which of its
+  rules no scenario fired.
 
 Work cycle, from this folder:
 
@@ -81,13 +82,13 @@ sicca explain CASE --timepoint T --rules . --only {n}   # what fired on a real c
 `pytest` needs the test extras: `pip install 'sicca[bdd]'`. The rule language is described in
 Sicca's docs/rule-language.md.
 """,
-        "pack.yaml": f"""# The {n} pack's manifest: the instruments that score a case under these rules, in order.
+        "pack.yaml": f"""# The {n} pack's manifest: the instruments that score a case, in order.
 # These are the bundled ones; list only those your users need, or [] for another disease.
 kind: pack
 description: the {n} rule pack
 instruments: [{instruments}]
 """,
-        "bibliography.yaml": f"""# The sources the {n} rules cite (merged with Sicca's own bibliography).
+        "bibliography.yaml": f"""# The sources the {n} rules cite (merged with Sicca's own).
 kind: bibliography
 entries:
   - id: {n}_pack
@@ -107,7 +108,7 @@ items:
     attributes:
       severity: {{choices: [mild, severe]}}
 """,
-        f"{n}/{n}.yaml": f"""# The {n} rules: each reads facts of one visit and concludes one fact {n}.*.
+        f"{n}/{n}.yaml": f"""# The {n} rules: each reads one visit's facts and concludes one fact.
 kind: rules
 ruleset: {n}
 version: 0.1.0
@@ -173,7 +174,7 @@ rules:
     Then the rule {n}.igg.raised did not fire
     And the fact {n}.igg is not concluded
 """,
-        f"test_{n}_features.py": f'''"""Run features/*.feature with the Sicca pytest plugin's steps (`sicca steps` lists them)."""
+        f"test_{n}_features.py": '''"""The scenarios of features/, on the Sicca plugin's steps."""
 
 from pytest_bdd import scenarios
 

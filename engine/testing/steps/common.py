@@ -26,8 +26,11 @@ RULES_KEY = pytest.StashKey[list[Path]]()
 @functools.cache
 def sicca_for(engine: str, rules: tuple[Path, ...] = ()) -> Sicca:
     """One compiled Sicca per engine and rule packs for the whole session (compiling is the
-    slow part)."""
-    return Sicca.load(list(rules), engine=engine)
+    slow part; the API's disk cache keeps it from one run to the next)."""
+    from sicca.api import load
+
+    packs: list[str | Path] = list(rules)
+    return load(packs, engine).sicca
 
 
 @pytest.fixture(scope="session")
