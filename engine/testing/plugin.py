@@ -5,8 +5,10 @@ Installed with Sicca; active in every pytest run once ``pytest-bdd`` is installe
 
 - the step library (sicca.testing.steps: visits and records, findings, labs, options, scoring,
   criteria, concluded facts) to every ``scenarios(...)`` of the run; ``sicca steps`` lists it;
-- rule packs loaded beside the bundled rules: ``--sicca-rules DIR`` (repeatable, relative to
-  the current folder) or the ini option ``sicca_rules`` (paths relative to the ini file);
+- rule packs loaded beside the bundled rules: ``--sicca-rules=DIR`` (repeatable, relative to
+  the current folder) or the ini option ``sicca_rules`` (paths relative to the ini file).
+  Write the ``=``: pytest picks its rootdir and ini file before it loads plugins, and would
+  take a separate ``DIR`` for a test path (the pack's own pytest.ini would then be used);
 - rule coverage: ``--sicca-coverage`` reports which rules of the scope no scenario fired (each
   rule with its number of scenarios), ``--sicca-coverage-fail`` also fails the run when there
   are any, ``--sicca-coverage-json PATH`` writes which scenarios fired each rule (format:
@@ -51,7 +53,8 @@ _MODES = ("off", "report", "fail")
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sicca", "Sicca: rule packs and rule coverage")
     group.addoption("--sicca-rules", action="append", default=[], metavar="DIR",
-                    help="a rule pack loaded beside the bundled rules (repeatable)")
+                    help="a rule pack loaded beside the bundled rules (repeatable); write "
+                         "--sicca-rules=DIR")
     group.addoption("--sicca-coverage", action="store_true",
                     help="report every rule of the scope and how many scenarios fired it")
     group.addoption("--sicca-coverage-fail", action="store_true",

@@ -18,6 +18,7 @@ Nothing here imports pytest: the CLI calls it without the test extras installed.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -29,7 +30,8 @@ from sicca.base.errors import InputError, Problem
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _bundled_names() -> set[str]:
+@functools.cache
+def _bundled_names() -> frozenset[str]:
     """Rule-set names and top-level vocabulary names a new pack must not take."""
     from sicca.base.errors import Problems
     from sicca.language.loader import load_rule_files, rule_dirs
@@ -37,7 +39,7 @@ def _bundled_names() -> set[str]:
 
     names = {f.ruleset for f in load_rule_files(rule_dirs([]), Problems())}
     names |= {i.name.split(".")[0] for i in Catalogue.load([]).vocabulary.items.values()}
-    return names | {"lab", "option"}
+    return frozenset(names | {"lab", "option"})
 
 
 def _instruments() -> list[str]:
@@ -233,14 +235,14 @@ def pack_test_command(pack: Path, fail_uncovered: bool = False, json_path: Path 
                                  code="E142", expected="a test_*.py calling "
                                  "pytest_bdd.scenarios('features') (see `sicca new pack`)"))
     cmd = [sys.executable, "-m", "pytest", str(pack), "--rootdir", str(pack),
-           "--sicca-rules", str(pack), "--sicca-coverage", "-p", "no:cacheprovider"]
+           f"--sicca-rules={pack}", "--sicca-coverage", "-p", "no:cacheprovider"]
     ini = pack / "pytest.ini"
     if ini.is_file():
         cmd += ["-c", str(ini)]
     if fail_uncovered:
         cmd.append("--sicca-coverage-fail")
     if json_path is not None:
-        cmd += ["--sicca-coverage-json", str(json_path)]
+        cmd.append(f"--sicca-coverage-json={json_path}")
     return cmd + list(extra or [])
 
 
