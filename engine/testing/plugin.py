@@ -27,26 +27,20 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sicca.testing.coverage import (
-    CoverageReport,
-    Recorder,
-    coverage_report,
-    feature_files,
-    report_lines,
-    rules_in_scope,
-    scenario_ref,
-)
-from sicca.testing.steps.common import RULES_KEY
+if TYPE_CHECKING:  # the rules and pydantic load only in runs that use the plugin
+    from sicca.testing.coverage import CoverageReport, Recorder
 
 #: The step modules, registered as plugins of the run (their fixtures are the steps).
 STEP_MODULES = ("common", "activity", "criteria", "labs", "facts")
 
-_RECORDER = pytest.StashKey[Recorder]()
-_RESULT = pytest.StashKey[tuple[CoverageReport, list[str], bool] | None]()
+#: The rule packs of the run (the fixture ``sicca_rules`` reads them).
+RULES_KEY = pytest.StashKey[list[Path]]()
+_RECORDER: pytest.StashKey[Recorder] = pytest.StashKey()
+_RESULT: pytest.StashKey[tuple[CoverageReport, list[str], bool] | None] = pytest.StashKey()
 _MODES = ("off", "report", "fail")
 
 
@@ -108,6 +102,9 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError("the Sicca pytest plugin needs pytest-bdd: "
                                     "pip install 'sicca[bdd]'") from None
         return  # Sicca installed beside an unrelated test suite: stay out of the way
+    from sicca.running.evaluate import Sicca
+    from sicca.testing.coverage import Recorder
+
     config.stash[RULES_KEY] = _packs(config)
     _mode(config)  # a bad ini value is reported before anything runs
     for name in STEP_MODULES:
@@ -116,8 +113,6 @@ def pytest_configure(config: pytest.Config) -> None:
             config.pluginmanager.register(module, f"sicca.testing.steps.{name}")
     recorder = Recorder()
     config.stash[_RECORDER] = recorder
-    from sicca.running.evaluate import Sicca
-
     Sicca.observers.append(recorder.observe)
 
 
@@ -135,6 +130,8 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any,
                                scenario: Any) -> None:
     recorder = request.config.stash.get(_RECORDER, None)
     if recorder is not None:
+        from sicca.testing.coverage import scenario_ref
+
         recorder.current = scenario_ref(feature.filename, scenario.name, scenario.line_number,
                                         request.config.rootpath)
 
@@ -147,13 +144,14 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any,
         recorder.current = None
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    recorder = config.stash.get(_RECORDER, None)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The feature files of the scenarios this run will run (after -k and -m deselection)."""
+    recorder = session.config.stash.get(_RECORDER, None)
     if recorder is None:
         return
     from pytest_bdd.scenario import scenario_wrapper_template_registry as registry
 
-    for item in items:
+    for item in session.items:
         template = registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
         if template is not None:
             recorder.features.add(str(Path(template.feature.filename).resolve()))
@@ -185,6 +183,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker: the controller reports
         config.workeroutput["sicca_coverage"] = json.dumps(recorder.dump())  # type: ignore[attr-defined]
         return
+    from sicca.testing.coverage import (
+        coverage_report,
+        feature_files,
+        rules_in_scope,
+    )
+
     mode, path = _mode(config), config.getoption("sicca_coverage_json")
     config.stash[_RESULT] = None
     if (mode == "off" and not path) or not recorder.features:
@@ -210,6 +214,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     every = bool(config.getoption("sicca_coverage")) or ini == "report"
     if result is None or _mode(config) == "off" and not every:
         return
+    from sicca.testing.coverage import report_lines
+
     report, scope, complete = result
     tr = terminalreporter
     tr.write_sep("=", "sicca rule coverage")

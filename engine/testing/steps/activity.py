@@ -174,7 +174,7 @@ def _strip(report: dict[str, Any]) -> dict[str, Any]:
 def score_text(text: str, tmp_path: Path, siccas: dict[str, Sicca],
                options: dict[str, str] | None = None) -> dict[str, Any]:
     """Score a case on every engine; the reports must agree. Returns the durable report."""
-    from sicca.cli.common import dumps
+    from sicca.base.jsonenc import dumps
     from sicca.report.build import build
 
     path = tmp_path / "case.yaml"

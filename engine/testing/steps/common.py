@@ -18,9 +18,7 @@ import pytest
 import yaml
 
 from sicca.running.evaluate import ENGINES, Sicca
-
-#: Where the plugin keeps the rule packs of the run (set by sicca.testing.plugin).
-RULES_KEY = pytest.StashKey[list[Path]]()
+from sicca.testing.plugin import RULES_KEY
 
 
 @functools.cache
