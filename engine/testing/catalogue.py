@@ -89,7 +89,8 @@ def step_groups() -> list[StepGroup]:
         if found:
             # a function with two step decorators registers the lower one first
             found.sort(key=lambda s: s.line)
-            title = (inspect.getdoc(module) or name).splitlines()[0].rstrip(".")
+            title = " ".join((inspect.getdoc(module) or name).split("\n\n")[0].split())
+            title = title.rstrip(".")
             groups.append(StepGroup(module=module.__name__, title=title, steps=found))
     return groups
 
@@ -113,10 +114,10 @@ def steps_text(groups: list[StepGroup]) -> str:
 
 
 def _md_escape(text: str) -> str:
-    """``<`` and ``>`` outside code spans as entities (Markdown would read them as HTML)."""
+    """``<``, ``>`` and ``*`` outside code spans escaped (Markdown would read HTML, emphasis)."""
     parts = text.split("`")
     for i in range(0, len(parts), 2):
-        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;")
+        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*")
     return "`".join(parts)
 
 
