@@ -24,6 +24,8 @@ rules_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
                         help="Validate and inspect rule files.")
 export_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
                          help="Export a case and its scores (FHIR R4).")
+new_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
+                      help="Create new things (a rule pack).")
 
 
 def _version(value: bool) -> None:
@@ -45,14 +47,15 @@ app.add_typer(export_app, name="export")
 cohort_app = typer.Typer(no_args_is_help=True, context_settings=_HELP,
                          help="Cohorts as wide tables: to-table, and column-wise scoring.")
 app.add_typer(cohort_app, name="cohort")
+app.add_typer(new_app, name="new")
 
 
 def _register() -> None:
     # Each command family lives in its own module; importing it registers its commands.
     import importlib
 
-    for family in ("batch", "cohort", "fhir", "labs", "report", "rules", "score", "web",
-                   "whatif"):
+    for family in ("batch", "cohort", "fhir", "labs", "report", "rules", "score", "testing",
+                   "web", "whatif"):
         importlib.import_module(f"sicca.cli.{family}")
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from sicca.running.evaluate import Sicca
 from sicca.scores import criteria as C
-from tests.steps.criteria import criteria_sicca
+from sicca.testing.steps.criteria import criteria_sicca
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "rfib-case.yaml"

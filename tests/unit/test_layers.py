@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "sicca.cohort": 7,
     "sicca.cli": 8,
     "sicca.web": 8,
+    "sicca.testing": 8,
 }
 
 
