@@ -240,8 +240,8 @@ FeatureOf = Callable[[str], "FeatureDoc | None"]
 def _feature_page(doc: FeatureDoc) -> str:
     out = [f"# {code(doc.rel)}", ""]
     for start, head, chunk in doc.parts:
-        out += [f"## {md_text(head)} {{#line-{start}}}", "", f"Line {start}.", "",
-                "```gherkin", *_fence_safe(textwrap.dedent("\n".join(chunk)).splitlines()),
+        out += [f"## {md_text(head)} {{#line-{start}}}", "",
+                f'```gherkin linenums="{start}"', *_fence_safe(textwrap.dedent("\n".join(chunk)).splitlines()),
                 "```", ""]
     return "\n".join(out)
 
@@ -320,7 +320,10 @@ def build_catalogue(rule_dirs: list[Path] | None = None, coverage: Coverage | No
         covered = "—" if coverage is None else f"{n_cov} of {n_rules}"
         index_rows.append(f"| [{code(name)}]({page}) | {md_text(fs[0].version)} | {len(fs)} | "
                           f"{n_rules} | {covered} |")
-    pages = {"index.md": _index_text(index_rows, files, coverage, coverage_name), **pages}
+    index = _index_text(index_rows, files, coverage, coverage_name)
+    if coverage is not None:
+        index += _uncovered_text(files, coverage)
+    pages = {"index.md": index, **pages}
     for _rel, doc in sorted(features.items()):
         if doc is not None:
             pages[doc.page] = _feature_page(doc)
@@ -360,6 +363,17 @@ def _index_text(rows: list[str], files: list[RuleFile], coverage: Coverage | Non
            + ". Statuses: " + ", ".join(f"{code(s)} {n}" for s, n in sorted(statuses.items()))
            + ".", ""]
     return "\n".join(out)
+
+
+def _uncovered_text(files: list[RuleFile], coverage: Coverage) -> str:
+    missing = [(f.ruleset, r.id) for f in files for r in f.rules if not coverage.of(r.id)]
+    if not missing:
+        return "\nEvery rule is covered by at least one scenario.\n"
+    out = ["", "## Rules no scenario covers", "",
+           f"{len(missing)} rule{'s' if len(missing) > 1 else ''} fired in no scenario of the "
+           "coverage run:", ""]
+    out += [f"- [{code(rid)}]({ruleset_page(rs)}#{_slug(rid)})" for rs, rid in missing]
+    return "\n".join(out) + "\n"
 
 
 def _ruleset_text(name: str, fs: list[RuleFile], coverage: Coverage | None,
@@ -499,14 +513,17 @@ def vocabulary_page(vocab: Vocabulary, analytes: AnalyteTable | None = None) -> 
             out += ["Options are not written in case files: `--option NAME=VALUE` on the command "
                     "line, `options=` in the Python API.", ""]
         else:
-            out += [f"Section `{sec}:`, " + ("cumulative (a value recorded earlier still holds "
-                                              "later)." if cumulative else "not cumulative "
-                                              "(each timepoint's own record)."), ""]
-        out += ["| item | type | values | attributes | description |", "|---|---|---|---|---|"]
+            out += [f"Section `{sec}:`; " + ("cumulative" if cumulative else "not cumulative")
+                    + " by default. A cumulative item's value recorded earlier (in `history` or "
+                    "an earlier timepoint) still holds later; any other item holds at its own "
+                    "timepoint only.", ""]
+        out += ["| item | type | values | attributes | cumulative | description |",
+                "|---|---|---|---|---|---|"]
         for i in items:
             d = md_text(i.spec.description or "")
+            cum = "—" if i.type == "option" else ("yes" if i.cumulative else "no")
             out.append(f"| {code(i.name)} | {i.type} | {_item_values(i)} | {_attributes(i)} | "
-                       f"{d} |")
+                       f"{cum} | {d} |")
         out.append("")
     if analytes is not None:
         out += ["## Labs", "",

@@ -117,6 +117,9 @@ def test_an_uncovered_rule_says_no_covering_scenario(covered_pages: dict[str, st
                 "essdai.articular.low.arthralgia"):  # not in the file at all
         assert "**Covered by**: no covering scenario." in section(essdai, rid), rid
     assert "`rule-coverage.json`" in covered_pages["index.md"]
+    index = covered_pages["index.md"]
+    assert "- [`essdai.renal.not_assessable`](rulesets/essdai.md#essdai.renal.not_assessable)" \
+        in index[index.index("## Rules no scenario covers"):]
     assert "| [`essdai`](rulesets/essdai.md) | 1.0.0 | 13 | 121 | 2 of 121 |" in \
         covered_pages["index.md"]
 
@@ -193,6 +196,9 @@ def test_the_vocabulary_page_lists_every_item_and_analyte(covered_pages: dict[st
     for a in cat.analytes.all():
         assert f"| `{a.key}` |" in page, a.key
     assert "| `schirmer` | per_eye | ≥ 0 mm |" in page
+    # the dryness questions are cumulative in a section that is not (symptoms.yaml)
+    assert re.search(r"^\| `dry_eyes_3_months` \| answer \| .* \| yes \| ", page, re.M)
+    assert re.search(r"^\| `constitutional.fever` \| .* \| no \| ", page, re.M)
 
 
 def test_a_bad_coverage_file_is_a_located_error(tmp_path: Path) -> None:
