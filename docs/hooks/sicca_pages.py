@@ -17,6 +17,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 PREFIX = "catalogue"
@@ -24,6 +25,7 @@ INDEX = f"{PREFIX}/index.md"
 _pages: dict[str, str] = {}
 
 
+@event_priority(100)  # before mkdocstrings' on_config, which reads sys.path
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # The `mkdocs` script puts its own folder on sys.path, where the `sicca` console script
     # would be taken for the package by mkdocstrings (`python -m mkdocs` has no such entry).
