@@ -240,9 +240,9 @@ FeatureOf = Callable[[str], "FeatureDoc | None"]
 def _feature_page(doc: FeatureDoc) -> str:
     out = [f"# {code(doc.rel)}", ""]
     for start, head, chunk in doc.parts:
+        body = _fence_safe(textwrap.dedent("\n".join(chunk)).splitlines())
         out += [f"## {md_text(head)} {{#line-{start}}}", "",
-                f'```gherkin linenums="{start}"', *_fence_safe(textwrap.dedent("\n".join(chunk)).splitlines()),
-                "```", ""]
+                f'```gherkin linenums="{start}"', *body, "```", ""]
     return "\n".join(out)
 
 
