@@ -33,7 +33,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     from sicca.base.diskcache import SourceCache
     from sicca.base.errors import SiccaError
     from sicca.base.paths import RULES_DIR
-    from sicca.language.catalogue import build_catalogue, load_coverage
+    from sicca.language.catalogue import build_catalogue, load_coverage, ruleset_page
     from sicca.records.models import Catalogue
 
     root = Path(config.config_file_path).parent
@@ -48,7 +48,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise PluginError(f"the rule catalogue could not be built:\n{err}") from None
     _pages.clear()
     _pages.update({f"{PREFIX}/{rel}": text for rel, text in cat.pages.items()})
-    sets = [{name: f"{PREFIX}/rulesets/{name}.md"} for name in cat.rulesets]
+    sets = [{name: f"{PREFIX}/{ruleset_page(name)}"} for name in cat.rulesets]
     if config.nav is not None and not _expand(config.nav, sets):
         raise PluginError(f"mkdocs.yml: the nav has no entry '{INDEX}' for the rule catalogue")
     return config

@@ -8,7 +8,7 @@ import typer
 
 from sicca.cli import render
 from sicca.cli.app import rules_app, schema_app
-from sicca.cli.common import Format, FormatOpt, RulesOpt, dumps
+from sicca.cli.common import Format, FormatOpt, RulesOpt, dumps, get_session
 
 
 @rules_app.command("check")
@@ -74,19 +74,20 @@ def catalogue_cmd(out: Path = typer.Option(..., "--output", "-o", help="the fold
                                             "coverage file's feature paths are relative to "
                                             "(pytest's rootdir)")) -> None:
     """Write the rule catalogue as Markdown: every rule set and rule with its description,
-    conditions in words, full citation, verification tag, status and covering scenarios."""
+    conditions in words, full citation, verification tag, status and covering scenarios.
+    The rules must load as for scoring (exit 2 otherwise); `sicca rules check` finds the rest."""
     from sicca.base.diskcache import SourceCache
     from sicca.base.outfiles import check_outputs
     from sicca.base.paths import RULES_DIR
     from sicca.language.catalogue import build_catalogue, load_coverage
-    from sicca.records.models import Catalogue
 
     packs = list(rules or [])
     check_outputs([("--output", out)], [*(("--rules", r) for r in packs),
                                          ("--coverage", coverage)])
     cov = load_coverage(coverage) if coverage is not None else None
+    compiled = get_session("native", packs).sicca  # the rules compile first (errors: exit 2)
     cache = SourceCache([RULES_DIR, *packs])
-    cat = build_catalogue(packs, cov, root, Catalogue.load(packs, cache.read),
+    cat = build_catalogue(packs, cov, root, compiled.catalogue,
                           coverage_name=str(coverage) if coverage is not None else None,
                           read=cache.read)
     cache.save()

@@ -41,7 +41,7 @@ from sicca.records.models import Catalogue
 from sicca.records.vocabulary import Item, Vocabulary
 
 __all__ = ["Coverage", "Covering", "RuleCatalogue", "build_catalogue", "condition_lines",
-           "leaf_text", "load_coverage", "md_text", "vocabulary_page"]
+           "leaf_text", "load_coverage", "md_text", "ruleset_page", "vocabulary_page"]
 
 CMP_WORDS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
 WORD_CMP = {"eq": "is", "ne": "is not"}
@@ -214,10 +214,10 @@ class FeatureDoc:
 
 def read_feature(rel: str, root: Path, page: str) -> FeatureDoc | None:
     """The feature file ``root/rel`` cut into parts; None when it is not there."""
-    path = root / rel
-    if not path.is_file():
-        return None
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = (root / rel).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None  # listed without a link
     doc = FeatureDoc(rel, page)
     start, head, chunk = 1, "Feature", list[str]()
     for i, line in enumerate(lines, 1):
@@ -280,7 +280,8 @@ class RuleCatalogue:
 
 
 def ruleset_page(name: str) -> str:
-    return f"rulesets/{name}.md"
+    """A rule set's page (its name made safe as a file name: a pack's name is never a path)."""
+    return f"rulesets/{_slug(name)}.md"
 
 
 def build_catalogue(rule_dirs: list[Path] | None = None, coverage: Coverage | None = None,

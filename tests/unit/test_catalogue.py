@@ -246,6 +246,12 @@ def test_cli_refuses_bad_input_with_exit_2(tmp_path: Path,
     code, _, err = run(["rules", "catalogue", "-o", str(GOUT / "docs"), "--rules", str(GOUT)],
                        capsys)
     assert code == 2 and "E134" in err and not (GOUT / "docs").exists()
+    # a pack whose conditions do not compile is not catalogued as if they meant something
+    broken = ROOT / "tests" / "data" / "invalid" / "rules" / "between_without_ends"
+    code, _, err = run(["rules", "catalogue", "-o", str(tmp_path / "b"), "--rules", str(broken)],
+                       capsys)
+    assert code == 2 and "E327" in err and "rules.yaml:" in err and "Traceback" not in err
+    assert not (tmp_path / "b").exists()
 
 
 # --- the documentation site --------------------------------------------------------------------
