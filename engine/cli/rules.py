@@ -8,7 +8,7 @@ import typer
 
 from sicca.cli import render
 from sicca.cli.app import rules_app, schema_app
-from sicca.cli.common import Format, FormatOpt, RulesOpt, dumps
+from sicca.cli.common import Format, FormatOpt, RulesOpt, dumps, get_session
 
 
 @rules_app.command("check")
@@ -61,3 +61,36 @@ def schema_rules() -> None:
     from sicca.language.rule_schema import rule_file_schema
 
     typer.echo(dumps(rule_file_schema()))
+
+
+@rules_app.command("catalogue")
+def catalogue_cmd(out: Path = typer.Option(..., "--output", "-o", help="the folder to write "
+                                           "the Markdown pages to (made if missing)"),
+                  rules: list[Path] = RulesOpt,
+                  coverage: Path = typer.Option(None, "--coverage", help="a rule-coverage "
+                                                "JSON file (pytest --sicca-coverage-json): "
+                                                "which scenarios cover each rule"),
+                  root: Path = typer.Option(Path("."), "--root", help="the folder the "
+                                            "coverage file's feature paths are relative to "
+                                            "(pytest's rootdir)")) -> None:
+    """Write the rule catalogue as Markdown: every rule set and rule with its description,
+    conditions in words, full citation, verification tag, status and covering scenarios.
+    The rules must load as for scoring (exit 2 otherwise); `sicca rules check` finds the rest."""
+    from sicca.base.diskcache import SourceCache
+    from sicca.base.outfiles import check_outputs
+    from sicca.base.paths import RULES_DIR
+    from sicca.language.catalogue import build_catalogue, load_coverage
+
+    packs = list(rules or [])
+    check_outputs([("--output", out)], [*(("--rules", r) for r in packs),
+                                         ("--coverage", coverage)])
+    cov = load_coverage(coverage) if coverage is not None else None
+    compiled = get_session("native", packs).sicca  # the rules compile first (errors: exit 2)
+    cache = SourceCache([RULES_DIR, *packs])
+    cat = build_catalogue(packs, cov, root, compiled.catalogue,
+                          coverage_name=str(coverage) if coverage is not None else None,
+                          read=cache.read)
+    cache.save()
+    written = cat.write(out)
+    render.out().line(f"{len(written)} pages written to {out} ({len(cat.rulesets)} rule sets)"
+                      + ("" if cov is not None else "; no coverage file given"))
