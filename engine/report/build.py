@@ -33,11 +33,12 @@ def build_report(sicca: Sicca, case: Case, options: dict[str, str] | None = None
     opts = sicca.check_options(options or {})
     insts = declared(sicca)
     scored = score_timepoints(sicca, case, opts, overrides, timepoints, insts, per_timepoint)
-    return assemble(sicca, case, opts, scored, insts, overrides)
+    return assemble(sicca, case, opts, scored, insts, overrides, per_timepoint)
 
 
 def assemble(sicca: Sicca, case: Case, opts: dict[str, str], scored: list[Scored],
-             insts: list[Instrument], overrides: dict[str, Any] | None = None) -> Report:
+             insts: list[Instrument], overrides: dict[str, Any] | None = None,
+             per_timepoint: dict[str, dict[str, Any]] | None = None) -> Report:
     """The Report of timepoints already scored (``score_timepoints``) and their changes:
     the visit report reuses the scored timepoints for its plots and traces."""
     outs = [_timepoint(s, insts, sicca) for s in scored]
