@@ -42,14 +42,14 @@ def users_add(username: str = typer.Argument(..., help="the login name"),
         password = os.environ.get(password_env, "")
         if not password:
             raise InputError(Problem(f"environment variable {password_env} is empty or unset",
-                                     field="--password-env", code="E140"))
+                                     field="--password-env", code="E160"))
     else:
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
             raise InputError(Problem("the two passwords differ", field="password",
-                                     code="E140"))
+                                     code="E160"))
     if len(password) < 8:
-        raise InputError(Problem("the password is too short", field="password", code="E140",
+        raise InputError(Problem("the password is too short", field="password", code="E160",
                                  expected="at least 8 characters"))
     store = Store(db)
     try:

@@ -501,12 +501,21 @@ def _(report: dict[str, Any], a: str, b: str, lo: str, hi: str, verdict: str) ->
 
 @then(parsers.parse("the {domain} domain level is between {lo:d} and {hi:d}"))
 def _(report: dict[str, Any], domain: str, lo: int, hi: int) -> None:
+    """The domain's level range: `level_min` and `level_max` of the scored timepoint (equal when
+    the level is definite).
+
+    Example: Then the haematological domain level is between 0 and 3
+    """
     d = _tp(report)["essdai"]["domains"][domain]
     assert (d["level_min"], d["level_max"]) == (lo, hi), _explain(d)
 
 
 @given(parsers.parse("a later visit stating no involvement outside the {domain} domain"))
 def _(visits: Visits, domain: str, siccas: dict[str, Sicca]) -> None:
+    """A further visit recording `involvement: absent` for every ESSDAI domain but `domain`.
+
+    Example: Given a later visit stating no involvement outside the haematological domain
+    """
     visits.add()
     visits.record("findings", {d: {"involvement": "absent"}
                                for d in _domains(siccas["native"]) if d != domain})
@@ -519,6 +528,10 @@ NORMAL_COUNT = {"Neutrophils": (2000, "/mm3"), "Haemoglobin": (13, "g/dL"),
 
 @given("the other blood counts are normal")
 def _(visits: Visits) -> None:
+    """The visit's blood counts not otherwise given are recorded within their reference ranges.
+
+    Example: Given the other blood counts are normal
+    """
     labs = visits.current.setdefault("labs", [])
     have = {lab["analyte"] for lab in labs}
     for analyte, (value, unit) in NORMAL_COUNT.items():

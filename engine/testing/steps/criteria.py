@@ -451,11 +451,19 @@ def _essdai_domains(siccas: dict[str, Sicca]) -> list[str]:
 
 @given("the record states no involvement of any ESSDAI domain")
 def _(record: Record, siccas: dict[str, Sicca]) -> None:
+    """Every ESSDAI domain recorded as not involved, so the 2016 entry by ESSDAI is decided.
+
+    Example: Given the record states no involvement of any ESSDAI domain
+    """
     merge(record.timepoint.setdefault("findings", {}),
           {d: {"involvement": "absent"} for d in _essdai_domains(siccas)})
 
 
 @given(parsers.parse("the record states no involvement of any ESSDAI domain but {domain:w}"))
 def _(record: Record, domain: str, siccas: dict[str, Sicca]) -> None:
+    """Every ESSDAI domain but `domain` recorded as not involved.
+
+    Example: Given the record states no involvement of any ESSDAI domain but glandular
+    """
     merge(record.timepoint.setdefault("findings", {}),
           {d: {"involvement": "absent"} for d in _essdai_domains(siccas) if d != domain})
