@@ -64,6 +64,13 @@ class Web:
         data: dict[str, Any] = report.dump_json()
         return data
 
+    def plots(self, case: Mapping[str, Any]) -> list[Any]:
+        """The visit report's SVG plots of the patient's course (sicca.report.plots)."""
+        from sicca.report.plots import timeline_plots
+
+        with self.lock:
+            return list(timeline_plots(self.api.visit_report(case)))
+
     def explain(self, case: Mapping[str, Any], tid: str) -> list[dict[str, Any]]:
         with self.lock:
             return self.api.explain(case, tid).conclusions
@@ -270,8 +277,9 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             report = web.score(case) if case["timepoints"] else None
             history = s.scalars(select(Audit).where(Audit.patient == pid)
                                 .order_by(Audit.at.desc(), Audit.id.desc()).limit(20)).all()
+            plots = web.plots(case) if case["timepoints"] else []
             return page(request, "timeline.html", user, patient=p, case=case, report=report,
-                        plots=[], audit=history)
+                        plots=plots, audit=history)
 
     # ---- visits -------------------------------------------------------------------------
 
@@ -456,6 +464,14 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
                 bundle = web.api.fhir_bundle(case)
             return Response(dumps_bundle(bundle), media_type="application/fhir+json",
                             headers=_attach(pid, "fhir.json"))
+        if fmt == "html" and case["timepoints"]:
+            with web.lock:
+                html = web.api.report_html(case)
+            return Response(html, media_type="text/html", headers=_attach(pid, "html"))
+        if fmt == "pdf" and case["timepoints"]:
+            with web.lock:
+                pdf = web.api.report_pdf(case)
+            return Response(pdf, media_type="application/pdf", headers=_attach(pid, "pdf"))
         raise HTTPException(404, f"no export format '{fmt}'")
 
     @app.post("/import")

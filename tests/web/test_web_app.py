@@ -462,3 +462,18 @@ def test_migrations_make_the_schema_the_models_describe(app: FastAPI) -> None:
     with app.state.web.store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_timeline_shows_the_visit_report_plots_and_exports_the_report(
+        clinician: tuple[TestClient, str]) -> None:
+    c, token = clinician
+    c.post("/import", data={"csrf": token},
+           files={"file": ("rfib-case.yaml", SEED.read_bytes(), "application/yaml")})
+    page = c.get("/patients/rfib-001")
+    assert page.status_code == 200
+    # the plots are the visit report's (sicca.report.plots), inline SVG, not "No plots."
+    assert page.text.count("<svg") >= 3 and "No plots." not in page.text
+    assert "/patients/rfib-001/export.html" in page.text
+    html = c.get("/patients/rfib-001/export.html")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "not a medical device" in html.text and "rfib-001" in html.text
