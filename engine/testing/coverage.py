@@ -19,28 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from sicca.language.catalogue import Coverage, Covering
 from sicca.running.evaluate import Evaluation
 
-
-class ScenarioRef(BaseModel):
-    """One scenario: its feature file (relative to pytest's rootdir), name and line."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    feature: str
-    scenario: str
-    line: int
-
-
-class CoverageReport(BaseModel):
-    """What ``--sicca-coverage-json`` writes (see the module docstring)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    rules: dict[str, list[ScenarioRef]]
-    uncovered: list[str]
+# The file's shape is the catalogue's (sicca.language.catalogue reads what this writes): one
+# model for both, so writer and reader cannot drift.
+ScenarioRef = Covering
+CoverageReport = Coverage
 
 
 @dataclass
