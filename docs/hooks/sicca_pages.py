@@ -4,7 +4,8 @@ The rule catalogue (``catalogue/``: one page per rule set, one per feature file 
 scenarios cover a rule) and the case-file items (``catalogue/vocabulary.md``) are made from
 rules/ at every build by ``sicca.language.catalogue``, the code behind
 ``sicca rules catalogue``, so the site can never show a stale catalogue and nothing generated
-is committed. ``SICCA_COVERAGE_JSON`` names a rule-coverage file (``pytest
+is committed; so is the step catalogue (``steps.md``, as ``sicca steps --format markdown``
+prints it). ``SICCA_COVERAGE_JSON`` names a rule-coverage file (``pytest
 --sicca-coverage-json PATH``); without it the catalogue says that coverage was not given.
 """
 
@@ -22,6 +23,7 @@ from mkdocs.structure.files import File, Files
 
 PREFIX = "catalogue"
 INDEX = f"{PREFIX}/index.md"
+STEPS = "steps.md"
 _pages: dict[str, str] = {}
 
 
@@ -46,8 +48,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         cache.save()
     except SiccaError as err:
         raise PluginError(f"the rule catalogue could not be built:\n{err}") from None
+    from sicca.testing.catalogue import step_groups, steps_markdown
+
     _pages.clear()
     _pages.update({f"{PREFIX}/{rel}": text for rel, text in cat.pages.items()})
+    # the Gherkin step catalogue, from the plugin's step functions (`sicca steps`)
+    _pages[STEPS] = steps_markdown(step_groups())
     sets = [{name: f"{PREFIX}/{ruleset_page(name)}"} for name in cat.rulesets]
     if config.nav is not None and not _expand(config.nav, sets):
         raise PluginError(f"mkdocs.yml: the nav has no entry '{INDEX}' for the rule catalogue")

@@ -297,7 +297,13 @@ def test_the_sites_nav_names_pages_that_exist_and_the_hook_adds_the_rule_sets() 
     generated = set(sicca_pages._pages)
     for page in flat:
         assert (ROOT / "docs" / page).is_file() or page in generated, page
-    assert {"catalogue/rulesets/essdai.md", "catalogue/vocabulary.md"} <= set(flat)
+    assert {"catalogue/rulesets/essdai.md", "catalogue/vocabulary.md", "steps.md"} <= set(flat)
+    # the step catalogue page lists every step of the plugin, as `sicca steps` does
+    from sicca.testing.catalogue import step_groups
+
+    steps = sicca_pages._pages["steps.md"]
+    patterns = [s.pattern for g in step_groups() for s in g.steps]
+    assert len(patterns) > 50 and all(p in steps for p in patterns)
 
 
 @pytest.mark.slow
@@ -317,3 +323,4 @@ def test_the_documentation_site_builds_strictly(tmp_path: Path) -> None:
     assert 'id="line-42"' in (feature / "index.html").read_text("utf-8")
     api = (site / "api" / "index.html").read_text("utf-8")
     assert 'id="sicca.api.Session.score"' in api and 'id="sicca.api.load"' in api
+    assert "Step catalogue" in (site / "steps" / "index.html").read_text("utf-8")
