@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from sicca.running.evaluate import Sicca
     from sicca.running.facts import Visit
 
+#: The ``engine`` of a row holding a censored value: scored per visit by the native backend
+#: (its definite and possible passes), not column-wise.
+PER_VISIT_ENGINE = "native"
 TRACE_NOTE = "traces are not computed on the columnar path: `sicca explain CASE --timepoint T`"
 
 
@@ -423,6 +426,11 @@ class Scorer:
             [pl.lit(r["hash"], dtype=pl.Utf8).alias(f"rulesets.{r['name']}.hash")
              for r in self.rulesets] +
             [pl.lit("columnar", dtype=pl.Utf8).alias("engine")])
+        if self._per_visit:  # visits with a censored value are scored per visit
+            at = pl.Series(self._per_visit, dtype=pl.UInt32)
+            res = res.with_columns(
+                pl.when(pl.int_range(pl.len(), dtype=pl.UInt32).is_in(at.implode()))
+                .then(pl.lit(PER_VISIT_ENGINE)).otherwise(pl.col("engine")).alias("engine"))
         return res
 
     # --- visits with a censored value: the per-visit path ---------------------------------

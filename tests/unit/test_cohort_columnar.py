@@ -200,3 +200,26 @@ def test_a_bad_state_in_a_table_is_an_error_naming_column_and_row(sicca: Sicca) 
         layout.check(df, "t.csv")
     p = exc.value.problems[0]
     assert p.code == "E142" and "row 2" in str(p.field) and "not_done" in str(p.expected)
+
+
+def test_a_visit_with_a_censored_value_is_scored_per_visit_and_says_so(sicca: Sicca) -> None:
+    from sicca.cohort.frames import CohortSummary
+    from sicca.cohort.table import case_rows
+
+    layout = Layout(sicca)
+    case = sicca.load_case(ROOT / "tests" / "data" / "cases" / "censored_edges.yaml")
+    df = layout.frame(case_rows(sicca, case, layout))
+    cen_cols = [c for c in df.columns if c.endswith(CENSOR)]
+    exact = df.head(1).with_columns([pl.lit(None, pl.Utf8).alias(c) for c in cen_cols] +
+                                    [pl.lit("q").alias("patient")])  # the bounds as exact
+    df = pl.concat([df, exact])
+    censored = df.select(pl.any_horizontal([pl.col(c).is_not_null()
+                                            for c in cen_cols]))[:, 0].to_list()
+    assert any(censored) and not all(censored)  # both kinds of row
+    out = Scorer(sicca).score(df)
+    want = ["native" if c else "columnar" for c in censored]
+    assert out["engine"].to_list() == want
+    summary = CohortSummary()
+    summary.add(out)
+    assert summary.per_visit == sum(censored)
+    assert any("scored per visit" in line for line in summary.lines())
