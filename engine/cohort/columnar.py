@@ -36,7 +36,11 @@ if TYPE_CHECKING:
     import polars as pl
 
     from sicca.running.evaluate import Sicca
+    from sicca.running.facts import Visit
 
+#: The ``engine`` of a row holding a censored value: scored per visit by the native backend
+#: (its definite and possible passes), not column-wise.
+PER_VISIT_ENGINE = "native"
 TRACE_NOTE = "traces are not computed on the columnar path: `sicca explain CASE --timepoint T`"
 
 
@@ -200,7 +204,29 @@ class Program:
                 after = df.select([pl.col(did).sum() for lv in levels for did in lv]).row(0)
                 if after == before:
                     break
-        return df
+        return self._censored_native(df)
+
+    def _censored_native(self, df: pl.DataFrame) -> pl.DataFrame:
+        """``df`` with the concluded columns of each row holding a censored value replaced by
+        the native backend's definite conclusions for the same facts."""
+        import polars as pl
+
+        from sicca.running.native import NativeBackend
+
+        idx = censored_rows(df)
+        if not idx:
+            return df
+        native = self.sicca.memo("columnar.native", lambda: NativeBackend(self.sicca.program))
+        ids = list(self.derived)
+        fixed: dict[str, list[bool]] = {did: [] for did in ids}
+        for row in df[idx].to_dicts():
+            visit = visit_of_row(self.sicca, row, {})
+            have = native.evaluate([f.engine() for f in visit.facts.values()]).derived
+            for did in ids:
+                fixed[did].append(did in have)
+        fix = pl.DataFrame({"_i": pl.Series(idx, dtype=pl.UInt32), **fixed},
+                           schema={"_i": pl.UInt32, **{did: pl.Boolean for did in ids}})
+        return df.with_row_index("_i").update(fix, on="_i").drop("_i")
 
     def has(self, name: str, value: Any = None) -> pl.Expr:
         """Whether some concluded fact ``name`` (with ``value``) holds, per row."""
@@ -209,6 +235,54 @@ class Program:
         ids = [did for did in self.by_name.get(name, [])
                if value is None or _same(self.derived[did], value)]
         return _any([pl.col(did) for did in ids])
+
+
+def visit_of_row(sicca: Sicca, row: dict[str, Any], options: dict[str, str]) -> Visit:
+    """One table row back to the Visit the per-visit reader built (``Layout.row`` inverted;
+    options: the row's ``option.N`` words, else ``options``)."""
+    from sicca.running.facts import Fact, Visit, _plan
+
+    specs = sicca.compiled.catalog.facts
+    plan = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog)
+    facts = plan.defaults.copy()
+    recorded: list[str] = []
+    for name, fid in plan.ids.items():
+        if name.startswith("option."):
+            continue
+        raw = row.get(name)
+        number = specs[name].kind == "number"
+        state = row.get(name + STATE) or ("reported" if raw is not None else "not_reported")
+        censor = row.get(name + CENSOR) if number else None
+        if raw is None and state == "not_reported" and not censor:
+            continue
+        value = Decimal(repr(raw)) if number and raw is not None else None
+        code = str(raw) if not number and raw is not None else None
+        rec, _, rest = str(row.get(name + FROM) or "").partition(":")
+        date, _, path = rest.partition(":")
+        facts[name] = Fact(fid, name, state, value, code, censor or None, plan.units[name],
+                           path or None, rec or None, date or None,
+                           integer=name in plan.integers)
+        recorded.append(name)
+    for name, default in plan.options:
+        word = row.get(name) or options.get(name[7:], default)
+        facts[name] = Fact(plan.ids[name], name, "reported", None, word)
+        recorded.append(name)
+    return Visit("table", str(row.get("timepoint") or ""), facts,
+                 recorded=sorted(set(recorded), key=plan.index.__getitem__))
+
+
+def censored_rows(df: pl.DataFrame) -> list[int]:
+    """The rows holding a censored value (a non-null ``N:censor``): the native backend runs a
+    definite and a possible pass on them, which this path does not plan (README "Honest
+    uncertainty"), so they are evaluated per visit."""
+    import polars as pl
+
+    cen = [c for c in df.columns if c.endswith(CENSOR)]
+    if not cen or not df.height:
+        return []
+    mask = df.select(pl.any_horizontal([pl.col(c).is_not_null() for c in cen])
+                     .fill_null(False).alias("m"))["m"]
+    return list(mask.arg_true().to_list())
 
 
 def _same(d: dict[str, Any], value: Any) -> bool:
@@ -321,6 +395,7 @@ class Scorer:
         self.set_meta = {s: criteria.set_meta(sicca, s) for s in self.sets}
         self.star = response.star_table(sicca) if "star" in declared else None
         self.rulesets = sicca.rulesets()
+        self._per_visit: list[int] = []  # rows of the frame being scored with a censored value
 
     # the output's columns, derived from the program (the same whatever the data)
     def score(self, df: pl.DataFrame) -> pl.DataFrame:
@@ -330,6 +405,7 @@ class Scorer:
         import polars as pl
 
         p = self.program
+        self._per_visit = censored_rows(df)
         df = p.conclude(p.prepare(df, self.options))
         out: list[pl.Expr] = [pl.col("patient").cast(pl.Utf8), pl.col("timepoint").cast(pl.Utf8),
                               pl.col("date").cast(pl.Utf8)]
@@ -342,6 +418,7 @@ class Scorer:
             res = res.hstack(self._criteria(df, s))
         res = res.hstack(df.select([pl.col(f"option.{k}").alias(f"options.{k}")
                                     for k in self.options]))
+        res = self._censored_per_visit(res, df)
         res = self._changes(res, df)
         res = res.with_columns(
             [pl.lit(r["version"], dtype=pl.Utf8).alias(f"rulesets.{r['name']}.version")
@@ -349,7 +426,63 @@ class Scorer:
             [pl.lit(r["hash"], dtype=pl.Utf8).alias(f"rulesets.{r['name']}.hash")
              for r in self.rulesets] +
             [pl.lit("columnar", dtype=pl.Utf8).alias("engine")])
+        if self._per_visit:  # visits with a censored value are scored per visit
+            at = pl.Series(self._per_visit, dtype=pl.UInt32)
+            res = res.with_columns(
+                pl.when(pl.int_range(pl.len(), dtype=pl.UInt32).is_in(at.implode()))
+                .then(pl.lit(PER_VISIT_ENGINE)).otherwise(pl.col("engine")).alias("engine"))
         return res
+
+    # --- visits with a censored value: the per-visit path ---------------------------------
+
+    def _censored_per_visit(self, res: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
+        """``res`` with each row that holds a censored value (a non-null ``N:censor``) replaced
+        by the per-visit report's keys for the same facts. The native backend runs a definite
+        and a possible pass on such a visit (README "Honest uncertainty": undetermined domains,
+        unknown items, a censored ESSPRI); this path plans only the definite one."""
+        import polars as pl
+
+        idx = self._per_visit
+        if not idx:
+            return res
+        from sicca.cohort.batch import flatten
+
+        cols = [c for c in res.columns if c not in ("patient", "timepoint", "date")
+                and not c.startswith("_")]
+        rows = res.to_dicts()
+        for i, row in zip(idx, df[idx].to_dicts(), strict=True):
+            got, bounds = self._report_row(row)
+            native = flatten(got)
+            if "_esspri_sum" in rows[i] and native.get("esspri.state") != "computable":
+                rows[i]["_esspri_sum"] = None  # a censored rating: no exact mean to compare
+                rows[i]["_esspri_b"] = None if bounds is None else f"{bounds[0]}|{bounds[2]}"
+            for c in cols:
+                if c.startswith("options."):
+                    continue
+                v = native.get(c)
+                rows[i][c] = float(v) if isinstance(v, Decimal) else v
+        return pl.DataFrame(rows, schema=res.schema)
+
+    def _report_row(self, row: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+        """The per-visit report keys of one table row (its facts as the reader built them),
+        and the range of its ESSPRI mean when a rating is censored (``esspri.bounds``)."""
+        from sicca.report.build import _timepoint
+        from sicca.scores import esspri
+        from sicca.scores.instrument import Scored, declared
+
+        sicca = self.sicca
+        opts = {k: str(row.get(f"option.{k}") or v) for k, v in self.options.items()}
+        visit = visit_of_row(sicca, row, opts)
+        ev = sicca.evaluate_visit(visit, opts)
+        insts = declared(sicca)
+        s = Scored(str(row["timepoint"]), str(row.get("date") or ""), ev)
+        for inst in insts:
+            r = inst.score(ev, sicca)
+            if r is not None:
+                s.results[inst.id] = r
+        out: dict[str, Any] = _timepoint(s, insts, sicca).out()
+        b = esspri.bounds(ev, sicca) if self.esspri else None
+        return {k: v for k, v in out.items() if k not in ("id", "date", "label")}, b
 
     def columns(self) -> list[str]:
         """The output columns (what ``score`` returns for any input)."""
@@ -375,18 +508,29 @@ class Scorer:
                   for did in p.by_name.get(f"{name}.level", [])
                   if p.derived[did]["value"] is not None]
             lvl = pl.max_horizontal(lv) if lv else pl.lit(None, dtype=pl.Int64)
+            pv = [pl.when(pl.col(did)).then(pl.lit(int(Decimal(p.derived[did]["value"]))))
+                  for did in p.by_name.get(f"{name}.level_possible", [])
+                  if p.derived[did]["value"] is not None]
+            poss = pl.max_horizontal(pv) if pv else pl.lit(None, dtype=pl.Int64)
+            met = lvl.fill_null(0)
+            # a higher level left open by missing data: the level met, bounds met .. possible
+            partly = poss.is_not_null() & (poss > met)
             na = p.has(f"{name}.assessment", "not_assessable")
             aa = p.has(f"{name}.assessment", "assumed_absent")
             rated = lvl.is_not_null()
             key = f"essdai.domains.{d.name}"
             cols += [
-                pl.when(rated).then(pl.lit("rated")).when(na).then(pl.lit("not_assessable"))
+                pl.when(partly).then(pl.lit("partly_assessable"))
+                .when(rated).then(pl.lit("rated")).when(na).then(pl.lit("not_assessable"))
                 .when(aa).then(pl.lit("assumed_absent")).otherwise(pl.lit("rated"))
                 .alias(f"{key}.state"),
-                pl.when(rated).then(lvl).when(na).then(pl.lit(None, dtype=pl.Int64))
+                pl.when(partly).then(met)
+                .when(rated).then(lvl).when(na).then(pl.lit(None, dtype=pl.Int64))
                 .otherwise(0).cast(pl.Int64).alias(f"{key}.level"),
-                pl.when(rated).then(lvl).otherwise(0).cast(pl.Int64).alias(f"{key}.level_min"),
-                pl.when(rated).then(lvl).when(na).then(d.max_level).otherwise(0)
+                pl.when(partly).then(met)
+                .when(rated).then(lvl).otherwise(0).cast(pl.Int64).alias(f"{key}.level_min"),
+                pl.when(partly).then(poss)
+                .when(rated).then(lvl).when(na).then(d.max_level).otherwise(0)
                 .cast(pl.Int64).alias(f"{key}.level_max"),
             ]
         res = df.select(cols)
@@ -406,6 +550,7 @@ class Scorer:
         high_now: list[pl.Expr] = []
         high_possible: list[pl.Expr] = []
         na: list[pl.Expr] = []  # bit i: the i-th domain is not assessable
+        pa: list[pl.Expr] = []  # bit i: the i-th domain is partly assessable
         names: list[str] = []
         pts: list[pl.Expr] = []
         for d in self.domains:
@@ -422,6 +567,8 @@ class Scorer:
                 high_possible.append(pl.col(f"{key}.level_max") == essdai.HIGH_LEVEL)
             na.append(pl.when(pl.col(f"{key}.state") == "not_assessable")
                       .then(pl.lit(1 << len(na), dtype=pl.Int64)).otherwise(0))
+            pa.append(pl.when(pl.col(f"{key}.state") == "partly_assessable")
+                      .then(pl.lit(1 << len(pa), dtype=pl.Int64)).otherwise(0))
             names.append(d.name)
             if not clin:
                 pts += [(pl.col(f"{key}.level") * wf).alias(f"{key}.points"),
@@ -436,13 +583,22 @@ class Scorer:
             total(hi).alias(f"{inst}.max"),
             _any(high_now).alias("_high_now"), _any(high_possible).alias("_high_possible"),
             (pl.sum_horizontal(na) if na else pl.lit(0, dtype=pl.Int64))
-            .alias(f"_{inst}.na_mask")])
+            .alias(f"_{inst}.na_mask"),
+            (pl.sum_horizontal(pa) if pa else pl.lit(0, dtype=pl.Int64))
+            .alias(f"_{inst}.pa_mask")])
 
         def na_list(mask: int) -> list[str]:  # a cohort has few distinct masks
             return [n for i, n in enumerate(names) if mask >> i & 1]
 
         t = t.with_columns(map_unique(t, [f"_{inst}.na_mask"], na_list, pl.List(pl.Utf8))
-                           .alias(f"{inst}.not_assessable"))
+                           .alias(f"{inst}.not_assessable"),
+                           map_unique(t, [f"_{inst}.pa_mask"], na_list, pl.List(pl.Utf8))
+                           .alias(f"{inst}.partly_assessable"))
+
+        def label(na_mask: int, pa_mask: int) -> str | None:
+            parts = ([essdai.DOCUMENTED_LABEL] if na_mask else []) + \
+                ([essdai.PARTLY_LABEL] if pa_mask else [])
+            return "; ".join(parts) or None
 
         def cat(x: float | None) -> str | None:
             return essdai.category(None if x is None else Decimal(repr(x)))
@@ -454,8 +610,7 @@ class Scorer:
         t = t.with_columns(
             (pl.col(f"{inst}.category_min") == pl.col(f"{inst}.category_max"))
             .alias(f"{inst}.category_determined"),
-            pl.when(pl.col(f"_{inst}.na_mask") > 0)
-            .then(pl.lit(essdai.DOCUMENTED_LABEL)).otherwise(pl.lit(None, pl.Utf8))
+            map_unique(t, [f"_{inst}.na_mask", f"_{inst}.pa_mask"], label, pl.Utf8)
             .alias(f"{inst}.documented_label"))
         if not clin:
             above = float(essdai.SEVERE_ABOVE)
@@ -497,6 +652,7 @@ class Scorer:
             map_unique(t, ["_esspri_sum"], passes, pl.Boolean).alias("esspri.pass"),
             pl.when(pl.col("_esspri_sum").is_not_null()).then(pl.lit("computable"))
             .otherwise(pl.lit("not_computable")).alias("esspri.state"),
+            pl.lit(None, dtype=pl.Utf8).alias("_esspri_b"),  # a censored row's range
         ).hstack(df.select(
             pl.when(~ok).then(
                 pl.concat_list(missing).list.drop_nulls().list.unique().list.sort()
@@ -519,7 +675,12 @@ class Scorer:
             pl.coalesce([pl.when(pl.col(d)).then(pl.lit(p.derived[d]["code"])).otherwise(None)
                          for d in ids] or [pl.lit(None, pl.Utf8)]).alias("s"),
             count.alias("n"), pl.col("patient"), pl.col("timepoint"))
-        bad = got.filter((pl.col("n") != 1) | pl.col("s").is_null()).head(1)
+        # a row with a censored value is scored per visit (its item may be unknown through
+        # the possible pass): not checked here, its columns are replaced
+        skip = pl.Series(self._per_visit, dtype=pl.UInt32)
+        bad = got.with_row_index("_i").filter(
+            ~pl.col("_i").is_in(skip.implode()) & ((pl.col("n") != 1) | pl.col("s").is_null())
+        ).drop("_i").head(1)
         if bad.height:
             _, n, patient, tp = bad.row(0)
             raise EvaluationError(Problem(
@@ -598,6 +759,31 @@ class Scorer:
                      pl.coalesce(pl.col(n + FROM), own).alias(f"_k.{n}")]
         return df.select(cols)
 
+    def _masks(self, res: pl.DataFrame) -> pl.DataFrame:
+        """Per instrument, from the domain states of ``res`` (a row scored per visit
+        included): bits of the not-assessable and partly-assessable domains, and whether any
+        domain is undetermined (the changes compare them, as instrument_delta does)."""
+        import polars as pl
+
+        exprs: list[pl.Expr] = []
+        for inst, clin in (("essdai", False), ("clinessdai", True)):
+            na: list[pl.Expr] = []
+            pa: list[pl.Expr] = []
+            und: list[pl.Expr] = []
+            for i, d in enumerate(self.domains):
+                if (d.clin_weight if clin else d.weight) is None:
+                    continue
+                st = pl.col(f"essdai.domains.{d.name}.state")
+                bit = pl.lit(1 << i, dtype=pl.Int64)
+                na.append(pl.when(st == "not_assessable").then(bit).otherwise(0))
+                pa.append(pl.when(st == "partly_assessable").then(bit).otherwise(0))
+                und.append(st == "undetermined")
+            zero = pl.lit(0, dtype=pl.Int64)
+            exprs += [(pl.sum_horizontal(na) if na else zero).alias(f"_{inst}.na2"),
+                      (pl.sum_horizontal(pa) if pa else zero).alias(f"_{inst}.pa2"),
+                      _any(und).alias(f"_{inst}.und2")]
+        return res.select(exprs)
+
     def _changes(self, res: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
         import polars as pl
 
@@ -612,6 +798,8 @@ class Scorer:
             pl.when(first.fill_null(True)).then(row).otherwise(None).forward_fill()
             .alias("_base")).with_columns((pl.int_range(pl.len(), dtype=pl.Int64) -
                                            pl.col("_base")).alias("_nth"))
+        if self.domains:
+            work = work.hstack(self._masks(res))
         if self.star is not None:
             work = work.hstack(self._star_inputs(df))
         later = work["_nth"] >= 1
@@ -629,8 +817,10 @@ class Scorer:
                 lo = pl.col(f"{inst}.min") - a(f"{inst}.max")
                 hi = pl.col(f"{inst}.max") - a(f"{inst}.min")
                 determined = (hi <= -drop) | (lo > -drop)
-                na_b = pl.col(f"_{inst}.na_mask")
-                same = na_b == a(f"_{inst}.na_mask")
+                na_b, pa_b, und_b = (pl.col(f"_{inst}.na2"), pl.col(f"_{inst}.pa2"),
+                                     pl.col(f"_{inst}.und2"))
+                same = (na_b == a(f"_{inst}.na2")) & (pa_b == a(f"_{inst}.pa2")) & \
+                    ~und_b & ~a(f"_{inst}.und2")
                 delta = pl.when(same).then(
                     (pl.col(f"{inst}.documented") - a(f"{inst}.documented")).round(6))
                 met = pl.when(determined).then(hi <= -drop).otherwise(
@@ -641,7 +831,7 @@ class Scorer:
                           hi.round(6).alias(f"{pre}.{inst}_delta_max"),
                           met.alias(f"{pre}.{inst}_mcii"),
                           determined.alias(f"{pre}.{inst}_mcii_determined"),
-                          (same & (na_b != 0)).alias(
+                          (same & ((na_b != 0) | (pa_b != 0))).alias(
                               f"{pre}.{inst}_assumes_unassessable_unchanged")]
                 if inst == "clinessdai" and self.star is not None:
                     sd = float(self.star.clinessdai_drop)
@@ -649,28 +839,49 @@ class Scorer:
                                  .when(lo > -sd).then(pl.lit("not_met"))
                                  .otherwise(pl.lit("unknown")).alias("_systemic"))
             if self.esspri:
-                exprs.append(a("_esspri_sum").alias("_a_sum"))
+                exprs += [a("_esspri_sum").alias("_a_sum"), a("_esspri_b").alias("_a_b")]
             if self.star is not None:
                 exprs += [a(c).alias("_a" + c) for c in work.columns if c.startswith(("_v.",
                                                                                        "_k."))]
             got = work.select(exprs)
             if self.esspri:
-                pair = pl.DataFrame({"a": got["_a_sum"], "b": work["_esspri_sum"]})
+                pair = pl.DataFrame({"a": got["_a_sum"], "b": work["_esspri_sum"],
+                                     "ra": got["_a_b"], "rb": work["_esspri_b"]})
                 n = len(esspri.INPUTS_READ)
 
                 def exact(s: float | None, n: int = n) -> Fraction | None:
                     return None if s is None else _mean(s, n)
 
-                def dlt(sa: float | None, sb: float | None) -> float | None:
+                def rng(s: float | None, r: str | None) -> tuple[Fraction, Fraction] | None:
+                    if r is not None:
+                        lo, hi = r.split("|")
+                        return Fraction(lo), Fraction(hi)
+                    x = exact(s)
+                    return None if x is None else (x, x)
+
+                def dlt(sa: float | None, sb: float | None, ra: str | None,
+                        rb: str | None) -> float | None:
                     xa, xb = exact(sa), exact(sb)
                     return None if xa is None or xb is None else float(esspri.shown(xb - xa))
 
-                def mc(sa: float | None, sb: float | None) -> bool | None:
-                    return esspri.mcii(exact(sa), exact(sb))
+                def mc(sa: float | None, sb: float | None, ra: str | None,
+                       rb: str | None) -> bool | None:
+                    if ra is None and rb is None:
+                        return esspri.mcii(exact(sa), exact(sb))
+                    # a censored rating (esspri.change): the corners of the two ranges decide
+                    pa, pb = rng(sa, ra), rng(sb, rb)
+                    if pa is None or pb is None:
+                        return None
+                    best, worst = esspri.mcii(pa[1], pb[0]), esspri.mcii(pa[0], pb[1])
+                    return True if worst else False if not best else None
 
+                keys = ["a", "b", "ra", "rb"]
                 got = got.with_columns(
-                    map_unique(pair, ["a", "b"], dlt, pl.Float64).alias(f"{pre}.esspri_delta"),
-                    map_unique(pair, ["a", "b"], mc, pl.Boolean).alias(f"{pre}.esspri_mcii"))
+                    map_unique(pair, keys, dlt, pl.Float64).alias(f"{pre}.esspri_delta"),
+                    map_unique(pair, keys, mc, pl.Boolean).alias(f"{pre}.esspri_mcii"),
+                    # STAR's patient-reported item reads the exact means only (response.star)
+                    map_unique(pair, ["a", "b"], lambda sa, sb: esspri.mcii(exact(sa), exact(sb)),
+                               pl.Boolean).alias("_pro"))
             if self.star is not None and self.domains:
                 got = got.hstack(self._star(work, got, pre))
             keep = [c for c in got.columns if c.startswith(pre)]
@@ -718,7 +929,7 @@ class Scorer:
                      for i in range(len(bio_names))]
             return response._either(*parts)
 
-        pro = got[f"{pre}.esspri_mcii"] if f"{pre}.esspri_mcii" in got.columns else \
+        pro = got["_pro"] if "_pro" in got.columns else \
             pl.Series([None] * got.height, dtype=pl.Boolean)
         items = pl.DataFrame({
             "systemic": got["_systemic"],

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sicca.base.errors import InputError, Problem
-from sicca.cohort.columnar import TRACE_NOTE, Scorer
+from sicca.cohort.columnar import PER_VISIT_ENGINE, TRACE_NOTE, Scorer
 from sicca.cohort.table import TableWriter, count_rows, read_table, table_batches
 
 if TYPE_CHECKING:
@@ -35,9 +35,12 @@ class CohortSummary:
     seconds: float = 0.0
     verdicts: dict[str, dict[str, int]] = field(default_factory=dict)
     essdai_categories: dict[str, int] = field(default_factory=dict)
+    per_visit: int = 0  # visits with a censored value, scored per visit (engine native)
 
     def add(self, out: pl.DataFrame) -> None:
         self.visits += out.height
+        if "engine" in out.columns:
+            self.per_visit += int((out["engine"] == PER_VISIT_ENGINE).sum())
         for c in out.columns:
             if c.startswith("criteria.") and c.endswith(".verdict"):
                 counts = self.verdicts.setdefault(c.split(".")[1], {})
@@ -52,6 +55,10 @@ class CohortSummary:
         rate = self.visits / self.seconds if self.seconds else 0.0
         out = [f"{self.visits} visits of {self.patients} patients scored in "
                f"{self.seconds:.1f} s ({rate:,.0f} visits/s, engine columnar)"]
+        if self.per_visit:
+            out.append(f"{self.per_visit} visits with a censored value are scored per visit "
+                       "(engine native: a censored value leaves a possible result the "
+                       "columnar plan does not compute)")
         if self.essdai_categories:
             out.append("ESSDAI category: " + ", ".join(
                 f"{k} {v}" for k, v in sorted(self.essdai_categories.items())))

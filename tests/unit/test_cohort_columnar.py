@@ -55,10 +55,28 @@ def _options_reported(visits: list[list[dict[str, Any]]], sicca: Sicca) -> None:
                          code=rng.choice(choices[f["name"]]))
 
 
+def _whole_bounds(visits: list[list[dict[str, Any]]], sicca: Sicca) -> None:
+    """A censored count as the engines receive it from the reader (Fact.engine): ">5" is
+    ">=6". A table row holds the reader's value, so the columnar path converts it too."""
+    from decimal import Decimal
+
+    from sicca.running.facts import _plan, whole_bound
+
+    counts = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog).integers
+    for facts in visits:
+        for f in facts:
+            if f["name"] in counts and f["censor"] and f["value"] is not None:
+                v, c = whole_bound(Decimal(repr(f["value"])), f["censor"])
+                f.update(value=float(v), censor=c)
+
+
 def _agree_on_random(sicca: Sicca, n: int, seed: int) -> None:
+    # censored visits are concluded by the native backend (columnar.censored_rows): compared
+    # here too, so that the row -> facts round trip is checked
     catalog = sicca.compiled.catalog
     visits = random_visits(sicca.program, catalog, n, seed=seed)
     _options_reported(visits, sicca)
+    _whole_bounds(visits, sicca)
     prog = Program(sicca)
     rows = [_row(v, catalog) for v in visits]
     present = {c for r in rows for c in r}
@@ -182,3 +200,26 @@ def test_a_bad_state_in_a_table_is_an_error_naming_column_and_row(sicca: Sicca) 
         layout.check(df, "t.csv")
     p = exc.value.problems[0]
     assert p.code == "E142" and "row 2" in str(p.field) and "not_done" in str(p.expected)
+
+
+def test_a_visit_with_a_censored_value_is_scored_per_visit_and_says_so(sicca: Sicca) -> None:
+    from sicca.cohort.frames import CohortSummary
+    from sicca.cohort.table import case_rows
+
+    layout = Layout(sicca)
+    case = sicca.load_case(ROOT / "tests" / "data" / "cases" / "censored_edges.yaml")
+    df = layout.frame(case_rows(sicca, case, layout))
+    cen_cols = [c for c in df.columns if c.endswith(CENSOR)]
+    exact = df.head(1).with_columns([pl.lit(None, pl.Utf8).alias(c) for c in cen_cols] +
+                                    [pl.lit("q").alias("patient")])  # the bounds as exact
+    df = pl.concat([df, exact])
+    censored = df.select(pl.any_horizontal([pl.col(c).is_not_null()
+                                            for c in cen_cols]))[:, 0].to_list()
+    assert any(censored) and not all(censored)  # both kinds of row
+    out = Scorer(sicca).score(df)
+    want = ["native" if c else "columnar" for c in censored]
+    assert out["engine"].to_list() == want
+    summary = CohortSummary()
+    summary.add(out)
+    assert summary.per_visit == sum(censored)
+    assert any("scored per visit" in line for line in summary.lines())
