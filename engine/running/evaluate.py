@@ -111,8 +111,12 @@ class Evaluation:
 
     def possible_rules_for(self, name: str, value: Any = None) -> list[str]:
         """The rules that may conclude ``name`` (``value``): an unknown literal each."""
+        return self._rule_ids(self.possible.get(name, []), value)
+
+    def _rule_ids(self, facts: list[Derived], value: Any) -> list[str]:
+        """The ids of the rules behind ``facts`` (those with ``value``), first seen first."""
         out: list[str] = []
-        for d in self.possible.get(name, []):
+        for d in facts:
             if value is None or _same(d, value):
                 for f in d.firings:
                     rid = self.program["rules"][f.rule]["id"]
@@ -131,14 +135,7 @@ class Evaluation:
         return any(_same(d, value) for d in self.derived.get(name, []))
 
     def rules_for(self, name: str, value: Any = None) -> list[str]:
-        out: list[str] = []
-        for d in self.derived.get(name, []):
-            if value is None or _same(d, value):
-                for f in d.firings:
-                    rid = self.program["rules"][f.rule]["id"]
-                    if rid not in out:
-                        out.append(rid)
-        return out
+        return self._rule_ids(self.derived.get(name, []), value)
 
     def fired_rules(self) -> set[str]:
         return {self.program["rules"][f.rule]["id"] for f in self.raw.firings}
