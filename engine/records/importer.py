@@ -24,6 +24,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from sicca.base.errors import InputError, Problem, Problems
@@ -70,12 +71,35 @@ class LabImport:
 def _cell_offsets(line: str) -> list[int]:
     """1-based column of each CSV field on one physical line (best effort)."""
     cols, pos = [], 0
-    for cell in next(csv.reader([line]), []):
+    try:
+        cells = next(csv.reader([line]), [])
+    except csv.Error:  # the row itself is reported by _rows; positions are only a nicety
+        return []
+    for cell in cells:
         at = line.find(cell, pos) if cell else pos
         at = pos if at < 0 else at
         cols.append(at + 1)
         pos = at + len(cell) + 1
     return cols
+
+
+def _rows(reader: csv.DictReader[str], source: str, text: str) -> Iterator[dict[str, Any]]:
+    """The table's rows; a malformed one (a stray carriage return, an open quote) is an
+    InputError at its line rather than a csv traceback."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # csv counts lines by "\n" and has not counted the one it failed on
+            lines = [line.rstrip("\r") for line in text.split("\n")]
+            line_no = min(reader.line_num + 1, len(lines))
+            raise InputError(Sourced(None, source, {(): (line_no, 1)}, lines).problem(
+                (), f"the CSV cannot be read here: {exc}", code="E534",
+                expected="one row per line; quote a cell that holds a line break "
+                         "or a carriage return")) from None
+        yield row
 
 
 def parse_timepoint_columns(specs: list[str]) -> dict[str, str]:
@@ -133,7 +157,7 @@ def read_lab_table(path: str | Path, timepoint_columns: dict[str, str], table: A
             result.not_imported.append(f"column '{col}'")
 
     seen: dict[str, int] = {}
-    for i, row in enumerate(reader):
+    for i, row in enumerate(_rows(reader, str(path), text)):
         line_no = reader.line_num  # the last physical line of the row
         offsets = _cell_offsets(lines[line_no - 1]) if line_no <= len(lines) else []
         marks: dict[PathKey, tuple[int, int]] = {("rows", i): (line_no, 1)}

@@ -493,6 +493,7 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
     value_raw = raw["value"]
     if isinstance(value_raw, str) and value_raw.strip() in _ABSENT_WORDS:
         state: LabState = _ABSENT_WORDS[value_raw.strip()]  # type: ignore[assignment]
+        _reference(raw, Decimal(1), src, path)  # a malformed range is an error, not dropped
         return LabResult(analyte=analyte, state=state, where=where,
                          unit=units.normalize(raw["unit"]) if isinstance(raw.get("unit"), str)
                          else None)
@@ -522,20 +523,7 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
         f = Decimal(1)
     else:
         f = _unit_factor(unit_raw, unit, analyte, src, path)
-    reference: ReferenceRange | None = None
-    printed: str | None = None
-    if raw.get("reference") is not None:
-        ref_raw = raw["reference"]
-        try:
-            reference = ReferenceRange.parse(ref_raw).scaled(f)
-            printed = ref_raw
-        except ValueError as exc:
-            raise InputError(src.problem(path + ("reference",), str(exc), code="E526",
-                                         found=repr(ref_raw),
-                                         expected="\"a-b\", \"<x\", \"<=x\", \">x\" or \">=x\"",
-                                         hint="write it as printed, e.g. \"0.9-1.8\" or "
-                                              "\"<8.051\""),
-                             ) from None
+    reference, printed = _reference(raw, f, src, path)
     canonical = value if f == 1 else units._clean(value * f)
     flag = reference.flag(canonical, censored) if reference is not None else None
     x_uln = None
@@ -544,6 +532,23 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
     return LabResult(analyte=analyte, value=value, censored=censored, unit=unit,
                      canonical_value=canonical, reference=reference, reference_printed=printed,
                      flag=flag, x_uln=x_uln, state="reported", where=where)
+
+
+def _reference(raw: dict[str, Any], f: Decimal, src: Sourced, path: PathKey,
+               ) -> tuple[ReferenceRange | None, str | None]:
+    """The entry's reference range in the analyte's unit (``f`` converts), and as printed."""
+    ref_raw = raw.get("reference")
+    if ref_raw is None:
+        return None, None
+    try:
+        return ReferenceRange.parse(ref_raw).scaled(f), ref_raw
+    except ValueError as exc:
+        raise InputError(src.problem(path + ("reference",), str(exc), code="E526",
+                                     found=repr(ref_raw),
+                                     expected="\"a-b\", \"<x\", \"<=x\", \">x\" or \">=x\"",
+                                     hint="write it as printed, e.g. \"0.9-1.8\" or "
+                                          "\"<8.051\""),
+                         ) from None
 
 
 # --------------------------------------------------------------------------- changes

@@ -302,6 +302,11 @@ def test_entry_errors_are_located(table: AnalyteTable) -> None:
     assert "c.yaml:4:" in msg and "labs[0].unit" in msg and "error E50" in msg  # a time unit
     msg = _problem(table, "labs:\n  - {analyte: IgG, value: 25, unit: g/L, reference: 8}\n")
     assert "labs[0].reference" in msg and "error E526" in msg
+    # not_done still checks its range: dropping a malformed one would hide it (the schema
+    # and the parser disagreed here until the mutation test found it)
+    msg = _problem(table, "labs:\n  - {analyte: IgG, value: not_done, unit: g/L, "
+                          "reference: {value: 2}}\n")
+    assert "labs[0].reference" in msg and "error E526" in msg
     msg = _problem(table, "labs:\n  - analyte: IgG\n    value: 25\n    unit: g/L\n    ref: x\n")
     assert "c.yaml:5:5" in msg and "unknown key 'ref'" in msg and "labs[0].ref\n" in msg
     assert "did you mean 'reference'" in msg and "error E521" in msg
