@@ -42,32 +42,22 @@ ALLOWED: dict[str, str] = {
     "engine/report/model.py":
         "the typed Report (public JSON contract): its field types are the instruments' result "
         "classes (EssdaiResult, ...), whose names are the `sicca schema report` $defs",
-    "engine/report/fhir.py":
-        "FHIR export: per-instrument observation codes and displays, a follow-up to read "
-        "them from the titles",
-    "engine/api/whatif.py":
-        "what-if comparison picks per-instrument report fields (parallel work on the api)",
-    "engine/cli/whatif.py":
-        "what-if text view: its help examples and change summary name instruments; a "
-        "follow-up to pass the titles as sicca.cli.views does",
-    "engine/cli/score.py":
-        "`sicca score --help` / `explain --only` help texts give an example domain",
+    # user-facing examples of case-file items and fact names: the example item (e.g.
+    # `cutaneous.purpura`) is a bundled vocabulary item whose group is named like a domain
+    "engine/api/whatif.py": "E124's `expected` gives example item names",
+    "engine/cli/whatif.py": "`--set` help gives example item names",
+    "engine/cli/score.py": "`explain --only` help gives an example fact prefix",
+    "engine/language/catalogue.py":
+        "error hints show a case-file example (`findings: {cutaneous: {purpura: ...}}`)",
+    "engine/records/case_schema.py": "the case schema's description shows a nesting example",
     "engine/cohort/columnar.py": "cohort code, being edited by another helper in parallel",
     "engine/cohort/frames.py": "cohort code, being edited by another helper in parallel",
     "engine/web/forms.py": "web form options, being edited by another helper in parallel",
-    "engine/web/templates/_score.html":
-        "web templates: the app's render context is being edited in parallel; a follow-up "
-        "to pass VisitReport.titles as the visit report does",
-    "engine/web/templates/_whatif.html": "web templates: as _score.html",
-    "engine/web/templates/timeline.html": "web templates: as _score.html",
     "engine/testing/steps/activity.py":
         "the step library of the bundled features: its Gherkin phrases are those features' "
         "words (\"the ESSPRI is {score}\"); moving the steps beside the features is a "
         "follow-up",
     "engine/testing/steps/criteria.py": "the step library of the bundled features: as above",
-    "engine/language/catalogue.py":
-        "error hints show a case-file example (`findings: {cutaneous: {purpura: ...}}`)",
-    "engine/records/case_schema.py": "the case schema's description shows a nesting example",
 }
 
 SUFFIXES = {".py", ".html", ".j2", ".js", ".css"}
