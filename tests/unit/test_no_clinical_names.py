@@ -302,3 +302,40 @@ def test_the_report_page_and_text_view_print_the_declared_titles(renamed: Sicca)
     text = buf.getvalue()
     assert "Systemic index 11 (range 11–17)" in text and "Patient index " in text
     assert "ESSDAI 11" not in text
+
+
+def _pack(root: Path, rel: str, text: str) -> Path:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_pack_that_renames_esspri_is_printed_by_sicca_score(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sicca.base.paths import RULES_DIR
+    from tests.support.cli import run
+
+    text = (RULES_DIR / "esspri" / "esspri.yaml").read_text(encoding="utf-8")
+    assert "meta: {title: ESSPRI," in text
+    pack = _pack(tmp_path, "esspri/esspri.yaml",
+                 text.replace("meta: {title: ESSPRI,", "meta: {title: PRO index,"))
+    code, out, _ = run(["score", str(SEED), "--rules", str(pack), "--engine", "native"], capsys)
+    assert code == 0
+    # the seed case records no ratings: each timepoint's line, and the changes' column
+    assert out.count("PRO index not computable (missing: dryness, fatigue, pain)") == 4
+    assert "ΔPRO index" in out and "ESSPRI" not in out
+
+
+def test_a_title_declared_in_two_files_of_the_set_is_e360(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sicca.base.paths import RULES_DIR
+    from tests.support.cli import run
+
+    text = (RULES_DIR / "essdai" / "cns.yaml").read_text(encoding="utf-8")
+    assert "\nmeta:\n  domain: cns\n" in text
+    twice = text.replace("\nmeta:\n  domain: cns\n", "\nmeta:\n  title: Other\n  domain: cns\n")
+    pack = _pack(tmp_path, "essdai/cns.yaml", twice)
+    code, out, _ = run(["rules", "check", str(pack)], capsys)
+    assert code == 1
+    assert "error E360: meta.title is declared twice in rule set 'essdai'" in out
