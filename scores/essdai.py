@@ -81,6 +81,9 @@ class DomainMeta(BaseModel):
     clinessdai_weight: Decimal | None = None
     levels: list[int] | None = None
     clinessdai_weights_status: str | None = None
+    #: the display names of ESSDAI and ClinESSDAI (reports, text views), in one file of the set
+    title: str | None = None
+    clinessdai_title: str | None = None
 
 
 def _files(files: Sequence[RuleFile]) -> list[RuleFile]:
@@ -92,8 +95,24 @@ def meta_problems(files: Sequence[RuleFile], program: dict[str, Any] | None) -> 
     located at the offending meta key or rule."""
     problems: list[Problem] = []
     domains_from(files, problems)
+    problems += _title_problems(files)
     if not problems and program is not None:
         problems += conclusion_problems(program, domains_from(files, []))
+    return problems
+
+
+def _title_problems(files: Sequence[RuleFile]) -> list[Problem]:
+    """A display name (``title``, ``clinessdai_title``) is declared in one file of the set."""
+    first: dict[str, RuleFile] = {}
+    problems: list[Problem] = []
+    for rf in _files(files):
+        for key in ("title", "clinessdai_title"):
+            if rf.meta.get(key) is not None:
+                if key in first:
+                    problems.append(rf.src.problem(
+                        ("meta", key), f"meta.{key} is declared twice in rule set "
+                        f"'{RULESET}'", code="E360", hint=f"first in {first[key].src.file}"))
+                first.setdefault(key, rf)
     return problems
 
 

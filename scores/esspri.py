@@ -35,6 +35,7 @@ class EsspriMeta(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    title: str | None = None   # the display name (reports, text views)
     items: list[str]
     pass_below: Decimal
 

@@ -122,6 +122,7 @@ class StarMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     instrument: Literal["star"]
+    title: str | None = None   # the display name (reports, text views)
     responder_from: int
     items: _Items
 

@@ -325,9 +325,10 @@ class Session:
         write it with ``sicca.records.fhir.dumps_bundle``)."""
         from sicca.records.fhir import validate_bundle
         from sicca.report.fhir import report_to_bundle
+        from sicca.scores.instrument import titles
 
         c = self.case(case)
-        bundle = report_to_bundle(c, self.score(c, options).dump_json())
+        bundle = report_to_bundle(c, self.score(c, options).dump_json(), titles(self.sicca))
         validate_bundle(bundle, c.file)
         return bundle
 

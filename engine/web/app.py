@@ -29,6 +29,7 @@ from sicca.api.session import Session
 from sicca.base.errors import InputError, Problem, SiccaError
 from sicca.records.models import PartialDate, parse_case
 from sicca.records.models import Patient as CasePatient
+from sicca.scores.instrument import titles
 from sicca.web import forms
 from sicca.web.auth import new_token, same_token, verify_password
 from sicca.web.store import Audit, Patient, Store, User, Visit, jsonable, utcnow
@@ -124,6 +125,8 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True
     templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=1, default=str)
+    # instruments are named as the rule pack declares them (meta title), never by the app
+    templates.env.globals["title"] = lambda ident: titles(web.api.sicca).get(ident, ident)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
