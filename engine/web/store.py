@@ -176,15 +176,25 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (creates every table on a new database)."""
+    """Bring the schema to the newest migration (creates every table on a new database).
+    On SQLite foreign keys are off while migrating: a batch migration copies a table and
+    drops the old one, which would otherwise delete every row that cascades from it."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection if engine.dialect.name == "sqlite" else None
+        if raw is not None:  # a table a migration copies and drops must not cascade (SQLite
+            raw.execute("PRAGMA foreign_keys=OFF")  # ignores this inside a transaction)
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 class Store:

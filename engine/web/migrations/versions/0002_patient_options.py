@@ -18,11 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("patients") as batch:
-        batch.add_column(sa.Column("options", sa.JSON, nullable=False,
-                                   server_default=sa.text("'{}'")))
+    # a plain ADD COLUMN on both databases: SQLite's batch mode would copy and drop
+    # `patients`, and the drop cascades to every visit (ON DELETE CASCADE)
+    op.add_column("patients", sa.Column("options", sa.JSON, nullable=False,
+                                        server_default=sa.text("'{}'")))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("patients") as batch:
-        batch.drop_column("options")
+    op.drop_column("patients", "options")
