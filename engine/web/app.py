@@ -99,7 +99,7 @@ class Web:
     def explain(self, case: Mapping[str, Any], tid: str,
                 options: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         with self.lock:
-            return self.api.explain(case, tid, options).conclusions
+            return self.api.explain(case, tid, options=options).conclusions
 
     def options_of(self, patient: Patient) -> dict[str, str]:
         """The patient's options the rule pack still has (a choice a newer pack dropped is
