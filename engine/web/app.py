@@ -322,20 +322,25 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             audit(s, user, "patient.add", pid, None, {"after": info})
         return RedirectResponse(f"/patients/{pid}", status_code=303)
 
+    def timeline_page(request: Request, s: DbSession, user: User, p: Patient,
+                      status: int = 200, values: dict[str, str] | None = None,
+                      errors: dict[str, str] | None = None) -> HTMLResponse:
+        case, _ = case_of(p)
+        opts = web.options_of(p)
+        report = web.score(case, None, opts) if case["timepoints"] else None
+        history = s.scalars(select(Audit).where(Audit.patient == p.pid)
+                            .order_by(Audit.at.desc(), Audit.id.desc()).limit(20)).all()
+        plots = web.plots(case, opts) if case["timepoints"] else []
+        return page(request, "timeline.html", user, status, patient=p, case=case,
+                    report=report, plots=plots, audit=history, opts=opts, form=web.form,
+                    values=values or forms.form_from_options(opts, web.form.options),
+                    errors=errors or {})
+
     @app.get("/patients/{pid}", response_class=HTMLResponse)
     def timeline(request: Request, pid: str) -> HTMLResponse:
         with store.session() as s:
             user = user_of(request, s)
-            p = patient_of(s, pid)
-            case, _ = case_of(p)
-            opts = web.options_of(p)
-            report = web.score(case, None, opts) if case["timepoints"] else None
-            history = s.scalars(select(Audit).where(Audit.patient == pid)
-                                .order_by(Audit.at.desc(), Audit.id.desc()).limit(20)).all()
-            plots = web.plots(case, opts) if case["timepoints"] else []
-            return page(request, "timeline.html", user, patient=p, case=case, report=report,
-                        plots=plots, audit=history, opts=opts, form=web.form,
-                        values=forms.form_from_options(opts, web.form.options), errors={})
+            return timeline_page(request, s, user, patient_of(s, pid))
 
     @app.post("/patients/{pid}/options")
     async def set_options(request: Request, pid: str) -> Response:
@@ -343,16 +348,13 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         form = await posted(request)
         strs = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         opts = forms.options_from_form(strs, web.form.options)
-        errors = web.option_errors(opts)
         with store.session() as s:
             user = user_of(request, s)
             clinician(user)
             p = patient_of(s, pid)
+            errors = web.option_errors(opts)
             if errors:
-                case, _ = case_of(p)
-                return page(request, "timeline.html", user, 422, patient=p, case=case,
-                            report=None, plots=[], audit=[], opts=web.options_of(p),
-                            form=web.form, values=strs, errors=errors)
+                return timeline_page(request, s, user, p, 422, strs, errors)
             store_options(s, user, p, opts)
         return RedirectResponse(f"/patients/{pid}", status_code=303)
 

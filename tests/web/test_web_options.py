@@ -70,7 +70,9 @@ def test_a_wrong_option_is_refused_next_to_its_field_in_the_cli_words(
                                       "&#39;anti_ro52_isolated&#39;; expected unknown | "
                                       "positive | negative, found maybe")
     r = c.post("/patients/p1/options", data={"csrf": token, "o.purpura_extent": "legs"})
-    assert r.status_code == 422 and "is not a value of option" in r.text
+    span = re.search(r'data-for="o\.purpura_extent" role="alert">([^<]*)<', r.text)
+    assert r.status_code == 422 and span
+    assert span.group(1).startswith("&#39;legs&#39; is not a value of option")
     with app.state.web.store.session() as s:
         p = s.query(Patient).one()
         assert (p.options, len(p.visits)) == ({}, 0)
