@@ -59,7 +59,10 @@ def test_no_write_without_login_even_with_a_token(app: FastAPI) -> None:
     r = c.post("/patients", data={"csrf": token, "pid": "x1"}, follow_redirects=False)
     assert (r.status_code, r.headers.get("location")) == (303, "/login")
     login(c)
-    assert "x1" not in c.get("/patients").text
+    # the patient's link, not the bare id: a random CSRF token can hold "x1" (it did once)
+    listing = c.get("/patients").text
+    assert 'href="/patients/x1"' not in listing
+    assert c.get("/patients/x1").status_code == 404
 
 
 def test_wrong_password_refused_and_hash_is_argon2(app: FastAPI, tmp_path: Path) -> None:
