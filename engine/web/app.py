@@ -5,13 +5,22 @@ Security: every page but the login needs a session (a signed, HttpOnly, SameSite
 Secure unless the app is told it is served over plain HTTP); every POST carries the session's
 CSRF token (form field ``csrf`` or header ``X-CSRF-Token``); clinicians edit, readers read.
 Templates are autoescaped.
+
+Judgement calls (the rule pack's options, ``sicca options``) are the patient's: the API scores a
+case with one set of options (they change every visit and the changes between visits), so they
+are stored on the patient, set in the visit form or on the patient page, and passed to every
+call of the scoring session.
+
+Two clinicians saving the same new visit at once: the second is told so (409, their entries
+kept in the form), whichever database finds the clash (SQLite serialises writers, so it is seen
+before the insert; PostgreSQL reports it as a unique violation at commit).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -32,7 +42,16 @@ from sicca.records.models import Patient as CasePatient
 from sicca.scores.instrument import titles
 from sicca.web import forms
 from sicca.web.auth import new_token, same_token, verify_password
-from sicca.web.store import Audit, Patient, Store, User, Visit, jsonable, utcnow
+from sicca.web.store import (
+    Audit,
+    Patient,
+    Store,
+    User,
+    Visit,
+    dumps_exact,
+    jsonable,
+    utcnow,
+)
 
 HERE = Path(__file__).parent
 _PID_OK = "letters, digits, '.', '_' or '-' (at most 120)"
@@ -40,6 +59,10 @@ _PID_OK = "letters, digits, '.', '_' or '-' (at most 120)"
 
 class LoginRequired(Exception):
     """Raised when a page is asked for without a logged-in session."""
+
+
+class _Taken(Exception):
+    """Raised inside a save when the new visit's id was taken since its form was opened."""
 
 
 class Web:
@@ -59,22 +82,43 @@ class Web:
                 self._form = forms.build_form(self.api.catalogue, self.api.domain_levels())
         return self._form
 
-    def score(self, case: Mapping[str, Any], tid: str | None = None) -> dict[str, Any]:
+    def score(self, case: Mapping[str, Any], tid: str | None = None,
+              options: Mapping[str, str] | None = None) -> dict[str, Any]:
         with self.lock:
-            report = self.api.score(case, timepoints=[tid] if tid else None)
+            report = self.api.score(case, options, timepoints=[tid] if tid else None)
         data: dict[str, Any] = report.dump_json()
         return data
 
-    def plots(self, case: Mapping[str, Any]) -> list[Any]:
+    def plots(self, case: Mapping[str, Any], options: Mapping[str, str] | None = None
+              ) -> list[Any]:
         """The visit report's SVG plots of the patient's course (sicca.report.plots)."""
         from sicca.report.plots import timeline_plots
 
         with self.lock:
-            return list(timeline_plots(self.api.visit_report(case)))
+            return list(timeline_plots(self.api.visit_report(case, options)))
 
-    def explain(self, case: Mapping[str, Any], tid: str) -> list[dict[str, Any]]:
+    def explain(self, case: Mapping[str, Any], tid: str,
+                options: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         with self.lock:
-            return self.api.explain(case, tid).conclusions
+            return self.api.explain(case, tid, options=options).conclusions
+
+    def options_of(self, patient: Patient) -> dict[str, str]:
+        """The patient's options the rule pack still has (a choice a newer pack dropped is
+        left out, so the option has its default)."""
+        rows = {r.name: r for r in self.form.options}
+        return {k: str(v) for k, v in (patient.options or {}).items()
+                if k in rows and v in rows[k].choices and v != rows[k].default}
+
+    def option_errors(self, options: Mapping[str, str]) -> dict[str, str]:
+        """Each option the scoring session refuses, by form field, in the CLI's words."""
+        errors: dict[str, str] = {}
+        for k, v in options.items():
+            try:
+                with self.lock:
+                    self.api.sicca.check_options({k: v})
+            except InputError as exc:
+                errors[f"o.{k}"] = "; ".join(forms.problem_text(p) for p in exc.problems)
+        return errors
 
     def check(self, case: Mapping[str, Any]) -> None:
         with self.lock:
@@ -124,7 +168,7 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True
-    templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=1, default=str)
+    templates.env.filters["tojson_pretty"] = lambda v: dumps_exact(v, indent=1)
     # instruments are named as the rule pack declares them (meta title), never by the app
     templates.env.globals["title"] = lambda ident: titles(web.api.sicca).get(ident, ident)
 
@@ -145,6 +189,16 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         if request.headers.get("HX-Request"):
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(IntegrityError)
+    async def _clash(request: Request, _exc: IntegrityError) -> Response:
+        """A record made at the same moment by another request (PostgreSQL's unique
+        violation): nothing of this request was saved; say so instead of failing (500)."""
+        return HTMLResponse(
+            "<!doctype html><title>Conflict</title><h1>Saved by someone else meanwhile</h1>"
+            "<p>The record you were creating was just created by another user; nothing of "
+            "yours was saved. Go back, reload the page and check before saving again.</p>",
+            status_code=409)
 
     # ---- session, user, CSRF ------------------------------------------------------------
 
@@ -271,28 +325,61 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             audit(s, user, "patient.add", pid, None, {"after": info})
         return RedirectResponse(f"/patients/{pid}", status_code=303)
 
+    def timeline_page(request: Request, s: DbSession, user: User, p: Patient,
+                      status: int = 200, values: dict[str, str] | None = None,
+                      errors: dict[str, str] | None = None) -> HTMLResponse:
+        case, _ = case_of(p)
+        opts = web.options_of(p)
+        report = web.score(case, None, opts) if case["timepoints"] else None
+        history = s.scalars(select(Audit).where(Audit.patient == p.pid)
+                            .order_by(Audit.at.desc(), Audit.id.desc()).limit(20)).all()
+        plots = web.plots(case, opts) if case["timepoints"] else []
+        return page(request, "timeline.html", user, status, patient=p, case=case,
+                    report=report, plots=plots, audit=history, opts=opts, form=web.form,
+                    values=values or forms.form_from_options(opts, web.form.options),
+                    errors=errors or {})
+
     @app.get("/patients/{pid}", response_class=HTMLResponse)
     def timeline(request: Request, pid: str) -> HTMLResponse:
         with store.session() as s:
             user = user_of(request, s)
+            return timeline_page(request, s, user, patient_of(s, pid))
+
+    @app.post("/patients/{pid}/options")
+    async def set_options(request: Request, pid: str) -> Response:
+        """The patient's judgement calls (every visit is scored with them), audited."""
+        form = await posted(request)
+        strs = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        opts = forms.options_from_form(strs, web.form.options)
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
             p = patient_of(s, pid)
-            case, _ = case_of(p)
-            report = web.score(case) if case["timepoints"] else None
-            history = s.scalars(select(Audit).where(Audit.patient == pid)
-                                .order_by(Audit.at.desc(), Audit.id.desc()).limit(20)).all()
-            plots = web.plots(case) if case["timepoints"] else []
-            return page(request, "timeline.html", user, patient=p, case=case, report=report,
-                        plots=plots, audit=history)
+            errors = web.option_errors(opts)
+            if errors:
+                return timeline_page(request, s, user, p, 422, strs, errors)
+            store_options(s, user, p, opts)
+        return RedirectResponse(f"/patients/{pid}", status_code=303)
+
+    def store_options(s: DbSession, user: User, p: Patient, opts: dict[str, str]) -> None:
+        before = web.options_of(p)
+        if opts != before:
+            p.options = dict(opts)
+            p.updated_at = utcnow()
+            audit(s, user, "patient.options", p.pid, None, {"before": before, "after": opts})
 
     # ---- visits -------------------------------------------------------------------------
 
     def visit_page(request: Request, user: User, p: Patient, values: dict[str, str],
                    original: str | None, status: int = 200,
                    errors: dict[str, str] | None = None,
-                   general: list[str] | None = None) -> HTMLResponse:
+                   general: list[str] | None = None, conflict: str | None = None
+                   ) -> HTMLResponse:
+        if not any(k.startswith("o.") for k in values):
+            values = {**forms.form_from_options(web.options_of(p), web.form.options), **values}
         return page(request, "visit_form.html", user, status, patient=p, form=web.form,
                     values=values, original=original or "", errors=errors or {},
-                    general=general or [])
+                    general=general or [], conflict=conflict)
 
     @app.get("/patients/{pid}/visits/new", response_class=HTMLResponse)
     def new_visit(request: Request, pid: str) -> HTMLResponse:
@@ -352,31 +439,70 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
                 errors[name] = text
             else:
                 general.append(text)
+        for name, text in web.option_errors(forms.options_from_form(strs, web.form.options)
+                                            ).items():
+            errors.setdefault(name, text)
         return case, tp, errors, general
+
+    def conflict_text(s: DbSession, p: Patient, tid: str) -> str:
+        """Who saved visit ``tid`` of ``p``, and when, from the audit log."""
+        last = s.scalar(select(Audit).where(Audit.patient == p.pid, Audit.target == tid,
+                                            Audit.action.in_(("visit.add", "visit.update")))
+                        .order_by(Audit.at.desc(), Audit.id.desc()).limit(1))
+        who = f" (saved by {last.username}, {last.at:%Y-%m-%d %H:%M:%S} UTC)" if last else ""
+        return (f"A visit '{tid}' of {p.pid} exists already{who}, perhaps saved while you "
+                f"were entering this one: nothing of yours was saved. Your entries are kept "
+                f"below: give the visit another id to save it as a new visit, or reload the "
+                f"saved visit and edit it there.")
+
+    def visit_conflict(request: Request, pid: str, tid: str,
+                       form: dict[str, Any], original: str | None) -> HTMLResponse:
+        """409: the visit id was taken meanwhile; the form comes back as it was typed."""
+        with store.session() as s:
+            user = user_of(request, s)
+            p = patient_of(s, pid)
+            values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+            return visit_page(request, user, p, values, original, 409,
+                              {"v.id": f"a visit '{tid}' exists already"}, [],
+                              conflict_text(s, p, tid))
 
     @app.post("/patients/{pid}/visits")
     async def save_visit(request: Request, pid: str) -> Response:
         form = await posted(request)
         original = str(form.get("original") or "") or None
-        with store.session() as s:
-            user = user_of(request, s)
-            clinician(user)
-            p = patient_of(s, pid)
-            case, tp, errors, general = validate(p, form, original)
-            tid = str(tp.get("id", ""))
-            if errors or general:
-                values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-                return visit_page(request, user, p, values, original, 422, errors, general)
-            old = next((v for v in p.visits if v.tid == original), None) if original else None
-            before = old.data if old else None
-            if old is None:
-                p.visits.append(Visit(tid=tid, date=str(tp["date"]), data=jsonable(tp)))
-            else:
-                old.tid, old.date, old.data, old.updated_at = (tid, str(tp["date"]),
-                                                               jsonable(tp), utcnow())
-            p.updated_at = utcnow()
-            audit(s, user, "visit.update" if old else "visit.add", pid, tid,
-                  {"before": before, "after": tp})
+        typed = str(form.get("v.id") or "").strip()
+        try:
+            with store.session() as s:
+                user = user_of(request, s)
+                clinician(user)
+                p = patient_of(s, pid)
+                if typed and typed != original and any(v.tid == typed for v in p.visits):
+                    raise _Taken()  # since the form was opened (SQLite: by a writer we waited for)
+                case, tp, errors, general = validate(p, form, original)
+                tid = str(tp.get("id", ""))
+                if errors or general:
+                    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+                    return visit_page(request, user, p, values, original, 422, errors,
+                                      general)
+                old = next((v for v in p.visits if v.tid == original), None) \
+                    if original else None
+                before = old.data if old else None
+                if old is None:
+                    p.visits.append(Visit(tid=tid, date=str(tp["date"]), data=jsonable(tp)))
+                else:
+                    old.tid, old.date, old.data, old.updated_at = (tid, str(tp["date"]),
+                                                                   jsonable(tp), utcnow())
+                p.updated_at = utcnow()
+                audit(s, user, "visit.update" if old else "visit.add", pid, tid,
+                      {"before": before, "after": tp})
+                store_options(s, user, p, forms.options_from_form(
+                    {k: str(v) for k, v in form.items() if isinstance(v, str)},
+                    web.form.options))
+        except (_Taken, IntegrityError):
+            # PostgreSQL: another request inserted the same (patient, visit id) after we read
+            # the patient (a unique violation). Our transaction is rolled back, its audit
+            # entry with it; the answer is the same as when the clash is seen first.
+            return visit_conflict(request, pid, typed, form, original)
         return RedirectResponse(f"/patients/{pid}/visits/{tid}", status_code=303)
 
     @app.post("/patients/{pid}/visits/preview", response_class=HTMLResponse)
@@ -388,6 +514,8 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             user = user_of(request, s)
             p = patient_of(s, pid)
             case, tp, errors, general = validate(p, form, original)
+        strs = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        opts = forms.options_from_form(strs, web.form.options)
         result = why = None
         waiting = None
         if not tp.get("date") or not tp.get("id"):  # a new form: nothing to score yet
@@ -395,12 +523,12 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             errors = {k: v for k, v in errors.items() if k not in ("v.id", "v.date")}
         elif not errors and not general:
             try:
-                result = web.score(case, str(tp["id"]))["timepoints"][0]
-                why = web.explain(case, str(tp["id"]))
+                result = web.score(case, str(tp["id"]), opts)["timepoints"][0]
+                why = web.explain(case, str(tp["id"]), opts)
             except SiccaError as exc:
                 general = [forms.problem_text(pr) for pr in exc.problems]
         return page(request, "_score.html", user, tp=result, why=why, errors=errors,
-                    general=general, live=True, waiting=waiting)
+                    general=general, live=True, waiting=waiting, opts=opts)
 
     @app.get("/patients/{pid}/visits/{tid}", response_class=HTMLResponse)
     def visit(request: Request, pid: str, tid: str) -> HTMLResponse:
@@ -410,10 +538,11 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             if not any(v.tid == tid for v in p.visits):
                 raise HTTPException(404, f"no visit '{tid}'")
             case, _ = case_of(p)
-            result = web.score(case, tid)["timepoints"][0]
-            why = web.explain(case, tid)
+            opts = web.options_of(p)
+            result = web.score(case, tid, opts)["timepoints"][0]
+            why = web.explain(case, tid, opts)
             return page(request, "visit.html", user, patient=p, tid=tid, tp=result, why=why,
-                        errors={}, general=[], whatif=None, sets="")
+                        errors={}, general=[], whatif=None, sets="", opts=opts)
 
     @app.post("/patients/{pid}/visits/{tid}/whatif", response_class=HTMLResponse)
     async def what_if(request: Request, pid: str, tid: str) -> HTMLResponse:
@@ -424,6 +553,7 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             user = user_of(request, s)
             p = patient_of(s, pid)
             case, _ = case_of(p)
+            opts = web.options_of(p)
         pairs: dict[str, str] = {}
         error = None
         for line in sets.replace(",", "\n").splitlines():
@@ -437,7 +567,7 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         if not error and pairs:
             try:
                 with web.lock:
-                    wi = web.api.what_if(case, set=pairs, timepoints=[tid])
+                    wi = web.api.what_if(case, set=pairs, timepoints=[tid], options=opts)
                 result = {"criteria": wi.timepoints[0].get("criteria", {}),
                           "before": wi.before["timepoints"][0],
                           "after": wi.after["timepoints"][0],
@@ -454,26 +584,29 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             user_of(request, s)
             p = patient_of(s, pid)
             case, _ = case_of(p)
-        if fmt == "yaml":
-            body = yaml.safe_dump(case, sort_keys=False, allow_unicode=True)
-            return Response(body, media_type="application/yaml", headers=_attach(pid, "yaml"))
+            opts = web.options_of(p)
+        if fmt == "yaml":  # numbers with the digits they were entered with (241.00)
+            from sicca.records.fhir import case_yaml
+
+            return Response(case_yaml(case), media_type="application/yaml",
+                            headers=_attach(pid, "yaml"))
         if fmt == "json":
-            return Response(json.dumps(case, indent=2, ensure_ascii=False),
-                            media_type="application/json", headers=_attach(pid, "json"))
+            return Response(dumps_exact(case, indent=2), media_type="application/json",
+                            headers=_attach(pid, "json"))
         if fmt == "fhir.json":
             from sicca.records.fhir import dumps_bundle
 
             with web.lock:
-                bundle = web.api.fhir_bundle(case)
+                bundle = web.api.fhir_bundle(case, opts)
             return Response(dumps_bundle(bundle), media_type="application/fhir+json",
                             headers=_attach(pid, "fhir.json"))
         if fmt == "html" and case["timepoints"]:
             with web.lock:
-                html = web.api.report_html(case)
+                html = web.api.report_html(case, opts)
             return Response(html, media_type="text/html", headers=_attach(pid, "html"))
         if fmt == "pdf" and case["timepoints"]:
             with web.lock:
-                pdf = web.api.report_pdf(case)
+                pdf = web.api.report_pdf(case, opts)
             return Response(pdf, media_type="application/pdf", headers=_attach(pid, "pdf"))
         raise HTTPException(404, f"no export format '{fmt}'")
 
@@ -539,6 +672,41 @@ def _attach(pid: str, ext: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{pid}.{ext}"'}
 
 
+class _ExactLoader(yaml.SafeLoader):
+    """YAML whose numbers with a fraction are Decimals of the digits written."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    text = str(node.value)
+    try:
+        return Decimal(text.replace("_", ""))
+    except InvalidOperation:  # .nan, .inf, 1:30: the located reading has refused these
+        return loader.construct_yaml_float(node)  # type: ignore[arg-type]
+
+
+_ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def _exact_reading(text: str) -> Any:
+    """The file read again keeping its numbers' digits (JSON is YAML), or None."""
+    try:
+        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+
+
+def _exact_numbers(data: Any, exact: Any) -> Any:
+    """``data`` (the checked, located reading) with each float replaced by the Decimal the
+    exact reading has at the same place when they are the same number (241.00, not 241.0)."""
+    if isinstance(data, float) and isinstance(exact, Decimal):
+        return exact if float(exact) == data else data
+    if isinstance(data, dict) and isinstance(exact, dict):
+        return {k: _exact_numbers(v, exact.get(k)) for k, v in data.items()}
+    if isinstance(data, list) and isinstance(exact, list) and len(data) == len(exact):
+        return [_exact_numbers(v, e) for v, e in zip(data, exact, strict=True)]
+    return data
+
+
 def _read_case(web: Web, raw: bytes, name: str) -> dict[str, Any]:
     """A case mapping from an uploaded case file or FHIR Bundle, checked by the case parser."""
     from sicca.base.yamlsrc import parse_text
@@ -555,10 +723,11 @@ def _read_case(web: Web, raw: bytes, name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(Problem("a case file is a mapping", file=name,
                                  expected="sicca_case: 1, patient, timepoints"))
+    if data is src.data:
+        with web.lock:  # located errors (file:line), as `sicca score` shows them
+            parse_case(src, web.api.catalogue)
+        return dict(jsonable(_exact_numbers(data, _exact_reading(text))))
     case: dict[str, Any] = jsonable(data)
     with web.lock:
-        if data is src.data:  # located errors (file:line), as `sicca score` shows them
-            parse_case(src, web.api.catalogue)
-        else:
-            web.api.case(case)
+        web.api.case(case)
     return case

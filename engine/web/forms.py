@@ -3,8 +3,11 @@ between a form and a timepoint as the case file holds it.
 
 Field names: ``v.id``/``v.date``/``v.label`` for the visit, ``f.<item>`` for an item's value,
 ``f.<item>.<attribute>`` for an attribute, ``f.<item>.right``/``.left`` for per-eye tests,
-``lab.<key>.value``/``.unit``/``.reference`` for the lab grid. An empty field is left out of
-the timepoint, so the item stays ``not_reported``; ``not done`` and ``unknown`` are choices.
+``lab.<key>.value``/``.unit``/``.reference`` for the lab grid, ``o.<option>`` for a judgement
+call (a rule-pack option; the patient's, see :func:`options_from_form`). An empty field is left
+out of the timepoint, so the item stays ``not_reported``; ``not done`` and ``unknown`` are
+choices. A number keeps the digits it was typed with (``241.00`` is ``Decimal('241.00')``, not
+``241.0``); a censored value (``<0.5``) is kept as its text, as a case file holds it.
 """
 
 from __future__ import annotations
@@ -63,9 +66,24 @@ class LabRow:
 
 
 @dataclass
+class OptionRow:
+    """A judgement call (``sicca options``): its choices, default and description."""
+
+    name: str
+    choices: list[str]
+    default: str | None
+    description: str
+
+    @property
+    def input_name(self) -> str:
+        return f"o.{self.name}"
+
+
+@dataclass
 class VisitForm:
     sections: list[Section]
     labs: list[LabRow]
+    options: list[OptionRow] = field(default_factory=list)
 
 
 def _label(name: str) -> str:
@@ -134,7 +152,27 @@ def build_form(catalogue: Catalogue, domains: list[DomainLevels]) -> VisitForm:
             sections.append(Section(sec, titles[sec], [_field(it) for it in items],
                                     note=vocab.descriptions.get(sec)))
     labs = [LabRow(a.key, a.name, a.unit, a.panel) for a in catalogue.analytes.all()]
-    return VisitForm(sections, labs)
+    options = [OptionRow(i.name, list(i.spec.choices or []), i.spec.default,
+                         " ".join((i.spec.description or "").split()))
+               for i in vocab.options()]
+    return VisitForm(sections, labs, options)
+
+
+def options_from_form(form: Mapping[str, str], rows: list[OptionRow]) -> dict[str, str]:
+    """The options a form sets (``o.<name>``), by name: only those that differ from their
+    default, so that a patient left at the defaults follows the rule pack's defaults. A value
+    that is not a choice is kept, for the scoring session to refuse (E122, next to the field)."""
+    out: dict[str, str] = {}
+    for row in rows:
+        v = (form.get(row.input_name) or "").strip()
+        if v and v != row.default:
+            out[row.name] = v
+    return out
+
+
+def form_from_options(options: Mapping[str, str], rows: list[OptionRow]) -> dict[str, str]:
+    """The form values that show a patient's options (each at its default unless set)."""
+    return {row.input_name: str(options.get(row.name, row.default or "")) for row in rows}
 
 
 # ---- form -> timepoint --------------------------------------------------------------------
@@ -152,7 +190,7 @@ def _scalar(text: str) -> Any:
             d = Decimal(t)
         except InvalidOperation:
             return t
-        return int(d) if "." not in t else float(t)
+        return int(d) if "." not in t else d  # 241.00 stays 241.00: no float on the way
     return t
 
 
@@ -289,6 +327,8 @@ def _text(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if isinstance(v, Decimal):
+        return format(v, "f")  # the digits as written: 241.00, never 2.41E+2
     return str(v)
 
 
