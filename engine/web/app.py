@@ -37,6 +37,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from sicca.api.session import Session
 from sicca.base.errors import InputError, Problem, SiccaError
+from sicca.base.jsonenc import dumps_exact
 from sicca.records.models import PartialDate, parse_case
 from sicca.records.models import Patient as CasePatient
 from sicca.scores.instrument import titles
@@ -48,7 +49,6 @@ from sicca.web.store import (
     Store,
     User,
     Visit,
-    dumps_exact,
     jsonable,
     utcnow,
 )

@@ -15,12 +15,9 @@ for each other (busy timeout) instead of failing.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +42,8 @@ from sqlalchemy.orm import (
     relationship,
     sessionmaker,
 )
+
+from sicca.base.jsonenc import dumps_exact, loads_exact
 
 ROLES = ("clinician", "reader")
 
@@ -126,27 +125,6 @@ def db_url(db: str | Path) -> str:
 
 
 # json.dumps writes the marker's NUL as \u0000, which no text can produce unescaped.
-_DEC = re.compile(r'"\\u0000dec:([-+0-9.]+)"')
-
-
-def dumps_exact(data: Any, **kw: Any) -> str:
-    """JSON text in which every Decimal is a number written with its exact digits
-    (``Decimal('241.00')`` -> ``241.00``, not ``241.0``); keyword arguments go to json.dumps."""
-    def mark(x: Any) -> str:
-        if isinstance(x, Decimal):
-            return "\x00dec:" + format(x, "f")
-        if isinstance(x, (dt.date, dt.datetime)):
-            return x.isoformat()
-        raise TypeError(f"not JSON: {type(x).__name__}")
-
-    kw.setdefault("ensure_ascii", False)
-    return _DEC.sub(lambda m: m.group(1), json.dumps(data, default=mark, **kw))
-
-
-def loads_exact(text: str | bytes) -> Any:
-    """JSON text read back with every number that has a fraction as a Decimal of the digits
-    written (``241.00`` -> ``Decimal('241.00')``); whole numbers stay ints."""
-    return json.loads(text, parse_float=Decimal)
 
 
 def make_engine(url: str) -> Engine:

@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sicca.api.session import Session
-from sicca.web.store import Store, dumps_exact, loads_exact
+from sicca.base.jsonenc import dumps_exact, loads_exact
+from sicca.web.store import Store
 from tests.web.conftest import PASSWORD, client_for, login, new_patient
 
 #: what the clinician types; every number has a written scale a float would lose
