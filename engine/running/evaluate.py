@@ -228,6 +228,10 @@ class Sicca:
         self._tests = numeric_tests(self.program)
         self._ranges = {i.name: i.spec.bounds() for i in catalogue.vocabulary.items.values()
                         if i.type != "option"}
+        #: per-eye tests the program reads, with the side that is worse (min | max)
+        self._per_eye = {i.name: i.spec.worse or "max"
+                         for i in catalogue.vocabulary.items.values()
+                         if i.type == "per_eye" and i.name in inputs}
         self._memo: dict[str, Any] = {}
         #: the instruments that score a case, as the pack manifest declares them (in order)
         self.declared: list[str] = list(compiled.manifest.instruments) \
@@ -315,19 +319,29 @@ class Sicca:
         """A visit with censored inputs: each combination of cells evaluated as a definite
         visit, the conclusions merged (definite in every cell / possible in some). Past
         MAX_CELLS combinations, the backend's three-valued pass, marked ``approximate``."""
-        where: list[int] = []
-        reps: list[list[float]] = []
+        # one dimension per censored input (a per-eye test with both eyes measured: one for
+        # the pair, its worse eye worked out per cell); each a list of value assignments
+        dims: list[list[dict[int, float]]] = []
+        pos = {f["name"]: k for k, f in enumerate(facts)}
+        done: set[int] = set()
+        for name, worse in self._per_eye.items():
+            k = pos.get(name)
+            if k is not None and facts[k]["censor"]:
+                pair = self._eye_cells(visit, name, worse, k, pos)
+                if pair is not None:
+                    dims.append(pair)
+                    done |= {k} | {pos[n] for n in (f"{name}.right", f"{name}.left")
+                                   if n in pos}
         for k, f in enumerate(facts):
-            if f["censor"]:
+            if f["censor"] and k not in done:
                 fact = visit.facts[f["name"]]
                 pts = cell_points(self._tests.get(f["name"], []), f["value"], f["censor"],
                                   self._ranges.get(f["name"], (None, None)), fact.integer)
-                where.append(k)
-                reps.append(pts)
+                dims.append([{k: x} for x in pts])
         total = 1
-        for pts in reps:
-            total *= max(len(pts), 1)
-        if total > MAX_CELLS or any(not pts for pts in reps):
+        for dim in dims:
+            total *= max(len(dim), 1)
+        if total > MAX_CELLS or any(not dim for dim in dims):
             # too many cells, or a bound that allows no value in the item's range (the
             # three-valued pass then reads it as recorded)
             ev = self.wrap(visit, self.backend.evaluate(facts), options)
@@ -335,10 +349,11 @@ class Sicca:
             return ev
         raws: list[RawResult] = []
         kinds: set[tuple[frozenset[str], frozenset[tuple[int, int, tuple[str, ...]]]]] = set()
-        for combo in itertools.product(*reps):
+        for combo in itertools.product(*dims):
             cell = list(facts)
-            for k, x in zip(where, combo, strict=True):
-                cell[k] = dict(facts[k], value=x, censor="")
+            for assign in combo:
+                for k, x in assign.items():
+                    cell[k] = dict(facts[k], value=x, censor="")
             raw = self.backend.evaluate(cell)
             kind = (frozenset(raw.derived), frozenset(_firing_key(f) for f in raw.firings))
             if kind not in kinds:  # cells that fire alike are one for every instrument
@@ -360,6 +375,34 @@ class Sicca:
         ev = self.wrap(visit, RawResult(firings, sure, maybe, pfirings), options)
         ev.cells = cells
         return ev
+
+    def _eye_cells(self, visit: Visit, name: str, worse: str, k: int,
+                   pos: dict[str, int]) -> list[dict[int, float]] | None:
+        """The cells of a per-eye test whose worse eye is censored, both eyes measured: each
+        eye split at the thresholds of the test, the worse eye of each pair exact. (One value
+        cannot hold a two-sided range: right ">5" and left 8 mm make the worse eye (5, 8],
+        which the recorded bound keeps as "<=8"; the pair decides "> 5".) None when an eye
+        is missing (the recorded bound is then the whole truth)."""
+        sides = [visit.facts.get(f"{name}.{side}") for side in ("right", "left")]
+        if any(s is None or s.state != "reported" or s.value is None for s in sides):
+            return None
+        names = [f"{name}.right", f"{name}.left"]
+        tests = sorted(set(self._tests.get(name, [])) |
+                       {t for n in names for t in self._tests.get(n, [])})
+        bounds = self._ranges.get(name, (None, None))
+        pts = [cell_points(tests, float(s.value), s.censor or "", bounds, False)
+               for s in sides if s is not None and s.value is not None]
+        pick = min if worse == "min" else max
+        out: dict[tuple[tuple[bool, ...], ...], dict[int, float]] = {}
+        for r, left in itertools.product(*pts):
+            w = pick(r, left)
+            assign = {k: w}
+            for n, x in zip(names, (r, left), strict=True):
+                if n in pos:
+                    assign[pos[n]] = x
+            sig = tuple(tuple(_CMP[op](x, c) for op, c in tests) for x in (w, r, left))
+            out.setdefault(sig, assign)
+        return list(out.values())
 
     def wrap(self, visit: Visit, raw: RawResult, options: dict[str, str],
              observe: bool = True) -> Evaluation:
