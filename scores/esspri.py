@@ -180,10 +180,11 @@ def mcii_over(ev_a: Evaluation, ev_b: Evaluation, sicca: Sicca) -> bool | None:
     when a rating is a bound. The MCII only grows as the baseline rises and the follow-up
     falls, so the two corners decide: True when even the least favourable pair is an MCII,
     False when even the most favourable one is not, else None (also when not computable)."""
-    ends = [_ends(ev, sicca) for ev in (ev_a, ev_b)]
-    if ends[0] is None or ends[1] is None:
+    ea, eb = _ends(ev_a, sicca), _ends(ev_b, sicca)
+    if ea is None or eb is None:
         return None
-    (a_lo, a_lo_in, a_hi, a_hi_in), (b_lo, b_lo_in, b_hi, b_hi_in) = ends
+    a_lo, _, a_hi, a_hi_in = ea
+    b_lo, b_lo_in, b_hi, _ = eb
     worst = mcii(a_lo, b_hi)
     best = mcii(a_hi, b_lo, strict=not (a_hi_in and b_lo_in))
     return True if worst else False if not best else None

@@ -22,8 +22,8 @@ from sicca.base.jsonenc import number
 from sicca.base.yamlsrc import Reader
 from sicca.base.yamlsrc import load as load_yaml
 from sicca.language.compiler import Catalog, Compiled, build
-from sicca.language.loader import load_manifest, load_rule_files, rule_dirs
 from sicca.language.intervals import fact_interval
+from sicca.language.loader import load_manifest, load_rule_files, rule_dirs
 from sicca.records.models import Case, Catalogue, Record, load_case
 from sicca.running.facts import Fact, Visit, build_visit
 from sicca.running.trace import Firing, RawResult
@@ -367,11 +367,11 @@ class Sicca:
         pfirings: list[Firing] = []
         then = self._then
         for r in raws:
-            for f in r.firings:
-                key = _firing_key(f)
+            for fired in r.firings:
+                key = _firing_key(fired)
                 if key not in seen:
                     seen.add(key)
-                    (firings if then[f.rule] in sure else pfirings).append(f)
+                    (firings if then[fired.rule] in sure else pfirings).append(fired)
         ev = self.wrap(visit, RawResult(firings, sure, maybe, pfirings), options)
         ev.cells = cells
         return ev
