@@ -180,7 +180,11 @@ def mcii_over(ev_a: Evaluation, ev_b: Evaluation, sicca: Sicca) -> bool | None:
     when a rating is a bound. The MCII only grows as the baseline rises and the follow-up
     falls, so the two corners decide: True when even the least favourable pair is an MCII,
     False when even the most favourable one is not, else None (also when not computable)."""
-    ea, eb = _ends(ev_a, sicca), _ends(ev_b, sicca)
+    return mcii_ends(_ends(ev_a, sicca), _ends(ev_b, sicca))
+
+
+def mcii_ends(ea: Bounds | None, eb: Bounds | None) -> bool | None:
+    """``mcii_over`` on the two means' ranges (an exact mean is a range of one value)."""
     if ea is None or eb is None:
         return None
     a_lo, _, a_hi, a_hi_in = ea
