@@ -9,9 +9,9 @@ against native on SICCA_ORACLE_DURABLE_VISITS visits (default 400). Measured CPU
 cells, its completions), ~35 ms for durable against native (durable-rules runs ~18 ms per
 cell). The slow oracle must fit 90 s on 2 cores: 10,000 x 11 ms + 1,000 x 35 ms = ~145
 CPU-s estimated; measured (2026-12-03, load ~1.5): 180 CPU-s and 92 s wall with 600, so
-400 is the default; SICCA_ORACLE_DURABLE_VISITS=10000 runs the full chain durable = native = hull (~350
-CPU-s more). Each runs in seeded shards that pytest-xdist spreads over the cores. A failure
-prints the generated visit; hypothesis shrinks it.
+400 is the default; SICCA_ORACLE_DURABLE_VISITS=10000 runs the full chain durable = native =
+hull (~350 CPU-s more). Each runs in seeded shards that pytest-xdist spreads over the cores.
+A failure prints the generated visit; hypothesis shrinks it.
 """
 
 from __future__ import annotations
