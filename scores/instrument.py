@@ -258,7 +258,8 @@ class Star(_Base):
         ca, cb = a.results.get("clinessdai"), b.results.get("clinessdai")
         if t is None or ca is None or cb is None or a.ev is None or b.ev is None:
             return None
-        out = response.star({"clinessdai": ca.out()}, {"clinessdai": cb.out()}, a.ev, b.ev, t)
+        out = response.star({"clinessdai": ca.out()}, {"clinessdai": cb.out()}, a.ev, b.ev, t,
+                            sicca)
         return StarResult.model_validate(out)
 
     def series(self, points: Sequence[Scored], sicca: Sicca | None = None) -> Result:

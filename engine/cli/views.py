@@ -117,8 +117,8 @@ def timepoint_detail(o: Out, tp: Report, names: Names) -> None:
 def _points(d: Mapping[str, Any] | None) -> str:
     if d is None:
         return "—"
-    if d["points"] is None:
-        return f"0..{d['points_max']}"
+    if d["points"] is None:  # not assessable (0..max) or undetermined (its exact range)
+        return f"{d.get('points_min', 0)}..{d['points_max']}"
     if d.get("points_max", d["points"]) != d["points"]:  # partly assessable: met..possible
         return f"{d['points']}..{d['points_max']}"
     return str(d["points"])

@@ -274,3 +274,12 @@ def test_score_json_is_the_same_with_or_without_detail_and_terminal(
     monkeypatch.setenv("COLUMNS", "80")
     assert _ok(argv, capsys) == piped and _ok(argv + ["--detail"], capsys) == piped
     assert "\x1b" not in piped
+
+
+def test_an_undetermined_domain_shows_its_exact_point_range() -> None:
+    from sicca.cli.views import _points
+
+    # fever ">=37.5": constitutional level 1..2, weight 3 -> 3..6 points (not 0..6)
+    assert _points({"points": None, "points_min": 3, "points_max": 6}) == "3..6"
+    # not assessable: 0..max
+    assert _points({"points": None, "points_min": 0, "points_max": 12}) == "0..12"
