@@ -11,7 +11,8 @@ Where: ``$SICCA_CACHE_DIR``, else the platform's user cache directory (``~/.cach
 ``$XDG_CACHE_HOME/sicca``, ``~/Library/Caches/sicca``, ``%LOCALAPPDATA%\\sicca\\Cache``); never
 inside the installed package. Format: plain JSON written atomically (temporary file + rename);
 a file that cannot be read, does not parse or does not have the expected shape is ignored and
-rebuilt. Nothing is executed from the cache.
+rebuilt. Nothing is executed from the cache. Beside the program, :meth:`SourceCache.memo` keeps
+what is derived from it alone (the durable backend's rulesets as text), dropped with it.
 """
 
 from __future__ import annotations
@@ -224,6 +225,8 @@ class SourceCache:
         self.hits = 0
         self.misses = 0
         self.program: dict[str, Any] | None = None
+        #: values derived from the program alone (a backend's plan), by key: see :meth:`memo`
+        self._memo: dict[str, Any] = {}
         self._entries: dict[str, dict[str, Any]] = self._read()
         self._dirty = False
 
@@ -238,13 +241,26 @@ class SourceCache:
         program = doc.get("program")
         if isinstance(program, dict) and isinstance(program.get("rules"), list):
             self.program = program
+            memo = doc.get("memo")
+            if isinstance(memo, dict):
+                self._memo = memo
         files: dict[str, dict[str, Any]] = doc["files"]
         return files
 
     def keep_program(self, program: dict[str, Any]) -> None:
         """Remember the compiled program of these directories (written by :meth:`save`)."""
         self.program = program
+        self._memo = {}  # derived from the program it replaces
         self._dirty = True
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """The value kept under ``key`` for this program, else ``make()`` (JSON data), kept
+        for :meth:`save`. The caller checks the shape of what it gets back (a cache file
+        can be damaged) and builds it again itself when it is wrong."""
+        if key not in self._memo:
+            self._memo[key] = make()
+            self._dirty = True
+        return self._memo[key]
 
     def read(self, path: str | Path) -> Sourced:
         """The parsed file at ``path`` (from the cache when its fingerprint matches); a miss
@@ -278,7 +294,7 @@ class SourceCache:
         if not self._dirty:
             return
         doc = {"format": FORMAT, "fingerprint": self.key, "files": self._entries,
-               "program": self.program}
+               "program": self.program, "memo": self._memo if self.program else {}}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".tmp", dir=self.path.parent)

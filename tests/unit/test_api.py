@@ -221,6 +221,26 @@ def test_cached_program_is_the_compiled_one(tmp_path: Path) -> None:
     assert warm.score(CASE) == fresh.score(CASE)
 
 
+def test_the_durable_plan_is_cached_beside_the_program(tmp_path: Path) -> None:
+    # the durable backend's plan (ruleset texts, action specs) is a pure function of the
+    # program: a warm session takes it from the cache, and a damaged one is built again
+    from sicca.running.durable import PLAN_KEY, durable_plan
+
+    where = tmp_path / "cache"
+    cold = sicca.api.Session([], "durable", cache_dir=where)
+    want = cold.score(CASE).dump_json()
+    path = cold.cache_path
+    assert path is not None
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["memo"][PLAN_KEY] == durable_plan(cold.sicca.program)
+    warm = sicca.api.Session([], "durable", cache_dir=where)
+    assert warm.score(CASE).dump_json() == want
+    doc["memo"][PLAN_KEY]["definite"][0][1][0][1] = "junk"  # a rule index that is not an int
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    damaged = sicca.api.Session([], "durable", cache_dir=where)
+    assert damaged.score(CASE).dump_json() == want
+
+
 # --- layering and lazy imports ----------------------------------------------------------------
 
 def test_no_core_module_imports_the_cli() -> None:
