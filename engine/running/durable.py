@@ -160,6 +160,7 @@ class DurableBackend:
     def _evaluate(self, facts: list[dict[str, Any]]) -> RawResult:
         box = [self._pool.get()]  # the session id; "" once retired (never used again)
         censored = any(f["censor"] for f in facts)
+        texts: dict[str, list[tuple[str, str]]] = {}  # the input facts' JSON, per session id
         try:
             have: set[str] = set()  # definitely concluded
             may: set[str] = set()   # possibly concluded (definite ones included)
@@ -169,11 +170,12 @@ class DurableBackend:
                 # the lower strata's conclusions, blockers first: sure ones 1, possible ones 0
                 lower = [dict(_derived_fact(self.derived[d]), sure=int(d in have))
                          for d in sorted(may if censored else have)]
-                got = self._stratum(s, self._rulesets[s], box, facts, lower, have)
+                got = self._stratum(s, self._rulesets[s], box, facts, lower, have, texts)
                 firings += got.firings
                 have |= got.have
                 if censored:
-                    got = self._stratum(s, self._possible[s], box, facts, lower, may)
+                    got = self._stratum(s, self._possible[s], box, facts, lower, may,
+                                        texts)
                     pfirings += got.firings
                     may |= got.have
             if not censored:
@@ -187,21 +189,27 @@ class DurableBackend:
 
     def _stratum(self, s: int, ruleset: tuple[int, dict[str, Action]], box: list[str],
                  facts: list[dict[str, Any]], lower: list[dict[str, Any]],
-                 have: set[str]) -> _Visit:
+                 have: set[str], texts: dict[str, list[tuple[str, str]]]) -> _Visit:
         """Run one stratum's ruleset on the visit; its new conclusions in ``visit.have``.
-        A session that cannot be closed retires its id (``box[0]`` becomes "")."""
+        A session that cannot be closed retires its id (``box[0]`` becomes ""). ``texts``
+        keeps each input fact's JSON for the visit's later strata (written once, not per
+        stratum and mode: the batch text is the same as ``_dumps`` of the whole list)."""
         handle, actions = ruleset
         sid = box[0]
         visit = _Visit(set(have), handle, sid)
         done = False
         try:
             reads = self._reads[s]
-            batch = [dict(f, sid=sid) for f in lower if f["name"] in reads]  # blockers first
-            batch += [dict(f, sid=sid) for f in facts if f["name"] in reads]
+            if sid not in texts:
+                texts[sid] = [(f["name"], _dumps(dict(f, sid=sid))) for f in facts]
+            # blockers first
+            batch = [_dumps(dict(f, sid=sid)) for f in lower if f["name"] in reads]
+            batch += [t for name, t in texts[sid] if name in reads]
             if self._needs_visit[s]:
-                batch.append({"sid": sid, "id": "visit", "name": "__visit__",
-                              "state": "", "value": None, "code": "", "censor": ""})
-            self._run(handle, actions, visit, _core.assert_facts(handle, _dumps(batch)))
+                batch.append(_dumps({"sid": sid, "id": "visit", "name": "__visit__",
+                                     "state": "", "value": None, "code": "", "censor": ""}))
+            self._run(handle, actions, visit,
+                      _core.assert_facts(handle, "[" + ", ".join(batch) + "]"))
             end = json.dumps({"sid": sid, "id": "end", "name": "__end__"})
             self._run(handle, actions, visit, _core.assert_fact(handle, end))
             visit.state = None  # every action completed: nothing left to abandon
