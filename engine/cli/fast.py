@@ -137,7 +137,25 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point (`sicca`, `python -m sicca`): the fast path, else the typer app."""
     args = list(sys.argv[1:] if argv is None else argv)
     if run_fast(args):
+        if argv is None:
+            _exit_now()
         return
     from sicca.cli.app import main as typer_main
 
     typer_main(args, fast=False)
+
+
+def _exit_now() -> None:
+    """End the process of a finished command at once (exit code 0): the interpreter's own
+    shutdown would collect and free every object of the ~300 loaded modules one by one (~3 %
+    of a `sicca score`), which the operating system does at once. Output is flushed first; when
+    that fails (a closed pipe), or a coverage tracer must write its data at exit, the normal
+    shutdown runs instead, with its usual reporting."""
+    if "coverage" in sys.modules:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(0)
