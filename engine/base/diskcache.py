@@ -31,7 +31,8 @@ from sicca.base.yamlsrc import PathKey, Sourced, load
 #: Bumped whenever the on-disk layout changes (3: each file's parts kept as JSON text, decoded
 #: on first use, so a start reads the 0.9 MB of marks only when an error needs a line; the
 #: marks of paths one or two deep, which every rule's location needs, kept apart).
-FORMAT = 3
+#: 4: each file's digest kept too, so loading rules never decodes the lines.
+FORMAT = 4
 #: Marks of paths at most this deep are also kept apart (``("rules", 3)``: a rule's place).
 SHALLOW = 2
 #: Cache files kept per directory (one per rule set and version); older ones are removed.
@@ -110,6 +111,7 @@ def encode(src: Sourced) -> dict[str, Any]:
     data = _enc(src.data)
     return {"data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
             "pairs": _has_pairs(data),
+            "digest": src.digest(),
             "lines": json.dumps(src.lines, ensure_ascii=False, separators=(",", ":")),
             "marks": json.dumps([[list(p), m[0], m[1]] for p, m in src.marks.items()],
                                 ensure_ascii=False, separators=(",", ":")),
@@ -132,8 +134,9 @@ class _CachedSourced(Sourced):
     (a damaged cache) is taken from the file parsed again by ``reparse``."""
 
     def __init__(self, file: str, data: Any, lines: str, marks: str, shallow: str,
-                 reparse: Callable[[], Sourced]) -> None:
+                 reparse: Callable[[], Sourced], digest: str | None = None) -> None:
         self.data, self.file = data, file
+        self._digest = digest
         self._shallow_text: str | None = shallow
         self._top: Sourced | None = None
         self._lines_text: str | None = lines
@@ -141,6 +144,10 @@ class _CachedSourced(Sourced):
         self._lines: list[str] = []
         self._marks: dict[PathKey, tuple[int, int]] = {}
         self._reparse = reparse
+
+    def digest(self) -> str:
+        """As :meth:`Sourced.digest`, from the cache entry (the lines stay undecoded)."""
+        return self._digest if self._digest is not None else super().digest()
 
     def _fresh(self) -> None:
         src = self._reparse()
@@ -162,7 +169,7 @@ class _CachedSourced(Sourced):
 
     @lines.setter
     def lines(self, value: list[str]) -> None:
-        self._lines, self._lines_text = value, None
+        self._lines, self._lines_text, self._digest = value, None, None
 
     @property
     def marks(self) -> dict[PathKey, tuple[int, int]]:
@@ -207,8 +214,11 @@ def decode(file: str, entry: dict[str, Any], reparse: Callable[[], Sourced] | No
     data = json.loads(entry["data"])
     if entry.get("pairs", True):
         data = _dec(data)
+    digest = entry.get("digest")
+    if not (isinstance(digest, str) and len(digest) == 64):
+        digest = None  # worked out from the lines
     return _CachedSourced(file, data, entry["lines"], entry["marks"], entry["shallow"],
-                          reparse or (lambda: load(file)))
+                          reparse or (lambda: load(file)), digest)
 
 
 class SourceCache:
