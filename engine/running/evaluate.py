@@ -39,7 +39,12 @@ class Backend(Protocol):
     def evaluate(self, facts: list[dict[str, Any]]) -> RawResult: ...
 
 
-def make_backend(name: str, program: dict[str, Any]) -> Backend:
+#: ``memo(key, make)``: a value derived from the program alone, kept by the caller (a session's
+#: disk cache) or made now
+Memo = Callable[[str, Callable[[], Any]], Any]
+
+
+def make_backend(name: str, program: dict[str, Any], memo: Memo | None = None) -> Backend:
     if name == "native":
         from sicca.running.native import NativeBackend
 
@@ -47,7 +52,7 @@ def make_backend(name: str, program: dict[str, Any]) -> Backend:
     if name == "durable":
         from sicca.running.durable import DurableBackend
 
-        return DurableBackend(program)
+        return DurableBackend(program, memo)
     raise InputError(Problem(f"unknown engine '{name}'", field="--engine",
                              expected=" | ".join(ENGINES), code="E121"))
 
@@ -209,13 +214,13 @@ class Sicca:
     observers: ClassVar[list[Callable[[Evaluation], None]]] = []
 
     def __init__(self, compiled: Compiled, catalogue: Catalogue, engine: str = "durable",
-                 extra_dirs: list[Path] | None = None) -> None:
+                 extra_dirs: list[Path] | None = None, memo: Memo | None = None) -> None:
         self.compiled = compiled
         self.catalogue = catalogue
         self.engine = engine
         self.extra_dirs = list(extra_dirs or [])
         self.program = compiled.program
-        self.backend = make_backend(engine, self.program)
+        self.backend = make_backend(engine, self.program, memo)
         inputs = set(self.program["inputs"])
         # Worked out once: the input facts in catalog order (the order the backends are given
         # them), and per concluded id its name, value, code and place in id order.
@@ -247,17 +252,18 @@ class Sicca:
     @classmethod
     def load(cls, rules: list[Path] | None = None, engine: str = "durable",
              only: list[str] | None = None, read: Reader = load_yaml,
-             catalogue: Catalogue | None = None) -> Sicca:
+             catalogue: Catalogue | None = None, memo: Memo | None = None) -> Sicca:
         """Compile the bundled rules plus ``rules`` packs; ``read`` parses each file (a session
-        passes its disk cache), ``catalogue`` is reused when already loaded."""
+        passes its disk cache), ``catalogue`` is reused when already loaded, ``memo`` keeps
+        what the backend derives from the program (see :func:`make_backend`)."""
         catalogue = catalogue or Catalogue.load(list(rules or []), read)
         compiled = build(list(rules or []), catalogue, only, read)
-        return cls(compiled, catalogue, engine, rules)
+        return cls(compiled, catalogue, engine, rules, memo)
 
     @classmethod
     def from_program(cls, program: dict[str, Any], catalogue: Catalogue,
                      engine: str = "durable", rules: list[Path] | None = None,
-                     read: Reader = load_yaml) -> Sicca:
+                     read: Reader = load_yaml, memo: Memo | None = None) -> Sicca:
         """A program compiled earlier from the same rule files (the disk cache). The rule files
         themselves (the instruments read their ``meta``) and the pack manifest are read again
         through ``read``, which is cheap from the cache; only the compiling is skipped."""
@@ -267,7 +273,7 @@ class Sicca:
         manifest = load_manifest(dirs, problems)
         problems.raise_if_any(RuleSyntaxError)
         compiled = Compiled(program, files, Catalog.from_catalogue(catalogue), manifest)
-        return cls(compiled, catalogue, engine, rules)
+        return cls(compiled, catalogue, engine, rules, memo)
 
     def load_case(self, path: str | Path) -> Case:
         return load_case(path, self.catalogue)
