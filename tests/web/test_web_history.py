@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+
 import pytest
-from markupsafe import escape
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from sicca.api.session import Session
 from sicca.base.errors import InputError
@@ -135,7 +136,6 @@ def test_errors_beside_their_field_in_the_cli_words_and_nothing_saved(
             "timepoints": [{"id": "v1", "date": "2022-01"}]}
     with pytest.raises(InputError) as exc:
         api.case(case)
-    from sicca.web.forms import history_field_of, problem_text
     want = {}
     for p in exc.value.problems:
         want.setdefault(history_field_of(p, 0, api.catalogue),
