@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from sicca.api.session import Session
 from sicca.base.errors import InputError, Problem, SiccaError
 from sicca.base.jsonenc import dumps_exact
-from sicca.records.models import PartialDate, parse_case
+from sicca.records.models import Catalogue, PartialDate, parse_case
 from sicca.records.models import Patient as CasePatient
 from sicca.scores.instrument import titles
 from sicca.web import forms
@@ -170,20 +171,31 @@ def fingerprint(entry: Any) -> str:
     return hashlib.sha256(dumps_exact(entry).encode("utf-8")).hexdigest()[:20]
 
 
-def history_rows(case: Mapping[str, Any], catalogue: Any) -> list[dict[str, Any]]:
-    """The patient's history entries by date (as stored, any order), each with its place in
-    the stored list, its fingerprint and its items as ``name value`` lines."""
+@dataclass
+class HistoryRow:
+    """One history entry as the patient page lists it: its place in the stored list, its
+    fingerprint (for the delete button) and its items as ``name value`` lines."""
+
+    index: int
+    date: str
+    label: str | None
+    items: list[str]
+    was: str
+
+
+def history_rows(case: Mapping[str, Any], catalogue: Catalogue) -> list[HistoryRow]:
+    """The patient's history entries by date (they are stored as entered, in any order)."""
     rows = []
     for i, entry in enumerate(case.get("history") or []):
         if not isinstance(entry, dict):
             continue
-        items = []
-        for sec in forms.SECTIONS:
-            for name, raw in forms.flatten(entry.get(sec) or {}, catalogue).items():
-                items.append(f"{name} {forms.summary(raw)}")
-        rows.append({"index": i, "date": str(entry.get("date", "")),
-                     "label": entry.get("label"), "items": items, "was": fingerprint(entry)})
-    rows.sort(key=lambda r: _date_key(r["date"]))
+        items = [f"{name} {forms.summary(raw)}" for sec in forms.SECTIONS
+                 for name, raw in forms.flatten(entry.get(sec) or {}, catalogue).items()]
+        label = entry.get("label")
+        rows.append(HistoryRow(i, str(entry.get("date", "")),
+                               str(label) if label is not None else None, items,
+                               fingerprint(entry)))
+    rows.sort(key=lambda r: _date_key(r.date))
     return rows
 
 

@@ -78,9 +78,12 @@ def test_seed_history_and_baseline_typed_in_score_as_the_cli(
     seed = seed_case()
     seed["timepoints"] = seed["timepoints"][:1]
     cli = api.score(seed).dump_json()["timepoints"][0]["criteria"]
-    # `sicca score examples/rfib-case.yaml`: 2002 and 2012 met (anti-SSB positive and a focus
-    # score >=1 from the 2021 history), 2016 undetermined (anti-SSA not reported, so 3 of
-    # the 4 points it needs are known: focus score 3 + ... below 4, and the rest unknown)
+    # `sicca score examples/rfib-case.yaml` at baseline, by hand from the 2021 history:
+    # 2002 AECG: I ocular + II oral symptoms + IV focus score >=1 + VI anti-SSB positive =
+    #   4 of 6 items, one of them IV -> met;
+    # 2012 ACR: serology (anti-SSB positive) + focus score >=1 = 2 of 3 -> met;
+    # 2016: focus score 3 points; anti-SSA (3) not reported, Schirmer/OSS/saliva not done:
+    #   3 known points < 4, 6 if anti-SSA were positive -> undetermined.
     assert {k: v["verdict"] for k, v in cli.items()} == {
         "acr_eular_2016": "undetermined", "aecg_2002": "met", "acr_2012": "met"}
     assert _verdicts(c, "rfib-001", "baseline") == {k: v["verdict"] for k, v in cli.items()}
