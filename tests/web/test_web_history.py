@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import yaml
@@ -15,11 +18,20 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+import sicca.web.forms
 from sicca.api.session import Session
 from sicca.base.errors import InputError
 from sicca.web.forms import build_history_form, form_from_entry, history_field_of, problem_text
 from sicca.web.store import Audit, Patient, jsonable
-from tests.web.conftest import SEED, baseline_form, client_for, login, new_patient, seed_case
+from tests.web.conftest import (
+    PASSWORD,
+    SEED,
+    baseline_form,
+    client_for,
+    login,
+    new_patient,
+    seed_case,
+)
 
 
 def history_form(api: Session) -> dict[str, str]:
@@ -230,3 +242,63 @@ def test_exports_carry_the_history_to_fhir_and_back(
     # the FHIR reader gives the value with the unit FHIR carries (1.5 {foci}/4mm2)
     assert hist[0]["tests"]["focus_score"]["value"] == Decimal("1.50")
     assert hist[0]["tests"]["anti_ssb"] in ("positive", {"result": "positive"})
+
+
+def _six_entries_at_once(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six clinicians add an entry to one patient's history at the same moment; each request
+    dawdles 0.3 s between reading the patient and writing it back, so without the row lock
+    (PostgreSQL) the later writes would drop the earlier entries (a lost update)."""
+    real = sicca.web.forms.entry_from_form
+
+    def slow(*args: Any) -> dict[str, Any]:
+        time.sleep(0.3)
+        return real(*args)
+
+    monkeypatch.setattr(sicca.web.forms, "entry_from_form", slow)
+    clients = []
+    for _ in range(6):
+        c = client_for(app)
+        clients.append((c, login(c)))
+    new_patient(*clients[0], "p1")
+    start = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def add(i: int) -> None:
+        c, token = clients[i]
+        start.wait()
+        statuses.append(c.post("/patients/p1/history", follow_redirects=False, data={
+            "csrf": token, "h.date": f"2020-0{i + 1}", "h.label": f"entry {i}",
+            "f.anti_ssb": "positive"}).status_code)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert statuses == [303] * 6
+    hist = clients[0][0].get("/patients/p1/export.json").json()["history"]
+    assert sorted(h["label"] for h in hist) == [f"entry {i}" for i in range(6)]
+    with app.state.web.store.session() as s:
+        assert s.query(Audit).filter(Audit.action == "history.add").count() == 6
+
+
+def test_six_entries_added_at_once_are_all_kept(app: FastAPI,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    _six_entries_at_once(app, monkeypatch)
+
+
+@pytest.mark.slow
+def test_postgresql_history_saves_exports_and_concurrent_adds(
+        postgres: str, api: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sicca.web.app import create_app
+
+    app = create_app(postgres, api=api)
+    app.state.web.store.add_user("alice", PASSWORD, "clinician")
+    try:
+        _six_entries_at_once(app, monkeypatch)
+        c = client_for(app)
+        token = login(c)
+        _add(c, token, "p1", {"h.date": "2021-03", "f.focus_score": "1.50"})
+        assert '"focus_score": 1.50' in c.get("/patients/p1/export.json").text
+    finally:
+        app.state.web.store.dispose()
