@@ -498,11 +498,12 @@ def history_field_of(problem: Problem, index: int, catalogue: Catalogue) -> str 
 
 
 def summary(raw: Any) -> str:
-    """A stored item's value in a few words (``>=1``, ``right 4 left 5``) for a list."""
+    """A stored item's value in a few words for a list (``>=1, focal lymphocytic
+    sialadenitis yes``, ``right 4, left <5``); notes are left out."""
     if isinstance(raw, dict):
         parts = []
         for k, v in raw.items():
-            if k in ("note",):
+            if k == "note":
                 continue
             parts.append(_text(v) if k in ("value", "result", "state", "answer", "finding")
                          else f"{k.replace('_', ' ')} {_text(v)}")

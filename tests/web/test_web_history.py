@@ -302,3 +302,17 @@ def test_postgresql_history_saves_exports_and_concurrent_adds(
         assert '"focus_score": 1.50' in c.get("/patients/p1/export.json").text
     finally:
         app.state.web.store.dispose()
+
+
+def test_a_per_eye_error_shows_beside_its_eye_in_the_visit_form_too(
+        clinician: tuple[TestClient, str]) -> None:
+    """The item inputs are shared by both forms; an eye's error had no place in either."""
+    c, token = clinician
+    new_patient(c, token, "p1")
+    r = c.post("/patients/p1/visits", data={"csrf": token, "v.id": "v1", "v.date": "2024-01",
+                                            "f.schirmer.right": "x", "f.schirmer.left": "4"})
+    assert r.status_code == 422
+    assert _errors(r.text) == {"f.schirmer.right": "&#39;schirmer&#39; right eye is not a "
+                               "number: &#39;x&#39; is not a number; expected a finite number "
+                               "such as 38.6, or censored &#39;&lt;0.5&#39; / &#39;&gt;=1&#39;"
+                               ", found &#39;x&#39;"}
