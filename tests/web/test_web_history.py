@@ -105,7 +105,7 @@ def test_seed_history_and_baseline_typed_in_score_as_the_cli(
 
 
 def test_history_without_visits_is_listed_and_exported(
-        clinician: tuple[TestClient, str], api: Session) -> None:
+        clinician: tuple[TestClient, str], app: FastAPI) -> None:
     c, token = clinician
     new_patient(c, token, "p1")
     _add(c, token, "p1", {"h.date": "2021-03", "h.label": "diagnosis",
@@ -121,6 +121,13 @@ def test_history_without_visits_is_listed_and_exported(
                                           "schirmer": {"right": 4, "left": "<5"}}}]
     assert "focus_score: 1.50" in c.get("/patients/p1/export.yaml").text  # the digits typed
     assert '"focus_score": 1.50' in c.get("/patients/p1/export.json").text
+    # and in the edit form and the audit log (the digits, never the float 1.5)
+    assert 'name="f.focus_score" id="f.focus_score" value="1.50"' in c.get(
+        "/patients/p1/history/0/edit").text
+    with app.state.web.store.session() as s:
+        after = s.query(Audit).filter(Audit.action == "history.add").one().detail["after"]
+        assert after["tests"]["focus_score"] == Decimal("1.50")
+        assert str(after["tests"]["focus_score"]) == "1.50"
 
 
 def test_errors_beside_their_field_in_the_cli_words_and_nothing_saved(
