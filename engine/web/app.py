@@ -18,8 +18,10 @@ before the insert; PostgreSQL reports it as a unique violation at commit).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from sicca.api.session import Session
 from sicca.base.errors import InputError, Problem, SiccaError
 from sicca.base.jsonenc import dumps_exact
-from sicca.records.models import PartialDate, parse_case
+from sicca.records.models import Catalogue, PartialDate, parse_case
 from sicca.records.models import Patient as CasePatient
 from sicca.scores.instrument import titles
 from sicca.web import forms
@@ -65,6 +67,11 @@ class _Taken(Exception):
     """Raised inside a save when the new visit's id was taken since its form was opened."""
 
 
+class _Changed(Exception):
+    """Raised inside a history save or delete when the entry was changed or deleted since its
+    form was opened."""
+
+
 class Web:
     """What the routes share: the store, the scoring session (one lock: the rule backends are
     not thread-safe) and the generated visit form."""
@@ -74,6 +81,7 @@ class Web:
         self.api = api
         self.lock = threading.Lock()
         self._form: forms.VisitForm | None = None
+        self._history_form: list[forms.Section] | None = None
 
     @property
     def form(self) -> forms.VisitForm:
@@ -81,6 +89,14 @@ class Web:
             with self.lock:
                 self._form = forms.build_form(self.api.catalogue, self.api.domain_levels())
         return self._form
+
+    @property
+    def history_form(self) -> list[forms.Section]:
+        """The sections of a history entry's form (the cumulative items)."""
+        if self._history_form is None:
+            with self.lock:
+                self._history_form = forms.build_history_form(self.api.catalogue)
+        return self._history_form
 
     def score(self, case: Mapping[str, Any], tid: str | None = None,
               options: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -147,6 +163,40 @@ def case_of(patient: Patient, replace: str | None = None,
     case["timepoints"] = tps
     index = next((i for i, t in enumerate(tps) if t is new), -1)
     return case, index
+
+
+def fingerprint(entry: Any) -> str:
+    """A short digest of a stored history entry: the form carries it, so a save or delete
+    can tell that the entry it was opened on was changed meanwhile."""
+    return hashlib.sha256(dumps_exact(entry).encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass
+class HistoryRow:
+    """One history entry as the patient page lists it: its place in the stored list, its
+    fingerprint (for the delete button) and its items as ``name value`` lines."""
+
+    index: int
+    date: str
+    label: str | None
+    items: list[str]
+    was: str
+
+
+def history_rows(case: Mapping[str, Any], catalogue: Catalogue) -> list[HistoryRow]:
+    """The patient's history entries by date (they are stored as entered, in any order)."""
+    rows = []
+    for i, entry in enumerate(case.get("history") or []):
+        if not isinstance(entry, dict):
+            continue
+        items = [f"{name} {forms.summary(raw)}" for sec in forms.SECTIONS
+                 for name, raw in forms.flatten(entry.get(sec) or {}, catalogue).items()]
+        label = entry.get("label")
+        rows.append(HistoryRow(i, str(entry.get("date", "")),
+                               str(label) if label is not None else None, items,
+                               fingerprint(entry)))
+    rows.sort(key=lambda r: _date_key(r.date))
+    return rows
 
 
 def _pid_ok(pid: str) -> bool:
@@ -336,6 +386,7 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         plots = web.plots(case, opts) if case["timepoints"] else []
         return page(request, "timeline.html", user, status, patient=p, case=case,
                     report=report, plots=plots, audit=history, opts=opts, form=web.form,
+                    history=history_rows(case, web.api.catalogue),
                     values=values or forms.form_from_options(opts, web.form.options),
                     errors=errors or {})
 
@@ -367,6 +418,171 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             p.options = dict(opts)
             p.updated_at = utcnow()
             audit(s, user, "patient.options", p.pid, None, {"before": before, "after": opts})
+
+    # ---- history entries ----------------------------------------------------------------
+    # The case file's ``history:`` (tests and findings recorded before or between visits),
+    # stored in the patient's case data as the case file holds it. An entry is known by its
+    # place in that list and the fingerprint of what the form was opened on: an entry changed
+    # or deleted meanwhile is refused (409), never overwritten.
+
+    def history_page(request: Request, user: User, p: Patient, values: dict[str, str],
+                     original: int | None, was: str, status: int = 200,
+                     errors: dict[str, str] | None = None, general: list[str] | None = None,
+                     conflict: str | None = None) -> HTMLResponse:
+        return page(request, "history_form.html", user, status, patient=p,
+                    sections=web.history_form, values=values,
+                    original="" if original is None else str(original), was=was,
+                    errors=errors or {}, general=general or [], conflict=conflict)
+
+    def entry_at(p: Patient, n: int) -> dict[str, Any] | None:
+        hist = (p.case_data or {}).get("history") or []
+        return hist[n] if 0 <= n < len(hist) and isinstance(hist[n], dict) else None
+
+    @app.get("/patients/{pid}/history/new", response_class=HTMLResponse)
+    def new_entry(request: Request, pid: str) -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            return history_page(request, user, patient_of(s, pid), {}, None, "")
+
+    @app.get("/patients/{pid}/history/{n}/edit", response_class=HTMLResponse)
+    def edit_entry(request: Request, pid: str, n: int) -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            p = patient_of(s, pid)
+            entry = entry_at(p, n)
+            if entry is None:
+                raise HTTPException(404, f"no history entry {n}")
+            return history_page(request, user, p,
+                                forms.form_from_entry(entry, web.api.catalogue), n,
+                                fingerprint(entry))
+
+    def validate_entry(p: Patient, entry: dict[str, Any], original: int | None
+                       ) -> tuple[dict[str, str], list[str]]:
+        """Errors of ``entry`` (put in place of entry ``original``, or added) by field, and
+        those without one, from the case parser that reads case files."""
+        case, _ = case_of(p)
+        hist = list(case.get("history") or [])
+        if original is None:
+            hist.append(entry)
+            index = len(hist) - 1
+        else:
+            hist[original] = entry
+            index = original
+        case["history"] = hist
+        if not case["timepoints"]:  # a case file needs a visit; the entry is checked alone
+            case["timepoints"] = [{"id": "check", "date": entry.get("date") or "9999-12"}]
+        problems: list[Problem] = []
+        if not entry.get("date"):
+            problems.append(Problem("a history entry needs a date",
+                                    field=f"history[{index}].date",
+                                    expected="YYYY-MM or YYYY-MM-DD"))
+        else:
+            try:
+                web.check(case)
+            except InputError as exc:
+                problems = exc.problems
+        errors: dict[str, str] = {}
+        general: list[str] = []
+        for prob in problems:
+            where = prob.field or ""
+            if not (where == f"history[{index}]" or where.startswith(f"history[{index}].")
+                    or where.startswith(f"history[{index}][")):
+                continue  # another record's (it was saved before): not this entry's to fix
+            name = forms.history_field_of(prob, index, web.api.catalogue)
+            text = forms.problem_text(prob)
+            if name and name not in errors:
+                errors[name] = text
+            else:
+                general.append(text)
+        return errors, general
+
+    def history_conflict(request: Request, pid: str, form: dict[str, Any],
+                         original: int | None, was: str) -> HTMLResponse:
+        """409: the entry was changed or deleted meanwhile; the form comes back as typed."""
+        with store.session() as s:
+            user = user_of(request, s)
+            p = patient_of(s, pid)
+            last = s.scalar(select(Audit).where(
+                Audit.patient == p.pid, Audit.action.in_(("history.update", "history.delete")))
+                .order_by(Audit.at.desc(), Audit.id.desc()).limit(1))
+            who = f" (by {last.username}, {last.at:%Y-%m-%d %H:%M:%S} UTC)" if last else ""
+            text = (f"This history entry of {p.pid} was changed or deleted since you opened "
+                    f"it{who}: nothing of yours was saved. Your entries are kept below: "
+                    f"reload the patient's page to see the history as it is now.")
+            values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+            return history_page(request, user, p, values, original, was, 409, {}, [], text)
+
+    def locked_patient(s: DbSession, pid: str) -> Patient:
+        """The patient, its row locked until commit (PostgreSQL; SQLite's writers are
+        serialised already): two history saves never overwrite each other's entries."""
+        p = s.scalar(select(Patient).where(Patient.pid == pid).with_for_update())
+        if p is None:
+            raise HTTPException(404, f"no patient '{pid}'")
+        return p
+
+    @app.post("/patients/{pid}/history")
+    async def save_entry(request: Request, pid: str) -> Response:
+        form = await posted(request)
+        strs = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        raw_original = strs.get("original", "").strip()
+        original = int(raw_original) if raw_original.isdigit() else None
+        was = strs.get("was", "")
+        try:
+            with store.session() as s:
+                user = user_of(request, s)
+                clinician(user)
+                p = locked_patient(s, pid)
+                before = entry_at(p, original) if original is not None else None
+                if original is not None and (before is None or fingerprint(before) != was):
+                    raise _Changed()
+                entry = forms.entry_from_form(strs, web.api.catalogue, before)
+                errors, general = validate_entry(p, entry, original)
+                if errors or general:
+                    return history_page(request, user, p, strs, original, was, 422, errors,
+                                        general)
+                data = dict(p.case_data)
+                hist = list(data.get("history") or [])
+                if original is None:
+                    hist.append(jsonable(entry))
+                else:
+                    hist[original] = jsonable(entry)
+                data["history"] = hist
+                p.case_data = data
+                p.updated_at = utcnow()
+                audit(s, user, "history.update" if before else "history.add", pid,
+                      _entry_name(entry), {"before": before, "after": entry})
+        except _Changed:
+            return history_conflict(request, pid, form, original, was)
+        return RedirectResponse(f"/patients/{pid}#history", status_code=303)
+
+    @app.post("/patients/{pid}/history/{n}/delete")
+    async def delete_entry(request: Request, pid: str, n: int) -> Response:
+        form = await posted(request)
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            p = locked_patient(s, pid)
+            before = entry_at(p, n)
+            if before is None or fingerprint(before) != str(form.get("was", "")):
+                return HTMLResponse(
+                    "<!doctype html><title>Conflict</title><h1>Changed by someone else "
+                    "meanwhile</h1><p>This history entry was changed or deleted since the "
+                    "page was loaded; nothing was deleted. Go back and reload the page.</p>",
+                    status_code=409)
+            data = dict(p.case_data)
+            hist = list(data.get("history") or [])
+            del hist[n]
+            if hist:
+                data["history"] = hist
+            else:
+                data.pop("history", None)
+            p.case_data = data
+            p.updated_at = utcnow()
+            audit(s, user, "history.delete", pid, _entry_name(before),
+                  {"before": before, "after": None})
+        return RedirectResponse(f"/patients/{pid}#history", status_code=303)
 
     # ---- visits -------------------------------------------------------------------------
 
@@ -666,6 +882,12 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         return {"status": "ok"}
 
     return app
+
+
+def _entry_name(entry: Mapping[str, Any]) -> str:
+    """A history entry as the audit log names it: its date and label."""
+    label = entry.get("label")
+    return f"history {entry.get('date', '')}{f' {label}' if label else ''}"[:120]
 
 
 def _attach(pid: str, ext: str) -> dict[str, str]:

@@ -419,3 +419,93 @@ def problem_text(p: Problem) -> str:
     if p.hint:
         text += f" (hint: {p.hint})"
     return text
+
+
+# ---- history entries ----------------------------------------------------------------------
+# A history entry (the case file's ``history:``) is a dated record before or between the
+# visits, read only for what holds until changed (``cumulative`` items: the classification
+# tests, the conditions, the symptom questions); the parser refuses any other item there
+# (E127), so its form shows only those. Field names: ``h.date``/``h.label`` for the entry,
+# ``f.<item>`` (and its attributes) as in the visit form.
+
+#: Sections a history entry may carry items in, in the case file's order.
+HISTORY_SECTIONS = ("symptoms", "tests", "conditions")
+
+
+def build_history_form(catalogue: Catalogue) -> list[Section]:
+    """The sections of a history entry's form: each section's cumulative items."""
+    vocab = catalogue.vocabulary
+    titles = {"symptoms": "Symptom questions", "tests": "Classification tests",
+              "conditions": "Exclusions and conditions"}
+    out: list[Section] = []
+    for sec in HISTORY_SECTIONS:
+        items = [it for it in (vocab.by_section(sec) if sec in vocab.sections else [])
+                 if it.cumulative]
+        if items:
+            out.append(Section(f"h-{sec}", titles[sec], [_field(it) for it in items],
+                               note=vocab.descriptions.get(sec)))
+    return out
+
+
+def entry_from_form(form: Mapping[str, str], catalogue: Catalogue,
+                    stored: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The history entry of a submitted form. Keys the form does not show (narrative, note,
+    an item's note or ``interpreted``) are kept from ``stored``."""
+    stored = dict(stored or {})
+    entry: dict[str, Any] = {}
+    for key in ("date", "label"):
+        v = (form.get(f"h.{key}") or "").strip()
+        if v:
+            entry[key] = v
+    for key, v in stored.items():
+        if key not in entry and key not in SECTIONS and key not in ("date", "label"):
+            entry[key] = v
+    vocab = catalogue.vocabulary
+    for sec in HISTORY_SECTIONS:
+        old = flatten(stored.get(sec) or {}, catalogue)
+        out: dict[str, Any] = {}
+        for item in (vocab.by_section(sec) if sec in vocab.sections else []):
+            if not item.cumulative:
+                continue
+            raw = _item_from_form(item, form, old.get(item.name))
+            if raw is not None:
+                _put(out, item.name, raw)
+        if out:
+            entry[sec] = out
+    return entry
+
+
+def form_from_entry(entry: Mapping[str, Any], catalogue: Catalogue) -> dict[str, str]:
+    """The form values that show a stored history entry."""
+    values = form_from_timepoint(entry, catalogue)
+    for key in ("id", "date", "label"):
+        values.pop(f"v.{key}", None)
+    values.update({f"h.{k}": _text(entry.get(k)) for k in ("date", "label")})
+    return values
+
+
+def history_field_of(problem: Problem, index: int, catalogue: Catalogue) -> str | None:
+    """The form field a case-parser problem in ``history[index]`` points at, or None."""
+    path = problem.field or ""
+    prefix = f"history[{index}]"
+    if not (path == prefix or path.startswith(prefix + ".")):
+        return None
+    rest = path[len(prefix):].lstrip(".")
+    if rest in ("date", "label"):
+        return f"h.{rest}"
+    # the same walk as a timepoint's: the paths below the record are spelled alike
+    return field_of(Problem(problem.message, field=f"timepoints[0].{rest}"), {}, 0, catalogue)
+
+
+def summary(raw: Any) -> str:
+    """A stored item's value in a few words for a list (``>=1, focal lymphocytic
+    sialadenitis yes``, ``right 4, left <5``); notes are left out."""
+    if isinstance(raw, dict):
+        parts = []
+        for k, v in raw.items():
+            if k == "note":
+                continue
+            parts.append(_text(v) if k in ("value", "result", "state", "answer", "finding")
+                         else f"{k.replace('_', ' ')} {_text(v)}")
+        return ", ".join(parts)
+    return _text(raw)

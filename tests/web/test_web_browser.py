@@ -146,3 +146,44 @@ def test_browser_changing_an_option_changes_the_score_shown(server: Server,
                ).to_have_class("st-negative")
     finally:
         page.close()
+
+
+def test_browser_history_entry_turns_2002_and_2012_from_undetermined_to_met(
+        server: Server, browser: Browser) -> None:
+    """The seed's 2021 diagnosis (anti-SSB positive, focus score >=1) entered as a history
+    entry decides the 2002 and 2012 sets at a later visit with both dryness answers yes:
+    AECG I + II + IV + VI = 4 of 6 with IV; ACR 2012 serology + biopsy = 2 of 3."""
+    from playwright.sync_api import expect
+
+    page = _logged_in(browser, server)
+    verdict = page.locator(".verdict", has_text="aecg_2002:")
+    try:
+        page.fill('input[name="pid"]', "hist-001")
+        page.click("button:has-text('Create patient')")
+        page.click("text=New visit")
+        page.fill('input[name="v.id"]', "baseline")
+        page.fill('input[name="v.date"]', "2023-10")
+        page.select_option('select[name="f.dry_eyes_3_months"]', "yes")
+        page.select_option('select[name="f.dry_mouth_3_months"]', "yes")
+        page.click("#save")
+        expect(page).to_have_url(server.url + "/patients/hist-001/visits/baseline")
+        page.goto(server.url + "/patients/hist-001")
+        expect(verdict).to_have_text("aecg_2002: undetermined")
+        page.click("text=Add history entry")
+        page.fill('input[name="h.date"]', "2021-3")  # a slip: the parser's words beside it
+        page.fill('input[name="h.label"]', "diagnosis")
+        page.select_option('select[name="f.anti_ssb"]', "positive")
+        page.fill('input[name="f.focus_score"]', ">=1")
+        page.select_option('select[name="f.focus_score.focal_lymphocytic_sialadenitis"]', "yes")
+        page.click("button:has-text('Save history entry')")
+        expect(page.locator('.field-error[data-for="h.date"]')).to_contain_text(
+            "'2021-3' is not a date")
+        expect(page.locator('select[name="f.anti_ssb"]')).to_have_value("positive")  # kept
+        page.fill('input[name="h.date"]', "2021-03")
+        page.click("button:has-text('Save history entry')")
+        expect(page).to_have_url(server.url + "/patients/hist-001#history")
+        expect(page.get_by_test_id("history")).to_contain_text("anti_ssb positive")
+        expect(verdict).to_have_text("aecg_2002: met")
+        expect(page.locator(".verdict", has_text="acr_2012:")).to_have_text("acr_2012: met")
+    finally:
+        page.close()
