@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +21,7 @@ from sicca.base.jsonenc import number
 from sicca.base.yamlsrc import Reader
 from sicca.base.yamlsrc import load as load_yaml
 from sicca.language.compiler import Catalog, Compiled, build
-from sicca.language.intervals import fact_interval
+from sicca.language.intervals import OPS, cell_points
 from sicca.language.loader import load_manifest, load_rule_files, rule_dirs
 from sicca.records.models import Case, Catalogue, Record, load_case
 from sicca.running.facts import Fact, Visit, build_visit
@@ -406,7 +405,7 @@ class Sicca:
             for n, x in zip(names, (r, left), strict=True):
                 if n in pos:
                     assign[pos[n]] = x
-            sig = tuple(tuple(_CMP[op](x, c) for op, c in tests) for x in (w, r, left))
+            sig = tuple(tuple(OPS[op](x, c) for op, c in tests) for x in (w, r, left))
             out.setdefault(sig, assign)
         return list(out.values())
 
@@ -468,33 +467,3 @@ def numeric_tests(program: dict[str, Any]) -> dict[str, list[tuple[str, float]]]
     return {k: sorted(v) for k, v in out.items()}
 
 
-_CMP: dict[str, Callable[[float, float], bool]] = {
-    "lt": lambda x, c: x < c, "le": lambda x, c: x <= c, "gt": lambda x, c: x > c,
-    "ge": lambda x, c: x >= c, "eq": lambda x, c: x == c, "ne": lambda x, c: x != c}
-
-
-def cell_points(tests: list[tuple[str, float]], value: float, censor: str,
-                bounds: tuple[Decimal | None, Decimal | None], integer: bool) -> list[float]:
-    """One number per cell of a censored value: the regions of its interval (within the
-    item's ``bounds``; whole numbers for a count) on which every comparison in ``tests`` has
-    one answer. Two numbers that answer every comparison alike are one cell: each cell is
-    evaluated once, as that number."""
-    lo, lc, hi, hc = fact_interval(value, censor)
-    if bounds[0] is not None and float(bounds[0]) >= lo:
-        lo, lc = float(bounds[0]), lc or float(bounds[0]) > lo
-    if bounds[1] is not None and float(bounds[1]) <= hi:
-        hi, hc = float(bounds[1]), hc or float(bounds[1]) < hi
-    edges = sorted({c for _, c in tests} | {x for x in (lo, hi) if math.isfinite(x)})
-    cand = set(edges)
-    cand |= {(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)}
-    if edges:
-        cand |= {edges[0] - 1, edges[-1] + 1}
-    else:
-        cand.add(0.0)
-    if integer:
-        cand = {float(f(x)) for x in cand for f in (math.floor, math.ceil)}
-    out: dict[tuple[bool, ...], float] = {}
-    for x in sorted(cand):
-        if (lo < x or (lo == x and lc)) and (x < hi or (x == hi and hc)):
-            out.setdefault(tuple(_CMP[op](x, c) for op, c in tests), x)
-    return list(out.values())

@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sicca.running.evaluate import Evaluation, Sicca
+from sicca.running.evaluate import Evaluation, Sicca, numeric_tests
 from sicca.running.facts import Fact, Visit
 from sicca.scores import criteria, essdai, esspri
 from tests.support.randomvisits import codes_used, cut_points
@@ -105,14 +105,9 @@ def universe(sicca: Sicca) -> Universe:
     codes = {n: sorted(set(cat[n].choices or ()) | used.get(n, set())) for n in words}
     u = Universe(sicca, base, sicca.check_options({}), cuts, codes, numeric, words, ranges,
                  frozenset(integers), esspri=u_esspri)
-    tests: dict[str, set[tuple[str, float]]] = {}
-    for r in program["rules"]:
-        for br in r["branches"]:
-            for lit in br:
-                for t in lit["tests"]:
-                    if t["field"] == "value" and not isinstance(t["value"], list):
-                        tests.setdefault(lit["fact"], set()).add((t["op"], float(t["value"])))
-    u.tests = {k: sorted(v) for k, v in tests.items()}
+    # the program's comparisons are a fact of the rules, not of the engine's splitting; the
+    # oracle enumerates its own completions from them (_points), independently of cell_points
+    u.tests = numeric_tests(program)
     u.inputs = frozenset(program["inputs"])
     return u
 
