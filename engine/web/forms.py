@@ -13,7 +13,7 @@ choices. A number keeps the digits it was typed with (``241.00`` is ``Decimal('2
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -227,24 +227,8 @@ def timepoint_from_form(form: Mapping[str, str], catalogue: Catalogue,
     """The timepoint mapping of a submitted form. Keys the form does not show (notes,
     ``inferred``, dates of a stored item or lab) are kept from ``stored``."""
     stored = dict(stored or {})
-    tp: dict[str, Any] = {}
-    for key in ("id", "date", "label"):
-        v = (form.get(f"v.{key}") or "").strip()
-        if v:
-            tp[key] = v
-    for key, v in stored.items():  # narrative and other keys the form does not edit
-        if key not in tp and key not in SECTIONS and key not in ("labs", "id", "date", "label"):
-            tp[key] = v
-    vocab = catalogue.vocabulary
-    for sec in SECTIONS:
-        old = flatten(stored.get(sec) or {}, catalogue)
-        out: dict[str, Any] = {}
-        for item in (vocab.by_section(sec) if sec in vocab.sections else []):
-            raw = _item_from_form(item, form, old.get(item.name))
-            if raw is not None:
-                _put(out, item.name, raw)
-        if out:
-            tp[sec] = out
+    tp = _record_from_form(form, catalogue, stored, "v", ("id", "date", "label"), SECTIONS,
+                           kept_out=("labs",))
     labs = _labs_from_form(form, catalogue, stored.get("labs") or [])
     if labs:
         tp["labs"] = labs
@@ -451,28 +435,39 @@ def entry_from_form(form: Mapping[str, str], catalogue: Catalogue,
                     stored: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The history entry of a submitted form. Keys the form does not show (narrative, note,
     an item's note or ``interpreted``) are kept from ``stored``."""
-    stored = dict(stored or {})
-    entry: dict[str, Any] = {}
-    for key in ("date", "label"):
-        v = (form.get(f"h.{key}") or "").strip()
+    return _record_from_form(form, catalogue, dict(stored or {}), "h", ("date", "label"),
+                             HISTORY_SECTIONS, cumulative_only=True)
+
+
+def _record_from_form(form: Mapping[str, str], catalogue: Catalogue, stored: dict[str, Any],
+                      prefix: str, heads: tuple[str, ...], sections: Iterable[str],
+                      cumulative_only: bool = False, kept_out: tuple[str, ...] = (),
+                      ) -> dict[str, Any]:
+    """A visit's or a history entry's mapping from the form: its head fields (``prefix.id``,
+    ``prefix.date``…), the keys of ``stored`` the form does not edit (narrative, notes; not
+    ``kept_out``, which the caller rebuilds), and each section's items as the case file
+    writes them (only the items that carry forward when ``cumulative_only``)."""
+    rec: dict[str, Any] = {}
+    for key in heads:
+        v = (form.get(f"{prefix}.{key}") or "").strip()
         if v:
-            entry[key] = v
+            rec[key] = v
     for key, v in stored.items():
-        if key not in entry and key not in SECTIONS and key not in ("date", "label"):
-            entry[key] = v
+        if key not in rec and key not in SECTIONS and key not in heads and key not in kept_out:
+            rec[key] = v
     vocab = catalogue.vocabulary
-    for sec in HISTORY_SECTIONS:
+    for sec in sections:
         old = flatten(stored.get(sec) or {}, catalogue)
         out: dict[str, Any] = {}
         for item in (vocab.by_section(sec) if sec in vocab.sections else []):
-            if not item.cumulative:
+            if cumulative_only and not item.cumulative:
                 continue
             raw = _item_from_form(item, form, old.get(item.name))
             if raw is not None:
                 _put(out, item.name, raw)
         if out:
-            entry[sec] = out
-    return entry
+            rec[sec] = out
+    return rec
 
 
 def form_from_entry(entry: Mapping[str, Any], catalogue: Catalogue) -> dict[str, str]:
