@@ -66,6 +66,15 @@ def _logged_in(browser: Browser, server: Server) -> Page:
     return page
 
 
+def _new_patient_visit(page: Page, pid: str, tid: str, date: str) -> None:
+    """A new patient ``pid`` and the form of its first visit, with id and date filled in."""
+    page.fill('input[name="pid"]', pid)
+    page.click("button:has-text('Create patient')")
+    page.click("text=New visit")
+    page.fill('input[name="v.id"]', tid)
+    page.fill('input[name="v.date"]', date)
+
+
 def test_browser_enters_the_seed_baseline_and_sees_essdai_11(server: Server, api: Session,
                                                              browser: Browser) -> None:
     from playwright.sync_api import expect
@@ -119,11 +128,7 @@ def test_browser_changing_an_option_changes_the_score_shown(server: Server,
     page = _logged_in(browser, server)
     item = page.locator("#score li", has_text="anti-SSA/Ro positive").first
     try:
-        page.fill('input[name="pid"]', "ro52-001")
-        page.click("button:has-text('Create patient')")
-        page.click("text=New visit")
-        page.fill('input[name="v.id"]', "v1")
-        page.fill('input[name="v.date"]', "2024-01")
+        _new_patient_visit(page, "ro52-001", "v1", "2024-01")
         page.select_option('select[name="f.anti_ro52"]', "positive")
         page.select_option('select[name="f.anti_ssa"]', "negative")
         expect(item).to_have_class("st-unknown", timeout=20_000)
@@ -158,11 +163,7 @@ def test_browser_history_entry_turns_2002_and_2012_from_undetermined_to_met(
     page = _logged_in(browser, server)
     verdict = page.locator(".verdict", has_text="aecg_2002:")
     try:
-        page.fill('input[name="pid"]', "hist-001")
-        page.click("button:has-text('Create patient')")
-        page.click("text=New visit")
-        page.fill('input[name="v.id"]', "baseline")
-        page.fill('input[name="v.date"]', "2023-10")
+        _new_patient_visit(page, "hist-001", "baseline", "2023-10")
         page.select_option('select[name="f.dry_eyes_3_months"]', "yes")
         page.select_option('select[name="f.dry_mouth_3_months"]', "yes")
         page.click("#save")
