@@ -18,6 +18,7 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from sicca.api.session import Session
 from sicca.base.paths import EXAMPLES_DIR
@@ -55,6 +56,13 @@ def csrf_of(html: str) -> str:
     m = _CSRF.search(html)
     assert m, "no CSRF token on the page"
     return m.group(1)
+
+
+def import_seed(c: TestClient, token: str, follow_redirects: bool = True) -> Response:
+    """Upload the bundled seed case (patient rfib-001) on the import page."""
+    return c.post("/import", data={"csrf": token},
+                  files={"file": ("rfib-case.yaml", SEED.read_bytes(), "application/yaml")},
+                  follow_redirects=follow_redirects)
 
 
 def login(c: TestClient, username: str = "alice") -> str:

@@ -25,9 +25,9 @@ from sicca.web.forms import build_history_form, form_from_entry, history_field_o
 from sicca.web.store import Audit, Patient, jsonable
 from tests.web.conftest import (
     PASSWORD,
-    SEED,
     baseline_form,
     client_for,
+    import_seed,
     login,
     new_patient,
     seed_case,
@@ -174,9 +174,7 @@ def test_errors_beside_their_field_in_the_cli_words_and_nothing_saved(
 def test_edit_keeps_what_the_form_does_not_show_delete_and_audit(
         clinician: tuple[TestClient, str], app: FastAPI, api: Session) -> None:
     c, token = clinician
-    r = c.post("/import", data={"csrf": token},
-               files={"file": ("rfib.yaml", SEED.read_bytes(), "application/yaml")},
-               follow_redirects=False)
+    r = import_seed(c, token, follow_redirects=False)
     assert r.status_code == 303
     page = c.get("/patients/rfib-001/history/0/edit").text
     assert re.search(r'name="f.focus_score" id="f.focus_score" value="&gt;=1"', page)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sicca.web.store import Audit, Patient
-from tests.web.conftest import SEED, client_for, login, new_patient
+from tests.web.conftest import client_for, import_seed, login, new_patient
 
 RO52 = {"v.id": "v1", "v.date": "2024-01", "f.anti_ro52": "positive", "f.anti_ssa": "negative"}
 
@@ -102,8 +102,7 @@ def test_saving_a_visit_stores_the_patients_options_and_the_edit_form_shows_them
 def test_purpura_extent_on_the_patient_page_rescores_every_page_and_the_report(
         clinician: tuple[TestClient, str], app: FastAPI) -> None:
     c, token = clinician
-    r = c.post("/import", data={"csrf": token},
-               files={"file": ("rfib-case.yaml", SEED.read_bytes(), "application/yaml")})
+    r = import_seed(c, token)
     assert r.status_code == 200
     # cutaneous 3 x 3 + biological 2 x 1 = 11 with the default (complement)
     assert _essdai(c.get("/patients/rfib-001/visits/baseline").text) == "11"
