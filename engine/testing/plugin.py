@@ -191,8 +191,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     mode, path = _mode(config), config.getoption("sicca_coverage_json")
     config.stash[_RESULT] = None
-    if (mode == "off" and not path) or not recorder.features:
-        return  # coverage not asked for, or no scenario in this run
+    if (mode == "off" and not path) or not recorder.features or config.option.collectonly:
+        return  # coverage not asked for, or no scenario in this run (--collect-only runs none)
     packs = config.stash.get(RULES_KEY, [])
     scope = rules_in_scope(packs, [str(s) for s in config.getini("sicca_coverage_scope")])
     report = coverage_report(recorder, scope)

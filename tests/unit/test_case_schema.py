@@ -359,8 +359,8 @@ def _diff_hint(validator: jsonschema.Draft202012Validator, data: Any) -> str:
 
 def test_schema_and_parser_agree_on_mutated_records_sample(
         catalogue: Catalogue, validator: jsonschema.Draft202012Validator) -> None:
-    checked, disagree = _agreement(catalogue, validator, n=300, seed=1)
-    assert checked > 200
+    checked, disagree = _agreement(catalogue, validator, n=150, seed=1)
+    assert checked > 100
     assert disagree == [], "\n".join(disagree[:10])
 
 

@@ -163,7 +163,7 @@ def test_every_item_entry_and_exclusion_concludes_exactly_one_state(native: Sicc
     from tests.support.randomvisits import random_visits
 
     program = native.program
-    visits = random_visits(program, native.compiled.catalog, 1500, seed=2016)
+    visits = random_visits(program, native.compiled.catalog, 600, seed=2016)
     must = _totality_facts(native)
     for k, v in enumerate(visits):
         raw = native.backend.evaluate(v)
@@ -174,7 +174,8 @@ def test_every_item_entry_and_exclusion_concludes_exactly_one_state(native: Sicc
             maybe = _conclusion_counts(program, raw.possible)
             bad = {f: (got[f], maybe[f]) for f in must if got[f] > 1 or got[f] + maybe[f] == 0}
         assert not bad, f"visit {k}: {bad}"
-    for v in visits[:150]:  # durable-rules agrees with the native oracle
+    # durable-rules agrees with the native oracle (test_backends.py compares thousands more)
+    for v in visits[:40]:
         assert durable.backend.evaluate(v).canonical() == native.backend.evaluate(v).canonical()
 
 

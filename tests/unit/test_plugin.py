@@ -210,6 +210,10 @@ def test_the_ini_options_load_the_pack_and_gate_the_run(pytester: pytest.Pyteste
     result.assert_outcomes(passed=1)
     assert result.ret == 1
     result.stdout.re_match_lines([r"0 of 3 rule\(s\) fired by a scenario"])
+    # --collect-only runs no scenario: nothing fired, and nothing is judged
+    listed = pytester.runpytest("-p", "no:cacheprovider", "--collect-only")
+    assert listed.ret == 0
+    assert "fired by a scenario" not in listed.stdout.str()
 
 
 def test_a_run_of_part_of_the_features_is_not_judged(pytester: pytest.Pytester,
