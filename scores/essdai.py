@@ -84,6 +84,9 @@ class DomainMeta(BaseModel):
     #: the display names of ESSDAI and ClinESSDAI (reports, text views), in one file of the set
     title: str | None = None
     clinessdai_title: str | None = None
+    #: words the text views and reports print for this set's outputs (``severe``, ``mcii``,
+    #: ``scope``): clinical wording lives in the pack, not in the renderers
+    terms: dict[str, str] | None = None
 
 
 def _files(files: Sequence[RuleFile]) -> list[RuleFile]:

@@ -36,6 +36,8 @@ class EsspriMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = None   # the display name (reports, text views)
+    #: words printed for its outputs (``pass``, ``mcii``), as for ESSDAI
+    terms: dict[str, str] | None = None
     items: list[str]
     pass_below: Decimal
 

@@ -96,6 +96,8 @@ class Instrument(Protocol):
 
     def title(self, sicca: Sicca) -> str: ...
 
+    def terms(self, sicca: Sicca) -> dict[str, str]: ...
+
 
 class _Base:
     """Defaults: no inputs read directly, no change, no per-timepoint result; the title is
@@ -111,6 +113,13 @@ class _Base:
                           lambda: criteria.set_meta(sicca, self.ruleset))
         value = meta.get(self.title_key)
         return str(value) if value else self.id
+
+    def terms(self, sicca: Sicca) -> dict[str, str]:
+        """The words the pack declares for this instrument's outputs (meta ``terms:``, e.g.
+        ``pass: PASS``): the text views and reports print them instead of naming them in code."""
+        meta = sicca.memo(f"meta.{self.ruleset}",
+                          lambda: criteria.set_meta(sicca, self.ruleset))
+        return {str(k): str(v) for k, v in (meta.get("terms") or {}).items()}
 
     def inputs_read(self, sicca: Sicca) -> tuple[str, ...]:
         return ()
@@ -359,8 +368,13 @@ def declared(sicca: Sicca) -> list[Instrument]:
 
 
 def titles(sicca: Sicca) -> dict[str, str]:
-    """Every declared instrument's display name (``title``), by id, in manifest order."""
-    return {i.id: i.title(sicca) for i in declared(sicca)}
+    """Every declared instrument's display name (``title``), by id, in manifest order, and
+    each word of its ``terms:`` as ``id.word`` (``esspri.pass`` -> "PASS")."""
+    out: dict[str, str] = {}
+    for i in declared(sicca):
+        out[i.id] = i.title(sicca)
+        out.update({f"{i.id}.{k}": v for k, v in i.terms(sicca).items()})
+    return out
 
 
 class _ManifestCheck:

@@ -79,7 +79,7 @@ def timepoint_short(o: Out, tp: Report, names: Names) -> None:
             o.line(_short_total(names("clinessdai"), clin))
     _patient_reported(o, tp, names)
     if total:
-        o.line(f"EULAR 2020 severe: {YES_NO[total['severe']]}")
+        o.line(f"{names('essdai.severe')}: {YES_NO[total['severe']]}")
         _warnings(o, total, names)
         shown = {n: d for n, d in total["domains"].items()
                  if d["level"] != 0 or d["state"] == "not_assessable"}
@@ -104,7 +104,7 @@ def timepoint_detail(o: Out, tp: Report, names: Names) -> None:
         o.line(_total(names("essdai"), total))
         if clin:
             o.line(_total(names("clinessdai"), clin), (f" ({clin['weights_status']})", "dim"))
-        o.line(f"EULAR 2020 severe: {YES_NO[total['severe']]}")
+        o.line(f"{names('essdai.severe')}: {YES_NO[total['severe']]}")
         _warnings(o, total, names)
     _patient_reported(o, tp, names)
     for name, res in tp.get("criteria", {}).items():
@@ -161,7 +161,7 @@ def _short_total(label: str, s: Mapping[str, Any]) -> Any:
 
 def _warnings(o: Out, total: Mapping[str, Any], names: Names) -> None:
     for w in total.get("warnings", []):
-        o.line(("warning", "red"), f": {w} ({names('essdai')} is validated for primary SS)")
+        o.line(("warning", "red"), f": {w} ({names('essdai')} is {names('essdai.scope')})")
 
 
 def _patient_reported(o: Out, tp: Report, names: Names) -> None:
@@ -173,7 +173,7 @@ def _patient_reported(o: Out, tp: Report, names: Names) -> None:
         o.line((title, "bold"), f" not computable (missing: {', '.join(e['missing'])})")
     else:
         line = names.pass_below.get("esspri")
-        o.line((title, "bold"), f" {e['score']} ({e['exact']}), PASS "
+        o.line((title, "bold"), f" {e['score']} ({e['exact']}), {names('esspri.pass')} "
                f"{'yes' if e['pass'] else 'no'} (< {'?' if line is None else line})")
 
 
@@ -250,7 +250,8 @@ def changes(o: Out, rows_in: Sequence[Mapping[str, Any]], names: Names) -> None:
                      f"{v.get('points_min')}–{v.get('points_max')} {v.get('verdict')}"])
     if not rows:
         return
-    o.table("changes", ["from → to", f"Δ{names('essdai')}", "MCII", f"Δ{names('clinessdai')}",
-                        f"Δ{names('esspri')}", "MCII", names("star")], rows)
+    o.table("changes", ["from → to", f"Δ{names('essdai')}", names("essdai.mcii"),
+                        f"Δ{names('clinessdai')}", f"Δ{names('esspri')}", names("esspri.mcii"),
+                        names("star")], rows)
     o.line(("* documented totals, assuming not-assessable domains unchanged; (min..max) "
             "assumes nothing", "dim"))

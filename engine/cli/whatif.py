@@ -120,7 +120,8 @@ def _score(inst: str, d: dict[str, object]) -> str:
 
 def _change(d: dict[str, object], names: Names) -> str:
     v = d.get("star")
-    s = f"Δ{names('essdai')} {_n(d.get('essdai_delta'))}, MCII {_n(d.get('essdai_mcii'))}"
+    s = f"Δ{names('essdai')} {_n(d.get('essdai_delta'))}, " \
+        f"{names('essdai.mcii')} {_n(d.get('essdai_mcii'))}"
     if isinstance(v, dict):
         s += f", {names('star')} {_n(v.get('points_min'))}–{_n(v.get('points_max'))} " \
              f"{v.get('verdict')}"

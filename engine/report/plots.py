@@ -5,7 +5,8 @@ HTML report and the web app alike:
 
 - each total-score series (``TotalSeries``): the documented total per timepoint stacked by
   domain, the min–max band where domains are not assessable, the category lines;
-- each patient-reported series (``PatientReportedSeries``): the score with the PASS line;
+- each patient-reported series (``PatientReportedSeries``): the score with its acceptable-state
+  line (named by the pack's ``terms``);
 - each laboratory panel: one small chart per analyte. A panel whose reference ranges all have
   two ends, one of them above 0, is drawn against its reference band (value on a linear
   scale); any other panel as a multiple of the upper limit on a log scale with the line at 1.
@@ -59,7 +60,9 @@ def timeline_plots(visit: VisitReport) -> list[Plot]:
             plots.append(_total_plot(s, _title(visit, s.instrument), dates, visit.treatments))
     for s in visit.series:
         if isinstance(s, PatientReportedSeries):
-            plots.append(_pro_plot(s, _title(visit, s.instrument), dates, visit.treatments))
+            plots.append(_pro_plot(s, _title(visit, s.instrument),
+                                   _title(visit, f"{s.instrument}.pass"), dates,
+                                   visit.treatments))
     panels: dict[str, list[LabSeries]] = {}
     for lab in visit.labs:
         if any(p.value is not None for p in lab.points):
@@ -278,7 +281,7 @@ def _domain_order(s: TotalSeries) -> list[str]:
     return out
 
 
-def _pro_plot(s: PatientReportedSeries, name: str, dates: Sequence[str],
+def _pro_plot(s: PatientReportedSeries, name: str, pass_name: str, dates: Sequence[str],
               courses: Sequence[TreatmentCourse]) -> Plot:
     rows = _label_rows(courses)
     top = 16 + 12 * rows
@@ -293,7 +296,7 @@ def _pro_plot(s: PatientReportedSeries, name: str, dates: Sequence[str],
     _treatments(svg, ax, courses, y.y1, y.y0, 12)
     pb = float(s.pass_below)
     svg.line(ax.x0, y.y(pb), ax.x1, y.y(pb), stroke="#3a7d44", dash="5 3", width=1.5)
-    svg.text(ax.x1 + 4, y.y(pb) + 3, f"PASS: below {_num(s.pass_below)}", size=10,
+    svg.text(ax.x1 + 4, y.y(pb) + 3, f"{pass_name}: below {_num(s.pass_below)}", size=10,
              fill="#3a7d44")
     line: list[tuple[float, float]] = []
     for p in s.points:
@@ -313,7 +316,7 @@ def _pro_plot(s: PatientReportedSeries, name: str, dates: Sequence[str],
                  f"{name} not computable at any timepoint (ratings not recorded)",
                  size=12, anchor="middle", fill=MUTED)
     _x_axis(svg, ax, dates, y.y0)
-    cap = (f"{name} per timepoint; the dashed line is the PASS limit (patient acceptable "
+    cap = (f"{name} per timepoint; the dashed line is the {pass_name} limit (patient acceptable "
            f"symptom state below it). n/c: not computable (a rating is missing).")
     return Plot(id=s.instrument, title=f"{name} per timepoint", caption=cap, svg=svg.render())
 

@@ -2,7 +2,8 @@
 named in rules/ (YAML) and scores/, never in the engine's code or templates.
 
 The names are read from the compiled bundled pack, not listed here: every instrument the pack
-manifest declares, its one-word display title (meta ``title``), and every ESSDAI-style
+manifest declares, its display title (meta ``title``) and the words it declares for its outputs
+(meta ``terms``: PASS, MCII, "EULAR 2020 severe"), and every ESSDAI-style
 ``meta.domain``. A name counts anywhere in code, string literals and template text
 (case-insensitive, also inside a CamelCase or snake_case identifier), but not in comments or
 docstrings.
@@ -83,15 +84,34 @@ def _sicca() -> Sicca:
 
 @cache
 def clinical_names() -> frozenset[str]:
-    """The bundled pack's instrument ids, their one-word titles, and its domains (lower case)."""
+    """The bundled pack's instrument ids, their titles and terms, and its domains (lower
+    case)."""
     from sicca.scores.instrument import titles
 
     s = _sicca()
     names = set(s.declared)
-    names |= {t for t in titles(s).values() if re.fullmatch(r"\w+", t)}
+    names |= {t for t in titles(s).values() if re.fullmatch(r"\w+", t) and not _acronym(t)}
     names |= {str(f["meta"]["domain"]) for f in s.program["files"]
               if isinstance(f.get("meta"), dict) and f["meta"].get("domain")}
     return frozenset(n.lower() for n in names)
+
+
+def _acronym(word: str) -> bool:
+    """An all-capitals term (PASS, MCII): matched with its case, since ``pass`` is Python."""
+    return word.isupper()
+
+
+@cache
+def clinical_terms() -> frozenset[str]:
+    """The words the pack declares for its outputs (meta ``terms``: PASS, MCII, "EULAR 2020
+    severe", "validated for primary SS") and its acronym titles, matched case-sensitively."""
+    from sicca.scores.instrument import titles
+
+    every = titles(_sicca())
+    terms = {v for k, v in every.items() if "." in k}
+    acronyms = {t for t in every.values() if _acronym(t)}
+    # an acronym that is also an id (STAR, ESSDAI) is already found case-insensitively
+    return frozenset(t for t in terms | acronyms if t.lower() not in clinical_names())
 
 
 @cache
@@ -137,8 +157,10 @@ def hits_in(text: str, file: str, first_line: int = 1) -> Iterator[Hit]:
     """Every clinical name in ``text`` (already stripped of comments) that is not a report
     key."""
     pat, keys = _pattern(clinical_names()), contract_keys()
+    exact = re.compile("|".join(re.escape(t) for t in sorted(clinical_terms(), key=len,
+                                                               reverse=True)))
     for i, line in enumerate(text.splitlines()):
-        for m in pat.finditer(line):
+        for m in [*pat.finditer(line), *exact.finditer(line)]:
             if not _bounded(line, m.start(), m.end()):
                 continue
             if _word(line, m.start(), m.end()) in keys:
@@ -317,14 +339,31 @@ def test_a_pack_that_renames_esspri_is_printed_by_sicca_score(
     from tests.support.cli import run
 
     text = (RULES_DIR / "esspri" / "esspri.yaml").read_text(encoding="utf-8")
-    assert "meta: {title: ESSPRI," in text
+    assert "\n  title: ESSPRI\n" in text
     pack = _pack(tmp_path, "esspri/esspri.yaml",
-                 text.replace("meta: {title: ESSPRI,", "meta: {title: PRO index,"))
+                 text.replace("\n  title: ESSPRI\n", "\n  title: PRO index\n"))
     code, out, _ = run(["score", str(SEED), "--rules", str(pack), "--engine", "native"], capsys)
     assert code == 0
     # the seed case records no ratings: each timepoint's line, and the changes' column
     assert out.count("PRO index not computable (missing: dryness, fatigue, pain)") == 4
     assert "ΔPRO index" in out and "ESSPRI" not in out
+
+
+def test_the_words_for_outputs_come_from_the_pack_terms(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sicca.base.paths import RULES_DIR
+    from tests.support.cli import run
+
+    text = (RULES_DIR / "essdai" / "validity.yaml").read_text(encoding="utf-8")
+    assert "    severe: EULAR 2020 severe " in text and "    mcii: MCII " in text
+    pack = _pack(tmp_path, "essdai/validity.yaml",
+                 text.replace("    severe: EULAR 2020 severe ", "    severe: Severe disease ")
+                 .replace("    mcii: MCII ", "    mcii: Improved "))
+    code, out, _ = run(["score", str(SEED), "--rules", str(pack), "--engine", "native"], capsys)
+    assert code == 0
+    # four timepoints, one severe line each; the changes table's ESSDAI column header
+    assert out.count("Severe disease: ") == 4 and "EULAR 2020" not in out
+    assert "Improved" in out
 
 
 def test_a_title_declared_in_two_files_of_the_set_is_e360(
