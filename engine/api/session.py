@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sicca.base.errors import InputError, Problem
 from sicca.base.yamlsrc import Sourced
+from sicca.records import labs
 from sicca.records.models import Case, Catalogue, load_case, parse_case
 from sicca.running.evaluate import ENGINES, Sicca
 
@@ -145,6 +146,8 @@ class DomainLevels:
     domain: str
     weight: int | None
     levels: list[LevelDefinition]
+    #: whether the domain's rules read lab values (the form points to the lab grid)
+    reads_labs: bool = False
 
 
 def check_engine(engine: str) -> str:
@@ -363,6 +366,9 @@ class Session:
         """Every rule file whose ``meta`` names a ``domain``, with the rules concluding that
         domain's ``<ruleset>.<domain>.level`` (bundled order)."""
         out: list[DomainLevels] = []
+        lab_files = {r["file"] for r in self.sicca.program["rules"]
+                     if any(lit["fact"].startswith(labs.FACT_PREFIX)
+                            for branch in r["branches"] for lit in branch)}
         for f in self.sicca.compiled.files:
             domain = f.meta.get("domain") if isinstance(f.meta, dict) else None
             if not isinstance(domain, str):
@@ -374,7 +380,8 @@ class Session:
                       if r.then.get("fact") == fact and isinstance(r.then.get("value"), int)]
             weight = f.meta.get("weight")
             out.append(DomainLevels(f.ruleset, domain,
-                                    weight if isinstance(weight, int) else None, levels))
+                                    weight if isinstance(weight, int) else None, levels,
+                                    f.rel in lab_files))
         return out
 
     def options(self) -> list[OptionInfo]:

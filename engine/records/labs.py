@@ -77,6 +77,10 @@ _GREEK = {"β": "beta", "ß": "beta", "α": "alpha", "γ": "gamma", "κ": "kappa
           "µ": "u", "μ": "u"}
 
 
+#: an analyte's fact is ``lab.<key>`` (``Analyte.fact``)
+FACT_PREFIX = "lab."
+
+
 @lru_cache(maxsize=4096)
 def normalize_name(name: str) -> str:
     """Matching key for analyte names: case-, space-, hyphen-, underscore- and greek-insensitive
@@ -115,7 +119,7 @@ class Analyte(BaseModel):
 
     @property
     def fact(self) -> str:
-        return f"lab.{self.key}"
+        return f"{FACT_PREFIX}{self.key}"
 
 
 class _AnalyteFile(BaseModel):

@@ -138,12 +138,11 @@ def build_form(catalogue: Catalogue, domains: list[DomainLevels]) -> VisitForm:
         sections.append(Section(
             f"domain-{d}", f"{d.capitalize()} domain", [_field(it) for it in items],
             [(lv.level, lv.description) for lv in dl.levels], dl.weight,
-            "laboratory values: see the lab grid" if d in ("biological", "haematological")
-            else None))
+            "laboratory values: see the lab grid" if dl.reads_labs else None))
     rest = [it for it in findings if it.name not in used]
     if rest:
         sections.append(Section("findings", "Other findings", [_field(it) for it in rest]))
-    titles = {"symptoms": "Symptoms", "ratings": "ESSPRI (patient ratings, 0-10)",
+    titles = {"symptoms": "Symptoms", "ratings": "Patient ratings (0-10)",
               "tests": "Classification tests", "conditions": "Exclusions and conditions",
               "drugs": "Drugs"}
     for sec in ("symptoms", "ratings", "tests", "conditions", "drugs"):

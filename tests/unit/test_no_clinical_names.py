@@ -53,7 +53,6 @@ ALLOWED: dict[str, str] = {
     "engine/records/case_schema.py": "the case schema's description shows a nesting example",
     "engine/cohort/columnar.py": "cohort code, being edited by another helper in parallel",
     "engine/cohort/frames.py": "cohort code, being edited by another helper in parallel",
-    "engine/web/forms.py": "web form options, being edited by another helper in parallel",
     "engine/testing/steps/activity.py":
         "the step library of the bundled features: its Gherkin phrases are those features' "
         "words (\"the ESSPRI is {score}\"); moving the steps beside the features is a "
