@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,9 @@ import pytest
 
 from sicca.base.yamlsrc import Sourced
 from sicca.cohort.agreement import disagreements
-from sicca.cohort.columnar import Program, Scorer, decided
+from sicca.cohort.columnar import POSSIBLE, Program, Scorer, decided
 from sicca.cohort.synth import Generator, load_config
-from sicca.cohort.table import CENSOR, STATE, Layout, read_table, write_table
+from sicca.cohort.table import CENSOR, STATE, Layout, case_rows, read_table, write_table
 from sicca.records.models import parse_case
 from sicca.running.evaluate import Sicca
 from sicca.running.native import NativeBackend
@@ -71,8 +72,8 @@ def _whole_bounds(visits: list[list[dict[str, Any]]], sicca: Sicca) -> None:
 
 
 def _agree_on_random(sicca: Sicca, n: int, seed: int) -> None:
-    # censored visits are concluded by the native backend (columnar.censored_rows): compared
-    # here too, so that the row -> facts round trip is checked
+    # both passes compared: the definite conclusions and the possible-only ones (a censored
+    # value its interval does not decide), row by row
     catalog = sicca.compiled.catalog
     visits = random_visits(sicca.program, catalog, n, seed=seed)
     _options_reported(visits, sicca)
@@ -85,11 +86,17 @@ def _agree_on_random(sicca: Sicca, n: int, seed: int) -> None:
     got = prog.conclude(prog.prepare(df, sicca.check_options({})))
     ids = list(prog.derived)
     mat = got.select(ids).rows()
+    pmat = got.select([POSSIBLE + d for d in ids]).rows()
     native = NativeBackend(sicca.program)
+    possible = 0
     for i, facts in enumerate(visits):
-        want = native.evaluate(facts).derived
+        raw = native.evaluate(facts)
         have = {d for d, on in zip(ids, mat[i], strict=True) if on}
-        assert have == want, (i, sorted(have ^ want))
+        assert have == raw.derived, (i, sorted(have ^ raw.derived))
+        may = {d for d, on in zip(ids, pmat[i], strict=True) if on} - have
+        assert may == raw.possible, (i, sorted(may ^ raw.possible))
+        possible += bool(may)
+    assert possible > n // 100  # the possible pass is exercised, not vacuously empty
 
 
 def test_columnar_concludes_what_native_does_on_2000_random_visits(sicca: Sicca) -> None:
@@ -97,10 +104,15 @@ def test_columnar_concludes_what_native_does_on_2000_random_visits(sicca: Sicca)
     _agree_on_random(sicca, 2000, seed=20261203)
 
 
+#: Visits of the slow agreement test: 10^5 by default (issue 15); a CI with less time may set
+#: SICCA_AGREEMENT_VISITS lower (bench/README.md gives the measured time per 10^5)
+AGREEMENT_VISITS = int(os.environ.get("SICCA_AGREEMENT_VISITS", "100000"))
+
+
 @pytest.mark.slow
-def test_columnar_concludes_what_native_does_on_100000_random_visits(sicca: Sicca) -> None:
-    for k in range(10):
-        _agree_on_random(sicca, 10_000, seed=20261300 + k)
+def test_columnar_concludes_what_native_does_on_many_random_visits(sicca: Sicca) -> None:
+    for k in range(0, AGREEMENT_VISITS, 10_000):
+        _agree_on_random(sicca, min(10_000, AGREEMENT_VISITS - k), seed=20261300 + k // 10_000)
 
 
 @pytest.mark.parametrize("op,c,value,censor,expected", [
@@ -169,7 +181,6 @@ def test_output_columns_come_from_the_program_not_the_data(sicca: Sicca) -> None
     scorer = Scorer(sicca)
     cases = _synth_cases(sicca, 5, seed=2)
     layout = Layout(sicca)
-    from sicca.cohort.table import case_rows
     rows = [r for c in cases for r in case_rows(sicca, c, layout)]
     one = scorer.score(layout.frame(rows[:1])).columns
     many = scorer.score(layout.frame(rows)).columns
@@ -180,7 +191,6 @@ def test_output_columns_come_from_the_program_not_the_data(sicca: Sicca) -> None
 @pytest.mark.parametrize("suffix", [".parquet", ".arrow", ".csv"])
 def test_the_table_reads_back_as_written(sicca: Sicca, tmp_path: Path, suffix: str) -> None:
     layout = Layout(sicca)
-    from sicca.cohort.table import case_rows
     cases = _synth_cases(sicca, 4, seed=9)
     df = layout.frame([r for c in cases for r in case_rows(sicca, c, layout)])
     path = tmp_path / f"t{suffix}"
@@ -202,24 +212,22 @@ def test_a_bad_state_in_a_table_is_an_error_naming_column_and_row(sicca: Sicca) 
     assert p.code == "E142" and "row 2" in str(p.field) and "not_done" in str(p.expected)
 
 
-def test_a_visit_with_a_censored_value_is_scored_per_visit_and_says_so(sicca: Sicca) -> None:
-    from sicca.cohort.frames import CohortSummary
-    from sicca.cohort.table import case_rows
-
+def test_a_visit_with_a_censored_value_is_scored_column_wise_and_agrees(sicca: Sicca) -> None:
+    # censored_edges.yaml holds bounds a level's cut does not decide: undetermined domains,
+    # unknown criteria items; the same visit with its bounds read as exact is beside it
     layout = Layout(sicca)
     case = sicca.load_case(ROOT / "tests" / "data" / "cases" / "censored_edges.yaml")
     df = layout.frame(case_rows(sicca, case, layout))
     cen_cols = [c for c in df.columns if c.endswith(CENSOR)]
     exact = df.head(1).with_columns([pl.lit(None, pl.Utf8).alias(c) for c in cen_cols] +
-                                    [pl.lit("q").alias("patient")])  # the bounds as exact
+                                    [pl.lit("q").alias("patient")])
     df = pl.concat([df, exact])
     censored = df.select(pl.any_horizontal([pl.col(c).is_not_null()
                                             for c in cen_cols]))[:, 0].to_list()
     assert any(censored) and not all(censored)  # both kinds of row
     out = Scorer(sicca).score(df)
-    want = ["native" if c else "columnar" for c in censored]
-    assert out["engine"].to_list() == want
-    summary = CohortSummary()
-    summary.add(out)
-    assert summary.per_visit == sum(censored)
-    assert any("scored per visit" in line for line in summary.lines())
+    assert out["engine"].to_list() == ["columnar"] * df.height
+    states = {v for c in out.columns if c.endswith(".state") for v in out[c].to_list()}
+    assert "undetermined" in states  # the possible pass is planned, not skipped
+    compared, bad = disagreements(sicca, [case])
+    assert compared > 500 and not bad, bad
