@@ -8,20 +8,25 @@ parsed once; a cohort of N visits resamples whole patients from it (as `sicca sy
 parquet` does), so all three scorers see the same visits:
   columnar   `Scorer.score(frame)`: rules, ESSDAI/ClinESSDAI, ESSPRI, three criteria sets with
              score ranges, changes (ΔESSDAI, MCII, STAR) — "scoring alone", table in memory;
-  end to end `score_table(parquet -> parquet)`: read row groups, score, write (bounded memory);
+  end to end `score_table(parquet -> parquet)`: read row groups, score, write (bounded memory),
+             run in a fresh process per size so that its peak RSS is its own (rss e2e);
   handcoded  bench/handcoded.py on the parsed cases (ESSDAI + criteria verdicts, no changes);
   native     per-visit `build()` (rules + every instrument + changes) on the parsed cases,
              timed on at most 10^4 visits (its rate does not depend on N).
 Dask: the largest cohort as 4 Parquet parts, `score_dask` on a LocalCluster of 1 and 2 workers.
 Last line: `ratio columnar/handcoded=<x> end_to_end_visits_per_s=<y> dask_2w=<z> rss_mb=<m>`
-(ratio and rates at the largest size; dask_2w = time with 1 worker / time with 2).
+(ratio and rates at the largest size; dask_2w = time with 1 worker / time with 2; rss_mb = the
+end-to-end process's peak RSS at the largest size: bounded, the same at 10^5 and 10^6).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +40,7 @@ if str(ROOT) not in sys.path:
 from bench.handcoded import HandCoded  # noqa: E402
 from sicca.base.yamlsrc import Sourced  # noqa: E402
 from sicca.cohort.columnar import Scorer  # noqa: E402
-from sicca.cohort.frames import score_dask, score_table  # noqa: E402
+from sicca.cohort.frames import score_dask  # noqa: E402
 from sicca.cohort.synth import Generator, load_config  # noqa: E402
 from sicca.cohort.table import Layout, case_rows, write_table  # noqa: E402
 from sicca.records.models import parse_case  # noqa: E402
@@ -45,6 +50,29 @@ from sicca.running.evaluate import Sicca  # noqa: E402
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+E2E = """
+import json, sys, time
+from pathlib import Path
+from sicca.cohort.frames import score_table
+from sicca.running.evaluate import Sicca
+sicca = Sicca.load(engine="native")
+t = time.perf_counter()
+summary = score_table(sicca, Path(sys.argv[1]), Path(sys.argv[2]))
+hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM")][0]
+print(json.dumps({"s": time.perf_counter() - t, "n": summary.visits,
+                  "rss": int(hwm.split()[1]) / 1024}))
+"""  # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec (the parent's peak)
+
+
+def end_to_end(src: Path, out: Path) -> tuple[float, float]:
+    """(visits/s, peak RSS MB) of `score_table` in a fresh process (its own peak RSS)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    got = subprocess.run([sys.executable, "-c", E2E, str(src), str(out)], check=True,
+                         capture_output=True, text=True, env=env)
+    r = json.loads(got.stdout.strip().splitlines()[-1])
+    return r["n"] / r["s"], r["rss"]
 
 
 def main() -> None:
@@ -76,8 +104,9 @@ def main() -> None:
     rng = np.random.default_rng(2026)
     tmp = Path(tempfile.mkdtemp(prefix="sicca-bench-"))
     result: dict[str, float] = {}
+    print(f"load average at start: {os.getloadavg()}")
     print(f"{'visits':>9} {'columnar/s':>12} {'end-to-end/s':>13} {'handcoded/s':>12} "
-          f"{'native/s':>9} {'col/hand':>9} {'rss MB':>7}")
+          f"{'native/s':>9} {'col/hand':>9} {'rss e2e':>8} {'rss MB':>7}")
     for n in sizes:
         picks: list[int] = []
         total = 0
@@ -94,9 +123,7 @@ def main() -> None:
         col = n / (time.perf_counter() - t)
         src, out = tmp / f"in{n}.parquet", tmp / f"out{n}.parquet"
         write_table(df, src)
-        t = time.perf_counter()
-        score_table(sicca, src, out)
-        e2e = n / (time.perf_counter() - t)
+        e2e, e2e_rss = end_to_end(src, out)
         visits = [(cases[i], tp) for i in picks for tp in cases[i].timepoints][:n]
         t = time.perf_counter()
         for c, tp in visits:
@@ -109,9 +136,9 @@ def main() -> None:
             build(sicca, cases[i], None)
             nv += len(cases[i].timepoints)
         nat = nv / (time.perf_counter() - t)
-        result = {"n": n, "col": col, "e2e": e2e, "hand": hc, "native": nat}
+        result = {"n": n, "col": col, "e2e": e2e, "hand": hc, "native": nat, "rss": e2e_rss}
         print(f"{n:>9,} {col:>12,.0f} {e2e:>13,.0f} {hc:>12,.0f} {nat:>9,.0f} "
-              f"{col / hc:>9.1f} {rss_mb():>7.0f}", flush=True)
+              f"{col / hc:>9.1f} {e2e_rss:>8.0f} {rss_mb():>7.0f}", flush=True)
     n = int(result["n"])
     parts = tmp / "parts"
     parts.mkdir()
@@ -130,7 +157,7 @@ def main() -> None:
           f"{times[2]:.1f} s (cluster start-up included)")
     print(f"ratio columnar/handcoded={result['col'] / result['hand']:.1f} "
           f"end_to_end_visits_per_s={result['e2e']:.0f} dask_2w={times[1] / times[2]:.2f} "
-          f"rss_mb={rss_mb():.0f}")
+          f"rss_mb={result['rss']:.0f}")
 
 
 if __name__ == "__main__":

@@ -574,9 +574,10 @@ class Scorer:
 
         for i, d in enumerate(self.domains):
             name = f"{essdai.RULESET}.{d.name}"
-            lv = [pl.when(pl.col(did)).then(pl.lit(int(Decimal(p.derived[did]["value"]))))
-                  for did in p.by_name.get(f"{name}.level", [])
-                  if p.derived[did]["value"] is not None]
+            lv: list[pl.Expr] = [
+                pl.when(pl.col(did)).then(pl.lit(int(Decimal(p.derived[did]["value"]))))
+                for did in p.by_name.get(f"{name}.level", [])
+                if p.derived[did]["value"] is not None]
             lvl = pl.max_horizontal(lv) if lv else pl.lit(None, dtype=pl.Int64)
             pv = [pl.when(pl.col(did)).then(pl.lit(int(Decimal(p.derived[did]["value"]))))
                   for did in p.by_name.get(f"{name}.level_possible", [])
@@ -601,7 +602,7 @@ class Scorer:
             lmax = (pl.when(partly).then(poss).when(rated).then(lvl)
                     .when(na).then(d.max_level).otherwise(0).cast(pl.Int64))
             # conclusions a censored value leaves open widen the bounds (essdai.domain_state)
-            mv = [pl.when(pl.col(POSSIBLE + did) & ~pl.col(did))
+            mv: list[pl.Expr] = [pl.when(pl.col(POSSIBLE + did) & ~pl.col(did))
                   .then(pl.lit(int(Decimal(p.derived[did]["value"]))))
                   for did in p.by_name.get(f"{name}.level", [])
                   if p.derived[did]["value"] is not None]
@@ -610,8 +611,8 @@ class Scorer:
                      p.may(f"{name}.assessment", "assumed_absent").alias(f"~maa{i}")]
             cols += [state.alias(f"~st{i}"), level.alias(f"~lv{i}"), lmin.alias(f"~lo{i}"),
                      lmax.alias(f"~hi{i}")]
-            st, lv, lmin, lmax = (pl.col(f"~st{i}"), pl.col(f"~lv{i}"), pl.col(f"~lo{i}"),
-                                  pl.col(f"~hi{i}"))
+            st, lv_c, lmin, lmax = (pl.col(f"~st{i}"), pl.col(f"~lv{i}"), pl.col(f"~lo{i}"),
+                                    pl.col(f"~hi{i}"))
             hi = pl.when(pl.col(f"~mna{i}")).then(pl.lit(d.max_level, pl.Int64)) \
                 .otherwise(pl.max_horizontal(lmax, pl.col(f"~mv{i}")))
             lo = pl.when(pl.col(f"~maa{i}") | (st == "not_assessable")) \
@@ -621,7 +622,7 @@ class Scorer:
             third += [
                 pl.when(und(i)).then(pl.lit("undetermined")).otherwise(st)
                 .alias(f"{key}.state"),
-                pl.when(und(i)).then(pl.lit(None, pl.Int64)).otherwise(lv)
+                pl.when(und(i)).then(pl.lit(None, pl.Int64)).otherwise(lv_c)
                 .alias(f"{key}.level")]
             order += [f"{key}.state", f"{key}.level", f"{key}.level_min", f"{key}.level_max"]
         res = df.select(zero).with_columns(cols).with_columns(final)
@@ -814,11 +815,13 @@ class Scorer:
         can = [_any([pl.col(POSSIBLE + d) for d in ids if p.derived[d]["code"] == c])
                for c in codes]
         n_can = pl.sum_horizontal([x.cast(pl.Int32) for x in can]) if can else pl.lit(0)
-        one = pl.coalesce([pl.when(x).then(pl.lit(c)) for x, c in zip(can, codes, strict=True)]
-                          or [pl.lit(None, pl.Utf8)])
+        firsts: list[pl.Expr] = [pl.when(x).then(pl.lit(c))
+                                 for x, c in zip(can, codes, strict=True)]
+        one = pl.coalesce(firsts or [pl.lit(None, pl.Utf8)])
         open_ = maybe & (count <= 1) & ~stray
-        definite = pl.coalesce([pl.when(pl.col(d)).then(pl.lit(p.derived[d]["code"]))
-                                for d in ids] or [pl.lit(None, pl.Utf8)])
+        sure: list[pl.Expr] = [pl.when(pl.col(d)).then(pl.lit(p.derived[d]["code"]))
+                               for d in ids]
+        definite = pl.coalesce(sure or [pl.lit(None, pl.Utf8)])
         got = df.select(
             pl.when(open_).then(pl.when(n_can == 1).then(one).otherwise(pl.lit(allowed[-1])))
             .otherwise(definite).alias("s"),

@@ -224,10 +224,12 @@ def synth_table(sicca: Sicca, visits: int, seed: int, pool: int = POOL_PATIENTS)
     """A synthetic wide table of ``visits`` rows (``synth_chunks``, held whole)."""
     import polars as pl
 
-    parts = [pl.from_arrow(t) for t in synth_chunks(sicca, visits, seed, pool, dictionary=False)]
-    done = pl.concat(parts)
-    assert isinstance(done, pl.DataFrame)
-    return done
+    parts: list[pl.DataFrame] = []
+    for t in synth_chunks(sicca, visits, seed, pool, dictionary=False):
+        got = pl.from_arrow(t)
+        assert isinstance(got, pl.DataFrame)
+        parts.append(got)
+    return pl.concat(parts)
 
 
 def synth_chunks(sicca: Sicca, visits: int, seed: int, pool: int = POOL_PATIENTS,
