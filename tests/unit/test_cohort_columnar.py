@@ -231,3 +231,40 @@ def test_a_visit_with_a_censored_value_is_scored_column_wise_and_agrees(sicca: S
     assert "undetermined" in states  # the possible pass is planned, not skipped
     compared, bad = disagreements(sicca, [case])
     assert compared > 500 and not bad, bad
+
+
+@pytest.mark.parametrize("tests", [
+    [("gt", 5.0, False)], [("ge", 5.0, False)], [("lt", 5.0, False)], [("le", 5.0, False)],
+    [("eq", 5.0, False)], [("ne", 5.0, False)], [("gt", 5.0, True)], [("le", 5.0, True)],
+    [("ge", 3.0, False), ("lt", 5.0, False)],   # a band: [3, 5)
+    [("gt", 3.0, False), ("lt", 5.0, True)],    # (3, inf) minus (-inf, 5): [5, inf)
+])
+def test_a_censored_literal_is_true_unknown_or_false_as_native_says(
+        sicca: Sicca, tests: list[tuple[str, float, bool]]) -> None:
+    # every value on and either side of each cut, exact and under each censor mark, and
+    # missing: (TRUE, TRUE-or-UNKNOWN) column-wise == native _literal's FALSE 0 / UNKNOWN 1 /
+    # TRUE 2; e.g. "<5" against gt 3: (-inf, 5) meets (3, inf) without lying in it -> UNKNOWN
+    from sicca.running.native import _literal
+
+    prog = Program(sicca)
+    name = next(n for n in prog.numeric if n not in prog.integers)
+    spec = [{"field": "value", "op": op, "value": c, "neg": neg} for op, c, neg in tests]
+    values = [None, 2.0, 3.0, 4.0, 5.0, 6.0, 2.5, 3.5, 4.5, 5.5]
+    censors = ["", "<", "<=", ">", ">="]
+    rows = [(v, c) for v in values for c in censors]
+    df = pl.DataFrame({name: [v for v, _ in rows],
+                       name + CENSOR: [c or None for _, c in rows]},
+                      schema={name: pl.Float64, name + CENSOR: pl.Utf8})
+    df = prog.prepare(df.with_columns(pl.lit("p").alias("patient"), pl.lit("t").alias("timepoint"),
+                                      pl.lit(None, pl.Utf8).alias("date")),
+                      sicca.check_options({}))
+    t, m = prog._literal(name, spec)
+    got = df.select(t.alias("t"), m.alias("m")).rows()
+    native = _literal(spec)
+    seen = set()
+    for (v, c), (is_true, maybe) in zip(rows, got, strict=True):
+        want = native({"state": "reported" if v is not None else "not_reported", "value": v,
+                       "code": "", "censor": c if v is not None else ""})
+        assert (is_true, maybe) == (want == 2, want >= 1), (tests, v, c, want)
+        seen.add(want)
+    assert seen == {0, 1, 2}  # every truth value occurs
