@@ -466,9 +466,13 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
     rh = "biological.recent_hypogammaglobulinaemia"
     if _present(v, rh) and v.acode(rh, "cause") not in ("drug", "other"):
         lv.append(2)
-    finish("biological", lv, ("cryoglobulins", "clonal_component",
-                              "biological.hypergammaglobulinaemia", rh),
-           ("igg", "c3", "c4", "ch50"))
+    b_inputs = ("cryoglobulins", "clonal_component", "biological.hypergammaglobulinaemia", rh)
+    b_labs = ("igg", "c3", "c4", "ch50")
+    nothing = _missing(v, b_inputs) and all(v.lab_st(k) in MISSING for k in b_labs)
+    # a missing IgG or cryoglobulin test leaves moderate open once anything else is recorded
+    b_pos = (2,) if not nothing and (v.lab_st("igg") in MISSING or
+                                     v.st("cryoglobulins") in MISSING) else ()
+    finish("biological", lv, b_inputs, b_labs, possible=b_pos)
     return out
 
 

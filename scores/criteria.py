@@ -436,4 +436,38 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
         "criteria.metas", lambda: {n: set_meta(sicca, n) for n in criteria_sets(sicca)})
     memo: dict[str, frozenset[str]] = {}
     flagged = any_flagged(ev)
-    return {"criteria": {n: evaluate_set(ev, n, m, memo, flagged) for n, m in metas.items()}}
+    out = {n: evaluate_set(ev, n, m, memo, flagged) for n, m in metas.items()}
+    if ev.cells:
+        for n, m in metas.items():
+            _hull_verdict(out[n], [_cell_verdict(c, n, m) for c in ev.cells])
+    return {"criteria": out}
+
+
+def _cell_verdict(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Verdict and score range of one criteria set on one cell (``evaluate_set`` without
+    the explanations: a cell only feeds the hull)."""
+    states: States = {item: _one_state(ev, f"{name}.item.{item}", ITEM_STATES)
+                      for item in meta["items"]}
+    entry = _one_state(ev, f"{name}.entry", ITEM_STATES) if meta.get("entry") else None
+    exclusions = {x: _one_state(ev, f"{name}.exclusion.{x}", EXCLUSION_STATES)
+                  for x in meta.get("exclusions", {})}
+    secondary = "associated_disease" in meta and _one_state(
+        ev, meta["associated_disease"]["fact"], EXCLUSION_STATES) == "present"
+    verdict, smin, smax, _ = verdict_of(meta, states, entry, exclusions, secondary)
+    return {"verdict": verdict, "score_min": smin, "score_max": smax}
+
+
+def _hull_verdict(got: dict[str, Any], cells: list[dict[str, Any]]) -> None:
+    """The verdict and score range over the cells of a visit's censored values (each a
+    definite evaluation): one verdict when every cell gives it, else ``undetermined``; the
+    score range from the lowest to the highest cell (exact where the items alone, judged
+    one by one, would leave it wider)."""
+    verdicts = {c["verdict"] for c in cells}
+    got["score_min"] = min(c["score_min"] for c in cells)
+    got["score_max"] = max(c["score_max"] for c in cells)
+    if len(verdicts) == 1:
+        got["verdict"] = verdicts.pop()
+        if got["verdict"] != "undetermined":
+            got["missing"] = []
+    else:
+        got["verdict"] = "undetermined"

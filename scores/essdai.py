@@ -81,6 +81,9 @@ class DomainMeta(BaseModel):
     clinessdai_weight: Decimal | None = None
     levels: list[int] | None = None
     clinessdai_weights_status: str | None = None
+    #: the display names of ESSDAI and ClinESSDAI (reports, text views), in one file of the set
+    title: str | None = None
+    clinessdai_title: str | None = None
 
 
 def _files(files: Sequence[RuleFile]) -> list[RuleFile]:
@@ -92,8 +95,24 @@ def meta_problems(files: Sequence[RuleFile], program: dict[str, Any] | None) -> 
     located at the offending meta key or rule."""
     problems: list[Problem] = []
     domains_from(files, problems)
+    problems += _title_problems(files)
     if not problems and program is not None:
         problems += conclusion_problems(program, domains_from(files, []))
+    return problems
+
+
+def _title_problems(files: Sequence[RuleFile]) -> list[Problem]:
+    """A display name (``title``, ``clinessdai_title``) is declared in one file of the set."""
+    first: dict[str, RuleFile] = {}
+    problems: list[Problem] = []
+    for rf in _files(files):
+        for key in ("title", "clinessdai_title"):
+            if rf.meta.get(key) is not None:
+                if key in first:
+                    problems.append(rf.src.problem(
+                        ("meta", key), f"meta.{key} is declared twice in rule set "
+                        f"'{RULESET}'", code="E360", hint=f"first in {first[key].src.file}"))
+                first.setdefault(key, rf)
     return problems
 
 
@@ -207,6 +226,8 @@ def domain_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
     censored value its interval does not decide) widen the bounds: ``level_max`` is the
     highest level possibly concluded (the domain's maximum when not_assessable may hold).
     When they do, the state is ``undetermined`` and ``level`` is null."""
+    if ev.cells:
+        return _hull_state([_definite_state(c, d) for c in ev.cells])
     st = _definite_state(ev, d)
     if not ev.possible:
         return st
@@ -224,6 +245,23 @@ def domain_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
                                + ev.possible_rules_for(f"{name}.assessment")))
     return {"state": "undetermined", "level": None, "level_min": lo, "level_max": hi,
             "rules": rules, "flags": st["flags"],
+            "reason": "a censored value does not decide the level"}
+
+
+def _hull_state(states: list[dict[str, Any]]) -> dict[str, Any]:
+    """The domain over the cells of a visit's censored values (each a definite evaluation):
+    their common state when they agree, else ``undetermined`` over the hull of their levels
+    (exact: each end is reached by some cell)."""
+    rules = list(dict.fromkeys(r for st in states for r in st["rules"]))
+    flags = sorted({f for st in states for f in st["flags"]})
+    first = states[0]
+    key = ("state", "level", "level_min", "level_max")
+    if all(all(st[k] == first[k] for k in key) for st in states):
+        return dict(first, rules=rules, flags=flags)
+    return {"state": "undetermined", "level": None,
+            "level_min": min(st["level_min"] for st in states),
+            "level_max": max(st["level_max"] for st in states),
+            "rules": rules, "flags": flags,
             "reason": "a censored value does not decide the level"}
 
 
@@ -322,10 +360,27 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
         return {}
     states = {d.name: domain_state(ev, d) for d in ds}
     ess = total(ev, ds, clin=False, states=states)
+    clin = total(ev, ds, clin=True, states=states)
+    if ev.cells:  # the totals' hull over the cells (one value may move several domains)
+        per = [{d.name: _definite_state(c, d) for d in ds} for c in ev.cells]
+        _hull_total(ess, [total(c, ds, False, st) for c, st in zip(ev.cells, per, strict=True)])
+        _hull_total(clin, [total(c, ds, True, st) for c, st in zip(ev.cells, per, strict=True)])
     ess["warnings"] = sorted({str(v) for v in ev.values(f"{RULESET}.warning")})
     ess["warning_rules"] = ev.rules_for(f"{RULESET}.warning")
     ess["options"] = dict(ev.options)
-    return {"essdai": ess, "clinessdai": total(ev, ds, clin=True, states=states)}
+    return {"essdai": ess, "clinessdai": clin}
+
+
+def _hull_total(got: dict[str, Any], cells: list[dict[str, Any]]) -> None:
+    """Range, categories and severe flag of a total over the cells (exact ends)."""
+    got["min"] = min(c["min"] for c in cells)
+    got["max"] = max(c["max"] for c in cells)
+    got["category_min"], got["category_max"] = category(got["min"]), category(got["max"])
+    got["category_determined"] = got["category_min"] == got["category_max"]
+    if "severe_determined" in got:
+        sev = {c["severe"] for c in cells}
+        got["severe"] = sev.pop() if len(sev) == 1 else None
+        got["severe_determined"] = got["severe"] is not None
 
 
 def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,

@@ -35,6 +35,7 @@ class EsspriMeta(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    title: str | None = None   # the display name (reports, text views)
     items: list[str]
     pass_below: Decimal
 
@@ -159,15 +160,46 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
                        "rules": rules}}
 
 
-def mcii(a: Fraction | None, b: Fraction | None) -> bool | None:
-    """ESSPRI MCII from a to b; None when either score is not computable."""
+def mcii(a: Fraction | None, b: Fraction | None, strict: bool = False) -> bool | None:
+    """ESSPRI MCII from a to b; None when either score is not computable. ``strict``: the
+    thresholds must be passed, not just reached (a corner of two ranges that is an open end:
+    values near it reach the MCII only if the corner passes it)."""
     if a is None or b is None:
         return None
     drop = a - b
-    if drop >= MCII_POINTS:
+    if drop > MCII_POINTS or (drop == MCII_POINTS and not strict):
         return True
     # relative change undefined at baseline 0: only the absolute rule applies [CONVENTION]
-    return a != 0 and drop / a >= MCII_RELATIVE
+    if a == 0:
+        return False
+    rel = drop / a
+    return rel > MCII_RELATIVE or (rel == MCII_RELATIVE and not strict)
+
+
+def mcii_over(ev_a: Evaluation, ev_b: Evaluation, sicca: Sicca) -> bool | None:
+    """MCII from one visit to the next with the ratings as recorded: exact means, or ranges
+    when a rating is a bound. The MCII only grows as the baseline rises and the follow-up
+    falls, so the two corners decide: True when even the least favourable pair is an MCII,
+    False when even the most favourable one is not, else None (also when not computable)."""
+    return mcii_ends(_ends(ev_a, sicca), _ends(ev_b, sicca))
+
+
+def mcii_ends(ea: Bounds | None, eb: Bounds | None) -> bool | None:
+    """``mcii_over`` on the two means' ranges (an exact mean is a range of one value)."""
+    if ea is None or eb is None:
+        return None
+    a_lo, _, a_hi, a_hi_in = ea
+    b_lo, b_lo_in, b_hi, _ = eb
+    worst = mcii(a_lo, b_hi)
+    best = mcii(a_hi, b_lo, strict=not (a_hi_in and b_lo_in))
+    return True if worst else False if not best else None
+
+
+def _ends(ev: Evaluation, sicca: Sicca) -> Bounds | None:
+    x = exact(ev)
+    if x is not None:
+        return x, True, x, True
+    return bounds(ev, sicca)
 
 
 def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,
@@ -182,11 +214,9 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
         a_lo, a_hi = (ba[0], ba[2]) if ba is not None else (xa, xa)
         b_lo, b_hi = (bb[0], bb[2]) if bb is not None else (xb, xb)
         assert a_lo is not None and a_hi is not None and b_lo is not None and b_hi is not None
-        # MCII improves as the baseline rises and the follow-up falls: the two corners decide
-        best, worst = mcii(a_hi, b_lo), mcii(a_lo, b_hi)
         return {"esspri_delta": None, "esspri_delta_min": shown(b_lo - a_hi),
                 "esspri_delta_max": shown(b_hi - a_lo),
-                "esspri_mcii": True if worst else False if not best else None,
+                "esspri_mcii": mcii_over(ev_a, ev_b, sicca),
                 "esspri_state": "censored",
                 "esspri_reason": "a rating is recorded as a bound: the change is a range"}
     if xa is None or xb is None:

@@ -10,7 +10,9 @@ An instrument (ESSDAI, ClinESSDAI, ESSPRI, STAR, each classification criteria se
   lint hook, and again when a case is scored, with the same codes);
 - ``score(ev, sicca)``: a typed result for one timepoint (None: nothing to report);
 - ``change(a, b, sicca)``: a typed result comparing two timepoints (None: none);
-- ``series(points)``: what a plot needs over time, as plain typed data (no rendering).
+- ``series(points)``: what a plot needs over time, as plain typed data (no rendering);
+- ``title(sicca)``: how reports and text views name it, from its rule set's meta (``title``;
+  a criteria set's ``label``), so the engine renders whatever the rule pack declares.
 
 Instruments never render; the CLI draws tables from the report (sicca.cli).
 
@@ -53,7 +55,7 @@ from sicca.scores.results import (
     VerdictSeries,
 )
 
-__all__ = ["REGISTRY", "Instrument", "Scored", "declared", "meta_checks", "resolve"]
+__all__ = ["REGISTRY", "Instrument", "Scored", "declared", "meta_checks", "resolve", "titles"]
 
 
 @dataclass
@@ -92,12 +94,23 @@ class Instrument(Protocol):
 
     def series(self, points: Sequence[Scored], sicca: Sicca | None = None) -> Result: ...
 
+    def title(self, sicca: Sicca) -> str: ...
+
 
 class _Base:
-    """Defaults: no inputs read directly, no change, no per-timepoint result."""
+    """Defaults: no inputs read directly, no change, no per-timepoint result; the title is
+    the rule set's meta ``title_key`` (the id when the rule pack declares none)."""
 
     id: ClassVar[str]
     key: ClassVar[str]
+    ruleset: ClassVar[str]
+    title_key: ClassVar[str] = "title"
+
+    def title(self, sicca: Sicca) -> str:
+        meta = sicca.memo(f"meta.{self.ruleset}",
+                          lambda: criteria.set_meta(sicca, self.ruleset))
+        value = meta.get(self.title_key)
+        return str(value) if value else self.id
 
     def inputs_read(self, sicca: Sicca) -> tuple[str, ...]:
         return ()
@@ -131,6 +144,7 @@ def _states(ev: Evaluation, sicca: Sicca) -> tuple[list[essdai.Domain], dict[str
 class Essdai(_Base):
     id = "essdai"
     key = "essdai"
+    ruleset = essdai.RULESET
     meta_model: type[BaseModel] = essdai.DomainMeta
     clin: ClassVar[bool] = False
 
@@ -176,6 +190,7 @@ class Essdai(_Base):
 class ClinEssdai(Essdai):
     id = "clinessdai"
     key = "clinessdai"
+    title_key = "clinessdai_title"  # ClinESSDAI is scored from the ESSDAI rule set
     clin = True
 
     def meta_problems(self, files: Sequence[RuleFile],
@@ -188,6 +203,7 @@ class ClinEssdai(Essdai):
 class Esspri(_Base):
     id = "esspri"
     key = "esspri"
+    ruleset = "esspri"
     meta_model: type[BaseModel] = esspri.EsspriMeta
 
     def meta_problems(self, files: Sequence[RuleFile],
@@ -227,6 +243,7 @@ class Esspri(_Base):
 class Star(_Base):
     id = "star"
     key = "star"
+    ruleset = response.STAR_RULESET
     meta_model: type[BaseModel] = response.StarMeta
 
     def meta_problems(self, files: Sequence[RuleFile],
@@ -241,7 +258,8 @@ class Star(_Base):
         ca, cb = a.results.get("clinessdai"), b.results.get("clinessdai")
         if t is None or ca is None or cb is None or a.ev is None or b.ev is None:
             return None
-        out = response.star({"clinessdai": ca.out()}, {"clinessdai": cb.out()}, a.ev, b.ev, t)
+        out = response.star({"clinessdai": ca.out()}, {"clinessdai": cb.out()}, a.ev, b.ev, t,
+                            sicca)
         return StarResult.model_validate(out)
 
     def series(self, points: Sequence[Scored], sicca: Sicca | None = None) -> Result:
@@ -272,6 +290,13 @@ class CriteriaSet(_Base):
 
     def __init__(self, name: str) -> None:
         self.id = name  # type: ignore[misc]
+        self.ruleset = name  # type: ignore[misc]
+
+    def title(self, sicca: Sicca) -> str:
+        """The set's meta ``label``, as its results carry it (the id when there is none)."""
+        meta = sicca.memo(f"criteria.meta.{self.id}", lambda: criteria.set_meta(sicca, self.id))
+        label = meta.get("label")
+        return str(label) if label else self.id
 
     def meta_problems(self, files: Sequence[RuleFile],
                       program: dict[str, Any] | None) -> list[Problem]:
@@ -331,6 +356,11 @@ def declared(sicca: Sicca) -> list[Instrument]:
 
     result: list[Instrument] = sicca.memo("instruments.declared", make)
     return result
+
+
+def titles(sicca: Sicca) -> dict[str, str]:
+    """Every declared instrument's display name (``title``), by id, in manifest order."""
+    return {i.id: i.title(sicca) for i in declared(sicca)}
 
 
 class _ManifestCheck:

@@ -122,6 +122,7 @@ class StarMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     instrument: Literal["star"]
+    title: str | None = None   # the display name (reports, text views)
     responder_from: int
     items: _Items
 
@@ -265,9 +266,10 @@ def _verdict(items: dict[str, str], t: StarTable) -> dict[str, Any]:
 
 
 def star(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluation,
-         t: StarTable) -> dict[str, Any]:
+         t: StarTable, sicca: Sicca) -> dict[str, Any]:
     clin_a, clin_b = a["clinessdai"], b["clinessdai"]
-    pro = esspri.mcii(esspri.exact(ev_a), esspri.exact(ev_b))
+    # exact means, or the ranges of censored ratings (which may already decide the MCII)
+    pro = esspri.mcii_over(ev_a, ev_b, sicca)
     items = {
         "systemic": _systemic(clin_b["min"] - clin_a["max"], clin_b["max"] - clin_a["min"],
                               t.clinessdai_drop),
@@ -298,4 +300,4 @@ def change(a: dict[str, Any], b: dict[str, Any], ev_a: Evaluation, ev_b: Evaluat
     t = star_table(sicca)
     if t is None or "clinessdai" not in a or "clinessdai" not in b:
         return {}
-    return {"star": star(a, b, ev_a, ev_b, t)}
+    return {"star": star(a, b, ev_a, ev_b, t, sicca)}

@@ -218,7 +218,7 @@ class Point(Result):
     date: str
 
 
-class EssdaiPoint(Point):
+class TotalPoint(Point):
     total: Num | None          # the documented total (null when nothing was scored)
     min: Num | None
     max: Num | None
@@ -226,23 +226,34 @@ class EssdaiPoint(Point):
     domains: dict[str, Num | None]   # points per domain (null: not assessable)
 
 
-class EssdaiSeries(Result):
+class TotalSeries(Result):
+    """A total score stacked by domain, with its category lines (ESSDAI, ClinESSDAI)."""
+
     instrument: str
     maximum: Num | None        # the scale's maximum (123 for the 12 ESSDAI domains)
     moderate_from: Num
     high_from: Num
-    points: list[EssdaiPoint]
+    points: list[TotalPoint]
 
 
-class EsspriPoint(Point):
+class PatientReportedPoint(Point):
     score: Num | None
     passed: bool | None
 
 
-class EsspriSeries(Result):
+class PatientReportedSeries(Result):
+    """A patient-reported score with its acceptable-state line (ESSPRI and its PASS)."""
+
     instrument: str
     pass_below: Num            # the PASS line: ESSPRI below it is acceptable
-    points: list[EsspriPoint]
+    points: list[PatientReportedPoint]
+
+
+#: The instruments' names for the generic series (the engine draws by type, not by name).
+EssdaiPoint = TotalPoint
+EssdaiSeries = TotalSeries
+EsspriPoint = PatientReportedPoint
+EsspriSeries = PatientReportedSeries
 
 
 class VerdictPoint(Point):
@@ -258,7 +269,7 @@ class VerdictSeries(Result):
     points: list[VerdictPoint]
 
 
-class StarPoint(Result):
+class ResponsePoint(Result):
     from_: str = Field(alias="from")
     to: str
     verdict: str | None
@@ -266,7 +277,13 @@ class StarPoint(Result):
     points_max: int | None
 
 
-class StarSeries(Result):
+class ResponseSeries(Result):
+    """A response verdict per consecutive pair of timepoints (STAR)."""
+
     instrument: str
     responder_from: int | None
-    points: list[StarPoint]
+    points: list[ResponsePoint]
+
+
+StarPoint = ResponsePoint
+StarSeries = ResponseSeries

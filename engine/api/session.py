@@ -200,13 +200,17 @@ class Session:
                 self._sicca = Sicca.load(self.rules, self.engine, catalogue=self.catalogue)
             elif self._cache.program is not None:  # compiled before from the same files
                 self._sicca = Sicca.from_program(self._cache.program, self.catalogue,
-                                                 self.engine, self.rules, self._cache.read)
+                                                 self.engine, self.rules, self._cache.read,
+                                                 self._cache.memo)
                 self._cache.save()
             else:
                 # rule files are kept too: a later session rebuilds compiled.files from them
-                self._sicca = Sicca.load(self.rules, self.engine, read=self._cache.read,
-                                         catalogue=self.catalogue)
-                self._cache.keep_program(self._sicca.program)
+                from sicca.language.compiler import build
+
+                compiled = build(self.rules, self.catalogue, None, self._cache.read)
+                self._cache.keep_program(compiled.program)
+                self._sicca = Sicca(compiled, self.catalogue, self.engine, self.rules,
+                                    self._cache.memo)
                 self._cache.save()
         return self._sicca
 
@@ -325,9 +329,10 @@ class Session:
         write it with ``sicca.records.fhir.dumps_bundle``)."""
         from sicca.records.fhir import validate_bundle
         from sicca.report.fhir import report_to_bundle
+        from sicca.scores.instrument import titles
 
         c = self.case(case)
-        bundle = report_to_bundle(c, self.score(c, options).dump_json())
+        bundle = report_to_bundle(c, self.score(c, options).dump_json(), titles(self.sicca))
         validate_bundle(bundle, c.file)
         return bundle
 

@@ -332,9 +332,9 @@ def _range_text(r: ReferenceRange, unit: str, to: str) -> str | None:
 
 # --- the comparison -----------------------------------------------------------------------
 
-_ESSDAI_KEYS = ("documented", "min", "max", "category", "category_min", "category_max",
+_TOTAL_KEYS = ("documented", "min", "max", "category", "category_min", "category_max",
                 "category_determined")
-_ESSPRI_KEYS = ("score", "pass", "state")
+_PATIENT_KEYS = ("score", "pass", "state")
 
 
 def _side(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -380,8 +380,8 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any
                 "items_changed": items,
             }
         row: dict[str, Any] = {"id": tb["id"], "date": tb["date"], "criteria": sets}
-        for inst, keys in (("essdai", _ESSDAI_KEYS), ("clinessdai", _ESSDAI_KEYS),
-                           ("esspri", _ESSPRI_KEYS)):
+        for inst, keys in (("essdai", _TOTAL_KEYS), ("clinessdai", _TOTAL_KEYS),
+                           ("esspri", _PATIENT_KEYS)):
             ch = _score_change(tb.get(inst), ta.get(inst), keys)
             if ch is not None:
                 row[inst] = ch

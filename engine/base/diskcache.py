@@ -1,17 +1,19 @@
 """A per-user disk cache of parsed rule and vocabulary files, so that everyday commands start fast.
 
 :class:`SourceCache` keeps, for one set of rule directories, every parsed vocabulary and
-analyte file (data, marks, lines) and the compiled program (plain JSON already) in one JSON file,
-named by a fingerprint: the SHA-256 of the Sicca version, the cache format, the path and content
-of every ``*.yaml``/``*.yml`` file under the directories, and the size and time of every module
-of the installed package (so a developer's edit to the compiler is a miss too). Any edit, added
-or removed file gives another fingerprint, hence a miss.
+analyte file (data, marks, lines) and the compiled program (plain JSON already) in one JSON file
+(each file's lines and full marks, which only place errors, in a side file read when one is
+needed), named by a fingerprint: the SHA-256 of the Sicca version, the cache format, the path
+and content of every ``*.yaml``/``*.yml`` file under the directories, and the size and time of
+every module of the installed package (so a developer's edit to the compiler is a miss too).
+Any edit, added or removed file gives another fingerprint, hence a miss.
 
 Where: ``$SICCA_CACHE_DIR``, else the platform's user cache directory (``~/.cache/sicca``,
 ``$XDG_CACHE_HOME/sicca``, ``~/Library/Caches/sicca``, ``%LOCALAPPDATA%\\sicca\\Cache``); never
 inside the installed package. Format: plain JSON written atomically (temporary file + rename);
 a file that cannot be read, does not parse or does not have the expected shape is ignored and
-rebuilt. Nothing is executed from the cache.
+rebuilt. Nothing is executed from the cache. Beside the program, :meth:`SourceCache.memo` keeps
+what is derived from it alone (the durable backend's rulesets as text), dropped with it.
 """
 
 from __future__ import annotations
@@ -30,9 +32,14 @@ from sicca.base.yamlsrc import PathKey, Sourced, load
 #: Bumped whenever the on-disk layout changes (3: each file's parts kept as JSON text, decoded
 #: on first use, so a start reads the 0.9 MB of marks only when an error needs a line; the
 #: marks of paths one or two deep, which every rule's location needs, kept apart).
-FORMAT = 3
-#: Marks of paths at most this deep are also kept apart (``("rules", 3)``: a rule's place).
-SHALLOW = 2
+#: 4: each file's digest kept too, so loading rules never decodes the lines; 5: the lines and
+#: the full marks in a side file (``.marks.json``), read only when an error needs a place.
+FORMAT = 5
+#: Marks of paths at most this deep are also kept apart, in the main file (``("rules", 3)``: a
+#: rule's place; ``("entries", 4, "id")``: a bibliography entry's line).
+SHALLOW = 3
+#: the parts of a file's entry kept in the side file
+DEEP = ("lines", "marks")
 #: Cache files kept per directory (one per rule set and version); older ones are removed.
 KEEP = 8
 _PAIRS = "__sicca_pairs__"  # a mapping whose keys are not all text (YAML allows 1: or true:)
@@ -109,6 +116,7 @@ def encode(src: Sourced) -> dict[str, Any]:
     data = _enc(src.data)
     return {"data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
             "pairs": _has_pairs(data),
+            "digest": src.digest(),
             "lines": json.dumps(src.lines, ensure_ascii=False, separators=(",", ":")),
             "marks": json.dumps([[list(p), m[0], m[1]] for p, m in src.marks.items()],
                                 ensure_ascii=False, separators=(",", ":")),
@@ -130,16 +138,35 @@ class _CachedSourced(Sourced):
     use (most starts never need them: they only place errors). A part that does not decode
     (a damaged cache) is taken from the file parsed again by ``reparse``."""
 
-    def __init__(self, file: str, data: Any, lines: str, marks: str, shallow: str,
-                 reparse: Callable[[], Sourced]) -> None:
+    def __init__(self, file: str, data: Any, deep: Callable[[], dict[str, Any] | None],
+                 shallow: str, reparse: Callable[[], Sourced],
+                 digest: str | None = None) -> None:
         self.data, self.file = data, file
+        self._digest = digest
         self._shallow_text: str | None = shallow
         self._top: Sourced | None = None
-        self._lines_text: str | None = lines
-        self._marks_text: str | None = marks
+        #: fetches the entry's ``lines`` and ``marks`` texts (the side file); None once done
+        self._deep: Callable[[], dict[str, Any] | None] | None = deep
+        self._lines_text: str | None = None
+        self._marks_text: str | None = None
         self._lines: list[str] = []
         self._marks: dict[PathKey, tuple[int, int]] = {}
         self._reparse = reparse
+
+    def _fetch(self) -> None:
+        """Bring in the lines and marks texts (once); if they are missing, parse the file."""
+        if self._deep is None:
+            return
+        deep, self._deep = self._deep, None
+        entry = deep()
+        if isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in DEEP):
+            self._lines_text, self._marks_text = entry["lines"], entry["marks"]
+        else:
+            self._fresh()
+
+    def digest(self) -> str:
+        """As :meth:`Sourced.digest`, from the cache entry (the lines stay undecoded)."""
+        return self._digest if self._digest is not None else super().digest()
 
     def _fresh(self) -> None:
         src = self._reparse()
@@ -148,6 +175,7 @@ class _CachedSourced(Sourced):
 
     @property
     def lines(self) -> list[str]:
+        self._fetch()
         if self._lines_text is not None:
             try:
                 got = json.loads(self._lines_text)
@@ -161,10 +189,12 @@ class _CachedSourced(Sourced):
 
     @lines.setter
     def lines(self, value: list[str]) -> None:
-        self._lines, self._lines_text = value, None
+        self._fetch()
+        self._lines, self._lines_text, self._digest = value, None, None
 
     @property
     def marks(self) -> dict[PathKey, tuple[int, int]]:
+        self._fetch()
         if self._marks_text is not None:
             try:
                 self._marks = {tuple(p): (int(line), int(col))
@@ -176,12 +206,13 @@ class _CachedSourced(Sourced):
 
     @marks.setter
     def marks(self, value: dict[PathKey, tuple[int, int]]) -> None:
+        self._fetch()
         self._marks, self._marks_text = value, None
 
     def mark(self, path: PathKey) -> tuple[int | None, int | None]:
         """As :meth:`Sourced.mark`; a path at most SHALLOW deep is answered from the shallow
         marks alone (they hold every mark its search could reach) while the rest are unread."""
-        if self._marks_text is None or len(path) > SHALLOW:
+        if (self._deep is None and self._marks_text is None) or len(path) > SHALLOW:
             return super().mark(path)
         if self._shallow_text is not None:
             try:
@@ -196,18 +227,22 @@ class _CachedSourced(Sourced):
         return self._top.mark(path)
 
 
-def decode(file: str, entry: dict[str, Any], reparse: Callable[[], Sourced] | None = None
-           ) -> Sourced:
+def decode(file: str, entry: dict[str, Any], reparse: Callable[[], Sourced] | None = None,
+           deep: Callable[[], dict[str, Any] | None] | None = None) -> Sourced:
     """A fresh :class:`Sourced` from :func:`encode`'s output (never shared between calls);
-    ``reparse`` parses the file again should its lines or marks turn out damaged."""
-    for part in ("data", "lines", "marks", "shallow"):
+    ``reparse`` parses the file again should its lines or marks turn out damaged; ``deep``
+    fetches the lines and marks when they are not in ``entry`` (the side file)."""
+    for part in ("data", "shallow", *(DEEP if deep is None else ())):
         if not isinstance(entry[part], str):
             raise TypeError(f"cache entry part {part} is not JSON text")
     data = json.loads(entry["data"])
     if entry.get("pairs", True):
         data = _dec(data)
-    return _CachedSourced(file, data, entry["lines"], entry["marks"], entry["shallow"],
-                          reparse or (lambda: load(file)))
+    digest = entry.get("digest")
+    if not (isinstance(digest, str) and len(digest) == 64):
+        digest = None  # worked out from the lines
+    return _CachedSourced(file, data, deep or (lambda: entry), entry["shallow"],
+                          reparse or (lambda: load(file)), digest)
 
 
 class SourceCache:
@@ -221,9 +256,14 @@ class SourceCache:
         self.dirs = list(dirs)
         self.key = fingerprint(self.dirs)
         self.path = (directory or cache_dir()) / f"sources-{self.key[:32]}.json"
+        #: the lines and full marks of every file (read only when one is needed)
+        self.side_path = self.path.with_name(f"sources-{self.key[:32]}.marks.json")
+        self._side: dict[str, Any] | None = None
         self.hits = 0
         self.misses = 0
         self.program: dict[str, Any] | None = None
+        #: values derived from the program alone (a backend's plan), by key: see :meth:`memo`
+        self._memo: dict[str, Any] = {}
         self._entries: dict[str, dict[str, Any]] = self._read()
         self._dirty = False
 
@@ -238,13 +278,26 @@ class SourceCache:
         program = doc.get("program")
         if isinstance(program, dict) and isinstance(program.get("rules"), list):
             self.program = program
+            memo = doc.get("memo")
+            if isinstance(memo, dict):
+                self._memo = memo
         files: dict[str, dict[str, Any]] = doc["files"]
         return files
 
     def keep_program(self, program: dict[str, Any]) -> None:
         """Remember the compiled program of these directories (written by :meth:`save`)."""
         self.program = program
+        self._memo = {}  # derived from the program it replaces
         self._dirty = True
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """The value kept under ``key`` for this program, else ``make()`` (JSON data), kept
+        for :meth:`save`. The caller checks the shape of what it gets back (a cache file
+        can be damaged) and builds it again itself when it is wrong."""
+        if key not in self._memo:
+            self._memo[key] = make()
+            self._dirty = True
+        return self._memo[key]
 
     def read(self, path: str | Path) -> Sourced:
         """The parsed file at ``path`` (from the cache when its fingerprint matches); a miss
@@ -253,7 +306,8 @@ class SourceCache:
         entry = self._entries.get(file)
         if entry is not None:
             try:
-                src = decode(file, entry, lambda: self._reparse(file))
+                src = decode(file, entry, lambda: self._reparse(file),
+                             lambda: self._deep(file))
             except (KeyError, TypeError, ValueError):
                 self._entries.pop(file, None)  # a damaged entry: parse the file again
             else:
@@ -264,6 +318,25 @@ class SourceCache:
         self._entries[file] = encode(src)
         self._dirty = True
         return src
+
+    def _deep(self, file: str) -> dict[str, Any] | None:
+        """The lines and marks texts of ``file``: from a parse in this session, else from the
+        side file (read once; absent, damaged or of other rules: None, and the file is parsed
+        again)."""
+        entry = self._entries.get(file)
+        if entry is not None and all(k in entry for k in DEEP):
+            return entry
+        if self._side is None:
+            self._side = {}
+            try:
+                doc = json.loads(self.side_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                doc = None
+            if isinstance(doc, dict) and doc.get("format") == FORMAT and \
+                    doc.get("fingerprint") == self.key and isinstance(doc.get("files"), dict):
+                self._side = doc["files"]
+        got = self._side.get(file)
+        return got if isinstance(got, dict) else None
 
     def _reparse(self, file: str) -> Sourced:
         """``file`` parsed again (its cached lines or marks were damaged), and kept."""
@@ -277,18 +350,22 @@ class SourceCache:
         """Write the cache atomically if anything was parsed; a failure to write is ignored."""
         if not self._dirty:
             return
-        doc = {"format": FORMAT, "fingerprint": self.key, "files": self._entries,
-               "program": self.program}
+        files: dict[str, dict[str, Any]] = {}
+        side: dict[str, dict[str, Any]] = {}
+        for file, entry in self._entries.items():
+            deep = self._deep(file)
+            if deep is None or not all(isinstance(deep.get(k), str) for k in DEEP):
+                continue  # its lines are nowhere: parsed again next time
+            side[file] = {k: deep[k] for k in DEEP}
+            files[file] = {k: v for k, v in entry.items() if k not in DEEP}
+        doc = {"format": FORMAT, "fingerprint": self.key, "files": files,
+               "program": self.program, "memo": self._memo if self.program else {}}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(doc, fh, ensure_ascii=False, separators=(",", ":"))
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            # the side file first: a main file is never newer than its side file
+            _write_json(self.side_path, {"format": FORMAT, "fingerprint": self.key,
+                                         "files": side})
+            _write_json(self.path, doc)
         except OSError:
             return  # a read-only home: run uncached
         self._dirty = False
@@ -297,10 +374,25 @@ class SourceCache:
     def _prune(self) -> None:
         """Remove all but the ``KEEP`` most recent cache files (edited rules leave old ones)."""
         try:
-            found = sorted(self.path.parent.glob("sources-*.json"),
+            found = sorted((p for p in self.path.parent.glob("sources-*.json")
+                            if not p.name.endswith(".marks.json")),
                            key=lambda p: p.stat().st_mtime_ns, reverse=True)
             for old in found[KEEP:]:
                 if old != self.path:
                     old.unlink(missing_ok=True)
+                    old.with_name(old.name[:-len(".json")] + ".marks.json").unlink(
+                        missing_ok=True)
         except OSError:
             return
+
+
+def _write_json(path: Path, doc: Any) -> None:
+    """``doc`` written to ``path`` atomically (a temporary file, then a rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -7,7 +7,9 @@ Sicca computes in exact decimals; JSON output prints them as numbers: a whole de
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,3 +50,29 @@ def dumps(data: Any, **kw: Any) -> str:
     """``json.dumps`` with :func:`default` and ``ensure_ascii=False`` (keyword arguments pass)."""
     kw.setdefault("ensure_ascii", False)
     return json.dumps(data, default=default, **kw)
+
+
+# A Decimal is first written as a marked string, then the marks are replaced by the bare digits:
+# json.dumps has no hook that writes raw number text.
+_MARKED = re.compile(r'"\\u0000dec:([-+0-9.]+)"')
+
+
+def dumps_exact(data: Any, **kw: Any) -> str:
+    """JSON text in which every Decimal is a number written with its exact digits
+    (``Decimal('241.00')`` -> ``241.00``, not ``241.0``; lossless where :func:`dumps` is
+    not); dates as ISO text; keyword arguments go to json.dumps."""
+    def mark(x: Any) -> str:
+        if isinstance(x, Decimal):
+            return "\x00dec:" + format(x, "f")
+        if isinstance(x, (dt.date, dt.datetime)):
+            return x.isoformat()
+        raise TypeError(f"not JSON: {type(x).__name__}")
+
+    kw.setdefault("ensure_ascii", False)
+    return _MARKED.sub(lambda m: m.group(1), json.dumps(data, default=mark, **kw))
+
+
+def loads_exact(text: str | bytes) -> Any:
+    """JSON text read back with every number that has a fraction as a Decimal of the digits
+    written (``241.00`` -> ``Decimal('241.00')``); whole numbers stay ints."""
+    return json.loads(text, parse_float=Decimal)

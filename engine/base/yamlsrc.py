@@ -7,6 +7,7 @@ that pydantic's ``loc`` and our own checks can point at the exact place in the f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -37,6 +38,11 @@ class Sourced:
     file: str
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+
+    def digest(self) -> str:
+        """SHA-256 (hex) of the file's lines joined by newlines: the version hash of a rule
+        file (a cached file answers it without decoding its lines)."""
+        return hashlib.sha256("\n".join(self.lines).encode()).hexdigest()
 
     def mark(self, path: PathKey) -> tuple[int | None, int | None]:
         """The mark of the deepest node on ``path`` that has one."""

@@ -53,12 +53,12 @@ def echo(message: str) -> None:
 def score(case: Path, as_json: bool, engine: str, rules: list[Path] | None,
           option: list[str] | None, timepoint: list[str] | None, detail: bool) -> None:
     """`sicca score`: the report as JSON, or the text views (sicca.cli.views)."""
-    typed = get_session(engine, rules).score(case, parse_pairs(option, "--option"),
-                                             timepoints=timepoint or None)
+    session = get_session(engine, rules)
+    typed = session.score(case, parse_pairs(option, "--option"), timepoints=timepoint or None)
     if as_json:
         echo(dumps(typed.dump_json()))
         return
     from sicca.cli import render
-    from sicca.cli.views import score_report
+    from sicca.cli.views import Names, score_report
 
-    score_report(render.out(), typed.dump(), detail)
+    score_report(render.out(), typed.dump(), detail, Names.of(session.sicca))

@@ -5,7 +5,8 @@ module creates a rich Console.
 
 - **Escaping.** User strings (labels, ids, paths, values, notes, citations) are never read as
   rich markup: a line is built from *parts*, each a plain ``str`` (printed as it is, ``[/]``
-  included) or a ``(str, style)`` pair, into a :class:`rich.text.Text`. Emoji codes are off, so
+  included) or a ``(str, style)`` pair, into a :class:`Line` (a :class:`rich.text.Text` on a
+  terminal; rich is not imported for plain output). Emoji codes are off, so
   ``rules.yaml:100:5`` stays as written.
 - **Terminal** (stdout is a tty, or ``TTY_COMPATIBLE=1`` / ``FORCE_COLOR`` say so): tables and
   trees fit the terminal's width (``COLUMNS`` if set). Cells wrap, never crop: every column
@@ -19,19 +20,64 @@ module creates a rich Console.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.text import Text
-
-if TYPE_CHECKING:  # rich's tables and trees load when a command prints one (cheap start-up)
+if TYPE_CHECKING:  # rich loads when a terminal is written to: plain output never needs it
+    from rich.console import Console
+    from rich.text import Text
     from rich.tree import Tree
 
-#: A piece of a line: plain text (never markup), text with a rich style, or a ready Text.
-Part = str | tuple[str, str] | Text
+
+class Line:
+    """A line being built: its parts in order, each ``(text, style or None)`` or a rich Text.
+    Plain output reads :attr:`plain`; a terminal gets the same rich Text the parts make
+    (:meth:`rich`). Control codes are dropped from text parts as rich drops them."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[str, str | None] | Text] = []
+
+    def append(self, s: str, style: str | None = None) -> None:
+        if not isinstance(s, str):
+            raise TypeError("Only str or Text can be appended to Text")  # as rich says it
+        if s:
+            self.parts.append((s.translate(_CONTROL_STRIP), style))
+
+    def append_line(self, other: Line) -> None:
+        self.parts.extend(other.parts)
+
+    @property
+    def plain(self) -> str:
+        return "".join(p[0] if isinstance(p, tuple) else p.plain for p in self.parts)
+
+    @property
+    def cell_len(self) -> int:
+        from rich.cells import cell_len
+
+        return cell_len(self.plain)
+
+    def rich(self) -> Text:
+        from rich.text import Text
+
+        out = Text()
+        for p in self.parts:
+            if isinstance(p, tuple):
+                out.append(p[0], style=p[1])
+            else:
+                out.append_text(p)
+        return out
+
+
+#: what rich.text.Text.append strips from text (rich.control.STRIP_CONTROL_CODES)
+_CONTROL_STRIP: dict[int, None] = {7: None, 8: None, 11: None, 12: None, 13: None}
+
+#: A piece of a line: plain text (never markup), text with a rich style, or a ready line.
+Part = str | tuple[str, str] | Line
 
 #: A table cell: one part, or several joined.
 Cell = Part | Sequence[Part]
@@ -46,31 +92,33 @@ INDENT, SEP = "   ", " · "
 UNLIMITED = 1_000_000
 
 
-def text(*parts: Part) -> Text:
+def text(*parts: Part | Text) -> Line:
     """One line from parts; a ``str`` is printed as written (``[b]`` is not markup)."""
-    out = Text()
+    out = Line()
     for p in parts:
-        if isinstance(p, Text):
-            out.append_text(p)
+        if isinstance(p, Line):
+            out.append_line(p)
         elif isinstance(p, tuple):
             out.append(p[0], style=p[1])
-        else:
+        elif isinstance(p, str):
             out.append(p)
+        else:  # a rich Text made by the caller
+            out.parts.append(p)
     return out
 
 
-def join(items: Iterable[Part], sep: str = ", ") -> Text:
+def join(items: Iterable[Part], sep: str = ", ") -> Line:
     """Parts joined by ``sep`` (a plain separator)."""
-    out = Text()
+    out = Line()
     for i, p in enumerate(items):
         if i:
             out.append(sep)
-        out.append_text(text(p))
+        out.append_line(text(p))
     return out
 
 
-def _cell(c: Cell) -> Text:
-    if isinstance(c, str | tuple | Text):
+def _cell(c: Cell) -> Line:
+    if isinstance(c, str | tuple | Line):
         return text(c)
     return text(*c)
 
@@ -79,7 +127,7 @@ def _cell(c: Cell) -> Text:
 class Node:
     """A tree node: its label and its children, in order."""
 
-    label: Text
+    label: Line
     children: list[Node] = field(default_factory=list)
 
     def add(self, *parts: Part) -> Node:
@@ -90,18 +138,51 @@ class Node:
 
 def _console(file: TextIO | None, stderr: bool = False) -> Console:
     # built per command, so COLUMNS and the stream in use at that moment count
+    from rich.console import Console
+
     return Console(file=file, stderr=stderr, emoji=False, highlight=False, markup=False)
+
+
+def _stream(file: TextIO | None) -> Any:
+    """The stream a Console on ``file`` writes to (as rich's ``Console.file`` finds it)."""
+    f = file or sys.stdout
+    return getattr(f, "rich_proxied_file", f)
+
+
+def _surely_plain(file: TextIO | None) -> bool:
+    """True when rich would find no terminal behind ``file`` whatever else it checks: not a
+    tty, and neither TTY_COMPATIBLE nor FORCE_COLOR set (then rich is not even imported)."""
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return False
+    isatty = getattr(_stream(file), "isatty", None)
+    try:
+        return isatty is None or not isatty()
+    except ValueError:
+        return True
 
 
 class Out:
     """Standard output of one command: terminal layout or plain text (see the module doc)."""
 
     def __init__(self, file: TextIO | None = None) -> None:
-        self.console = _console(file)
-        self.terminal = self.console.is_terminal
+        self._file = file
+        self._console: Console | None = None
+        self.terminal = False if _surely_plain(file) else self.console.is_terminal
+
+    @property
+    def console(self) -> Console:
+        """The rich console of the terminal layout (made on first use)."""
+        if self._console is None:
+            self._console = _console(self._file)
+        return self._console
+
+    @console.setter
+    def console(self, value: Console) -> None:
+        self._console = value
 
     def _write(self, s: str) -> None:
-        self.console.file.write(s + "\n")
+        stream = self._console.file if self._console is not None else _stream(self._file)
+        stream.write(s + "\n")
 
     # --- lines ---------------------------------------------------------------------------
 
@@ -109,13 +190,15 @@ class Out:
         """A line of text; the terminal layout wraps it at words, the plain one never."""
         t = text(*parts)
         if self.terminal:
-            self.console.print(t)
+            self.console.print(t.rich())
         else:
             self._write(t.plain)
 
     def block(self, s: str) -> None:
         """Preformatted text (an error excerpt with its caret): printed as it is, unwrapped."""
         if self.terminal:
+            from rich.text import Text
+
             self.console.print(Text(s), soft_wrap=True)
         else:
             self._write(s)
@@ -124,7 +207,7 @@ class Out:
         """A section header (one per timepoint, say)."""
         t = text(*parts)
         if self.terminal:
-            self.console.rule(t)
+            self.console.rule(t.rich())
         else:
             self._write(f"== {t.plain} ==")
 
@@ -142,12 +225,12 @@ class Out:
         from rich.measure import Measurement
         from rich.table import Table
 
-        t = Table(title=head, title_justify="left", expand=False, box=box.SIMPLE_HEAD,
-                  show_edge=False, pad_edge=False)
+        t = Table(title=None if head is None else head.rich(), title_justify="left",
+                  expand=False, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for col in columns:
             t.add_column(col, overflow="fold", justify="right" if col in right else "left")
         for r in cells:
-            t.add_row(*r)
+            t.add_row(*(c.rich() for c in r))
         # measured without a width limit: its minimum is then the sum of the longest words
         unlimited = self.console.options.update_width(UNLIMITED)
         if Measurement.get(self.console, unlimited, t).minimum > self.console.width:
@@ -155,18 +238,18 @@ class Out:
         else:
             self.console.print(t)
 
-    def _stacked(self, title: Text | None, columns: Sequence[str],
-                 cells: list[list[Text]]) -> None:
+    def _stacked(self, title: Line | None, columns: Sequence[str],
+                 cells: list[list[Line]]) -> None:
         # one block per row: its first cell, then `column: value` pairs packed into lines
         # (a pair is split only when it alone is wider than the line)
         if title is not None:
-            self.console.print(text((title.plain, "bold")))
+            self.console.print(text((title.plain, "bold")).rich())
         from rich.padding import Padding
 
         room = self.console.width - len(INDENT)
         for r in cells:
-            self.console.print(text(" ", (r[0].plain, "bold") if r else ""))
-            lines: list[list[Text]] = []
+            self.console.print(text(" ", (r[0].plain, "bold") if r else "").rich())
+            lines: list[list[Line]] = []
             for col, c in zip(columns[1:], r[1:], strict=False):
                 if not c.plain:
                     continue
@@ -176,10 +259,10 @@ class Out:
                 else:
                     lines.append([pair])
             for line in lines:
-                self.console.print(Padding(join(line, SEP), (0, 0, 0, len(INDENT))))
+                self.console.print(Padding(join(line, SEP).rich(), (0, 0, 0, len(INDENT))))
 
-    def _plain_table(self, title: Text | None, columns: Sequence[str],
-                     cells: list[list[Text]], right: Sequence[str]) -> None:
+    def _plain_table(self, title: Line | None, columns: Sequence[str],
+                     cells: list[list[Line]], right: Sequence[str]) -> None:
         if title is not None:
             self._write(title.plain)
         grid = [[_one_line(c) for c in columns]] + [[_one_line(c.plain) for c in r]
@@ -213,7 +296,8 @@ def _one_line(s: str) -> str:
 def _rich_tree(n: Node, into: Tree | None = None) -> Tree:
     from rich.tree import Tree
 
-    node = Tree(n.label) if into is None else into.add(n.label)
+    label = n.label.rich()
+    node = Tree(label) if into is None else into.add(label)
     for c in n.children:
         _rich_tree(c, node)
     return node
@@ -231,4 +315,4 @@ def err() -> Console:
 
 def err_line(*parts: Part) -> None:
     """One message on standard error; never cropped or wrapped by rich."""
-    err().print(text(*parts), soft_wrap=True)
+    err().print(text(*parts).rich(), soft_wrap=True)

@@ -31,7 +31,7 @@ def score_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)"
               timepoint: list[str] = typer.Option(None, "--timepoint", "-t",
                                                   help="score only these timepoints"),
               detail: bool = typer.Option(False, "--detail", help="the full tables: every "
-                                          "ESSDAI domain and criteria item with its rules")
+                                          "domain and criteria item with its rules")
               ) -> None:
     """Score every timepoint: ESSDAI, ClinESSDAI, ESSPRI, criteria, and the changes."""
     # the one body, shared with the typer-free fast path (sicca.cli.fast)

@@ -1,14 +1,20 @@
 """Text views of the `sicca score` report: a short view per timepoint, the full tables with
 ``--detail``, and the changes between timepoints. They read the report dict (the public JSON)
-and print through sicca.cli.render; instruments compute, they do not print."""
+and print through sicca.cli.render; instruments compute, they do not print. An instrument is
+named by the title its rule set declares (``Names``); ``tp["<id>"]`` and ``c["<id>_delta"]``
+are the report's keys."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sicca.cli.render import Out, Part, join, text
-from sicca.scores.esspri import PASS_BELOW
+from sicca.running.evaluate import Sicca
+from sicca.scores.instrument import declared, titles
+from sicca.scores.results import PatientReportedSeries
 
 STYLE = {"positive": "green", "negative": "red", "unknown": "yellow", "met": "bold green",
          "not_met": "bold red", "undetermined": "bold yellow", "excluded": "bold magenta",
@@ -17,19 +23,38 @@ YES_NO = {True: "yes", False: "no", None: "undetermined"}
 Report = Mapping[str, Any]
 
 
-def score_report(o: Out, report: Report, detail: bool) -> None:
+@dataclass(frozen=True)
+class Names:
+    """What the rule pack declares for the text: each instrument's title, and the acceptable
+    state line of each patient-reported score (both by instrument id)."""
+
+    titles: Mapping[str, str]
+    pass_below: Mapping[str, Decimal]
+
+    @classmethod
+    def of(cls, sicca: Sicca) -> Names:
+        lines = {i.id: s.pass_below for i in declared(sicca)
+                 if isinstance(s := i.series([], sicca), PatientReportedSeries)}
+        return cls(titles(sicca), lines)
+
+    def __call__(self, ident: str) -> str:
+        """The title of instrument ``ident`` (the id when the pack declares none)."""
+        return self.titles.get(ident, ident)
+
+
+def score_report(o: Out, report: Report, detail: bool, names: Names) -> None:
     """The whole `sicca score` text output."""
     header(o, report)
     for tp in report["timepoints"]:
         o.header((str(tp["id"]), "bold"), f" · {tp['date']}",
                  f" · {tp['label']}" if tp.get("label") else "")
         if detail:
-            timepoint_detail(o, tp)
+            timepoint_detail(o, tp, names)
         else:
-            timepoint_short(o, tp)
+            timepoint_short(o, tp, names)
     if report["changes"]:
         o.header(("changes", "bold"))
-        changes(o, report["changes"])
+        changes(o, report["changes"], names)
     if not detail:
         o.line(("full tables: sicca score --detail", "dim"))
 
@@ -44,22 +69,23 @@ def header(o: Out, report: Report) -> None:
 
 # --- one timepoint ----------------------------------------------------------------------------
 
-def timepoint_short(o: Out, tp: Report) -> None:
-    """Totals with range and category, ESSPRI, each criteria set in one line, and the domains
-    that are not rated 0 (or not assessable)."""
-    ess, clin = tp.get("essdai"), tp.get("clinessdai")
-    if ess:
-        o.line(_short_total("ESSDAI", ess))
+def timepoint_short(o: Out, tp: Report, names: Names) -> None:
+    """Totals with range and category, the patient-reported score, each criteria set in one
+    line, and the domains that are not rated 0 (or not assessable)."""
+    total, clin = tp.get("essdai"), tp.get("clinessdai")
+    if total:
+        o.line(_short_total(names("essdai"), total))
         if clin:
-            o.line(_short_total("ClinESSDAI", clin))
-    _esspri(o, tp)
-    if ess:
-        o.line(f"EULAR 2020 severe: {YES_NO[ess['severe']]}")
-        _warnings(o, ess)
-        shown = {n: d for n, d in ess["domains"].items()
+            o.line(_short_total(names("clinessdai"), clin))
+    _patient_reported(o, tp, names)
+    if total:
+        o.line(f"EULAR 2020 severe: {YES_NO[total['severe']]}")
+        _warnings(o, total, names)
+        shown = {n: d for n, d in total["domains"].items()
                  if d["level"] != 0 or d["state"] == "not_assessable"}
         if shown:
-            _domains(o, "ESSDAI domains not rated 0", shown, clin, rules=False)
+            _domains(o, f"{names('essdai')} domains not rated 0", shown, clin, names,
+                     rules=False)
     for name, res in tp.get("criteria", {}).items():
         o.line(_verdict(name, res))
         if res["missing"]:
@@ -70,17 +96,17 @@ def timepoint_short(o: Out, tp: Report) -> None:
                 "dim"))
 
 
-def timepoint_detail(o: Out, tp: Report) -> None:
-    """The full tables: every ESSDAI domain with its rules, every criteria item."""
-    ess, clin = tp.get("essdai"), tp.get("clinessdai")
-    if ess:
-        _domains(o, "ESSDAI domains", ess["domains"], clin, rules=True)
-        o.line(_total("ESSDAI", ess))
+def timepoint_detail(o: Out, tp: Report, names: Names) -> None:
+    """The full tables: every domain of the total with its rules, every criteria item."""
+    total, clin = tp.get("essdai"), tp.get("clinessdai")
+    if total:
+        _domains(o, f"{names('essdai')} domains", total["domains"], clin, names, rules=True)
+        o.line(_total(names("essdai"), total))
         if clin:
-            o.line(_total("ClinESSDAI", clin), (f" ({clin['weights_status']})", "dim"))
-        o.line(f"EULAR 2020 severe: {YES_NO[ess['severe']]}")
-        _warnings(o, ess)
-    _esspri(o, tp)
+            o.line(_total(names("clinessdai"), clin), (f" ({clin['weights_status']})", "dim"))
+        o.line(f"EULAR 2020 severe: {YES_NO[total['severe']]}")
+        _warnings(o, total, names)
+    _patient_reported(o, tp, names)
     for name, res in tp.get("criteria", {}).items():
         _checklist(o, name, res)
     if tp.get("unused_inputs"):
@@ -91,17 +117,17 @@ def timepoint_detail(o: Out, tp: Report) -> None:
 def _points(d: Mapping[str, Any] | None) -> str:
     if d is None:
         return "—"
-    if d["points"] is None:
-        return f"0..{d['points_max']}"
+    if d["points"] is None:  # not assessable (0..max) or undetermined (its exact range)
+        return f"{d.get('points_min', 0)}..{d['points_max']}"
     if d.get("points_max", d["points"]) != d["points"]:  # partly assessable: met..possible
         return f"{d['points']}..{d['points_max']}"
     return str(d["points"])
 
 
 def _domains(o: Out, title: str, domains: Mapping[str, Any], clin: Mapping[str, Any] | None,
-             rules: bool) -> None:
-    cols = ["domain", "state", "level", "ESSDAI pts", "ClinESSDAI pts",
-            "rules, flags" if rules else "flags"]
+             names: Names, rules: bool) -> None:
+    pts, clin_pts = f"{names('essdai')} pts", f"{names('clinessdai')} pts"
+    cols = ["domain", "state", "level", pts, clin_pts, "rules, flags" if rules else "flags"]
     rows = []
     for name, d in domains.items():
         c = (clin or {}).get("domains", {}).get(name)
@@ -111,7 +137,7 @@ def _domains(o: Out, title: str, domains: Mapping[str, Any], clin: Mapping[str, 
             d.get("level_max", d["level"]) == d["level"] else f"{d['level']}–{d['level_max']}"
         rows.append([name, d["state"], lvl,
                      _points(d), _points(c), why])
-    o.table(title, cols, rows, right=("level", "ESSDAI pts", "ClinESSDAI pts"))
+    o.table(title, cols, rows, right=("level", pts, clin_pts))
 
 
 def _total(label: str, s: Mapping[str, Any]) -> Any:
@@ -125,7 +151,7 @@ def _total(label: str, s: Mapping[str, Any]) -> Any:
 
 
 def _short_total(label: str, s: Mapping[str, Any]) -> Any:
-    """``ESSDAI 11 (range 11–17) · category moderate, not determined (moderate to high)``; the
+    """``<title> 11 (range 11–17) · category moderate, not determined (moderate to high)``; the
     not-assessable domains are in the domain table below it."""
     det = "" if s["category_determined"] else \
         f", not determined ({s['category_min']} to {s['category_max']})"
@@ -133,20 +159,22 @@ def _short_total(label: str, s: Mapping[str, Any]) -> Any:
                 f"category {s['category']}{det}")
 
 
-def _warnings(o: Out, ess: Mapping[str, Any]) -> None:
-    for w in ess.get("warnings", []):
-        o.line(("warning", "red"), f": {w} (ESSDAI is validated for primary SS)")
+def _warnings(o: Out, total: Mapping[str, Any], names: Names) -> None:
+    for w in total.get("warnings", []):
+        o.line(("warning", "red"), f": {w} ({names('essdai')} is validated for primary SS)")
 
 
-def _esspri(o: Out, tp: Report) -> None:
+def _patient_reported(o: Out, tp: Report, names: Names) -> None:
     e = tp.get("esspri")
     if not e:
         return
+    title = names("esspri")
     if e["score"] is None:
-        o.line(("ESSPRI", "bold"), f" not computable (missing: {', '.join(e['missing'])})")
+        o.line((title, "bold"), f" not computable (missing: {', '.join(e['missing'])})")
     else:
-        o.line(("ESSPRI", "bold"), f" {e['score']} ({e['exact']}), PASS "
-               f"{'yes' if e['pass'] else 'no'} (< {PASS_BELOW})")
+        line = names.pass_below.get("esspri")
+        o.line((title, "bold"), f" {e['score']} ({e['exact']}), PASS "
+               f"{'yes' if e['pass'] else 'no'} (< {'?' if line is None else line})")
 
 
 def _verdict(name: str, res: Mapping[str, Any]) -> Any:
@@ -202,27 +230,27 @@ def _state(state: str, it: Mapping[str, Any]) -> Any:
 
 def _range(c: Mapping[str, Any], k: str) -> str:
     d = c[f"{k}_delta"]
-    star_ = "*" if c[f"{k}_assumes_unassessable_unchanged"] else ""
-    return f"{'?' if d is None else d}{star_} ({c[f'{k}_delta_min']}..{c[f'{k}_delta_max']})"
+    assumed = "*" if c[f"{k}_assumes_unassessable_unchanged"] else ""
+    return f"{'?' if d is None else d}{assumed} ({c[f'{k}_delta_min']}..{c[f'{k}_delta_max']})"
 
 
-def changes(o: Out, rows_in: Sequence[Mapping[str, Any]]) -> None:
+def changes(o: Out, rows_in: Sequence[Mapping[str, Any]], names: Names) -> None:
     mcii = {True: "met", False: "not met", None: "undetermined"}
     rows = []
     for c in rows_in:
         if "essdai_delta" not in c:
             continue
-        st = c.get("star") or {}
+        v = c.get("star") or {}
         rows.append([f"{c['from']} → {c['to']}", _range(c, "essdai"),
                      mcii[c["essdai_mcii"]] + ("" if c["essdai_mcii_determined"] or
                                                c["essdai_mcii"] is None else "*"),
                      _range(c, "clinessdai"),
                      "—" if c.get("esspri_delta") is None else str(c["esspri_delta"]),
                      mcii[c.get("esspri_mcii")],
-                     f"{st.get('points_min')}–{st.get('points_max')} {st.get('verdict')}"])
+                     f"{v.get('points_min')}–{v.get('points_max')} {v.get('verdict')}"])
     if not rows:
         return
-    o.table("changes", ["from → to", "ΔESSDAI", "MCII", "ΔClinESSDAI", "ΔESSPRI", "MCII",
-                        "STAR"], rows)
+    o.table("changes", ["from → to", f"Δ{names('essdai')}", "MCII", f"Δ{names('clinessdai')}",
+                        f"Δ{names('esspri')}", "MCII", names("star")], rows)
     o.line(("* documented totals, assuming not-assessable domains unchanged; (min..max) "
             "assumes nothing", "dim"))

@@ -7,6 +7,7 @@ marked ``hypothetical: true``); this module parses ``--set`` and prints.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -22,6 +23,9 @@ from sicca.cli.common import (
     get_session,
     parse_pairs,
 )
+
+if TYPE_CHECKING:
+    from sicca.cli.views import Names
 
 WHERE = "--set"
 
@@ -42,9 +46,11 @@ def whatif_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)
                                                    help="only these timepoints")) -> None:
     """Re-score with hypothetical values: which scores and verdicts would change."""
 
-    w = get_session(engine, rules).what_if(case, parse_pairs(set_, WHERE),
-                                           parse_pairs(option, "--option"),
-                                           timepoints=timepoint or None)
+    from sicca.cli.views import Names
+
+    session = get_session(engine, rules)
+    w = session.what_if(case, parse_pairs(set_, WHERE), parse_pairs(option, "--option"),
+                        timepoints=timepoint or None)
     data = w.as_dict()
     hyp = data["hypothetical"]
     if fmt == Format.json:
@@ -80,11 +86,13 @@ def whatif_cmd(case: Path = typer.Argument(..., help="a case file (YAML or JSON)
         o.table(f"{tp['id']} {tp['date']}",
                 ["instrument", "before", "after (hypothetical)", "changed"], rows)
     crow: list[list[render.Cell]] = []
+    names = Names.of(session.sicca)
     for ch in data.get("changes", []):
         if not ch["changed"]:
             continue
         b, a = ch["before"], ch["after"]
-        crow.append([f"{ch['from']} → {ch['to']}", _change(b), (_change(a), "yellow"),
+        crow.append([f"{ch['from']} → {ch['to']}", _change(b, names),
+                     (_change(a, names), "yellow"),
                      ", ".join(ch["keys_changed"])])
     if crow:
         o.table("changes between timepoints",
@@ -110,10 +118,10 @@ def _score(inst: str, d: dict[str, object]) -> str:
     return f"{_n(d.get('documented'))}{rng} {d.get('category')}"
 
 
-def _change(d: dict[str, object]) -> str:
-    star = d.get("star")
-    s = f"ΔESSDAI {_n(d.get('essdai_delta'))}, MCII {_n(d.get('essdai_mcii'))}"
-    if isinstance(star, dict):
-        s += f", STAR {_n(star.get('points_min'))}–{_n(star.get('points_max'))} " \
-             f"{star.get('verdict')}"
+def _change(d: dict[str, object], names: Names) -> str:
+    v = d.get("star")
+    s = f"Δ{names('essdai')} {_n(d.get('essdai_delta'))}, MCII {_n(d.get('essdai_mcii'))}"
+    if isinstance(v, dict):
+        s += f", {names('star')} {_n(v.get('points_min'))}–{_n(v.get('points_max'))} " \
+             f"{v.get('verdict')}"
     return s

@@ -766,7 +766,8 @@ class Scorer:
             b = esspri.bounds(_Ratings(items, vc), sicca)  # type: ignore[arg-type]
             if b is None:
                 return {"b": None, "p": None, "ok": False}
-            return {"b": f"{b[0]}|{b[2]}", "p": esspri._pass(b), "ok": True}
+            return {"b": f"{b[0]}|{int(b[1])}|{b[2]}|{int(b[3])}", "p": esspri._pass(b),
+                    "ok": True}
 
         keys = ["_cen"] + [f"_v{k}" for k in range(n)] + [f"_c{k}" for k in range(n)]
         rng = map_unique(t, keys, ranged, pl.Struct({"b": pl.Utf8, "p": pl.Boolean,
@@ -998,12 +999,12 @@ class Scorer:
                 def exact(s: float | None, n: int = n) -> Fraction | None:
                     return None if s is None else _mean(s, n)
 
-                def rng(s: float | None, r: str | None) -> tuple[Fraction, Fraction] | None:
+                def rng(s: float | None, r: str | None) -> esspri.Bounds | None:
                     if r is not None:
-                        lo, hi = r.split("|")
-                        return Fraction(lo), Fraction(hi)
+                        lo, lo_in, hi, hi_in = r.split("|")
+                        return Fraction(lo), lo_in == "1", Fraction(hi), hi_in == "1"
                     x = exact(s)
-                    return None if x is None else (x, x)
+                    return None if x is None else (x, True, x, True)
 
                 def dlt(sa: float | None, sb: float | None, ra: str | None,
                         rb: str | None) -> float | None:
@@ -1012,22 +1013,15 @@ class Scorer:
 
                 def mc(sa: float | None, sb: float | None, ra: str | None,
                        rb: str | None) -> bool | None:
-                    if ra is None and rb is None:
-                        return esspri.mcii(exact(sa), exact(sb))
-                    # a censored rating (esspri.change): the corners of the two ranges decide
-                    pa, pb = rng(sa, ra), rng(sb, rb)
-                    if pa is None or pb is None:
-                        return None
-                    best, worst = esspri.mcii(pa[1], pb[0]), esspri.mcii(pa[0], pb[1])
-                    return True if worst else False if not best else None
+                    # exact means, or the corners of a censored rating's range (esspri.change)
+                    return esspri.mcii_ends(rng(sa, ra), rng(sb, rb))
 
                 keys = ["a", "b", "ra", "rb"]
                 got = got.with_columns(
                     map_unique(pair, keys, dlt, pl.Float64).alias(f"{pre}.esspri_delta"),
                     map_unique(pair, keys, mc, pl.Boolean).alias(f"{pre}.esspri_mcii"),
-                    # STAR's patient-reported item reads the exact means only (response.star)
-                    map_unique(pair, ["a", "b"], lambda sa, sb: esspri.mcii(exact(sa), exact(sb)),
-                               pl.Boolean).alias("_pro"))
+                    # STAR's patient-reported item: the same MCII, ranges included
+                    map_unique(pair, keys, mc, pl.Boolean).alias("_pro"))
             if self.star is not None and self.domains:
                 got = got.hstack(self._star(work, got, pre))
             keep = [c for c in got.columns if c.startswith(pre)]

@@ -15,6 +15,9 @@ The three-valued semantics of numeric tests (docs/rule-language.md#censored-valu
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
+from decimal import Decimal
 
 #: (low, low included, high, high included); low/high may be -inf/inf (never included)
 Interval = tuple[float, bool, float, bool]
@@ -24,6 +27,11 @@ INF = math.inf
 EVERYTHING: Interval = (-INF, False, INF, False)
 COMPLEMENT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
 CENSORS = ("", "<", "<=", ">", ">=")
+#: the rule language's numeric operators on exact numbers
+OPS: dict[str, Callable[[float, float], bool]] = {
+    "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "eq": operator.eq, "ne": operator.ne,
+}
 
 
 def fact_interval(value: float, censor: str) -> Interval:
@@ -112,3 +120,30 @@ def truth(iv: Interval, sat: list[Interval]) -> int:
     if any(intersect(iv, s) is not None for s in sat):
         return UNKNOWN
     return FALSE
+
+
+def cell_points(tests: list[tuple[str, float]], value: float, censor: str,
+                bounds: tuple[Decimal | None, Decimal | None], integer: bool) -> list[float]:
+    """One number per cell of a censored value: the regions of its interval (within the
+    item's ``bounds``; whole numbers for a count) on which every comparison in ``tests`` has
+    one answer. Two numbers that answer every comparison alike are one cell: each cell is
+    evaluated once, as that number."""
+    lo, lc, hi, hc = fact_interval(value, censor)
+    if bounds[0] is not None and float(bounds[0]) >= lo:
+        lo, lc = float(bounds[0]), lc or float(bounds[0]) > lo
+    if bounds[1] is not None and float(bounds[1]) <= hi:
+        hi, hc = float(bounds[1]), hc or float(bounds[1]) < hi
+    edges = sorted({c for _, c in tests} | {x for x in (lo, hi) if math.isfinite(x)})
+    cand = set(edges)
+    cand |= {(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)}
+    if edges:
+        cand |= {edges[0] - 1, edges[-1] + 1}
+    else:
+        cand.add(0.0)
+    if integer:
+        cand = {float(f(x)) for x in cand for f in (math.floor, math.ceil)}
+    out: dict[tuple[bool, ...], float] = {}
+    for x in sorted(cand):
+        if (lo < x or (lo == x and lc)) and (x < hi or (x == hi and hc)):
+            out.setdefault(tuple(OPS[op](x, c) for op, c in tests), x)
+    return list(out.values())

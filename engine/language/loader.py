@@ -439,7 +439,7 @@ def _parse_file(src: Sourced, path: Path, rel: str, problems: Problems,
         line, col = src.mark(p)
         rules.append(Rule(rid, str(raw.get("description", "")), rsource, str(rstatus),
                           raw["when"], dict(then), src.file, line, col, p, ruleset))
-    digest = hashlib.sha256("\n".join(src.lines).encode()).hexdigest()
+    digest = src.digest()
     return RuleFile(path, rel, ruleset, str(d["version"]), str(status), fsource,
                     meta, list(outputs), rules, src, digest)
 

@@ -17,8 +17,6 @@ Reading refuses what it cannot map, each with the resource's place in the Bundle
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -26,6 +24,7 @@ from typing import Any
 import yaml
 
 from sicca.base.errors import InputError, Problem, Problems
+from sicca.base.jsonenc import dumps_exact
 from sicca.base.yamlsrc import PathKey, dotted
 from sicca.records.labs import LabResult
 from sicca.records.models import RECORD_SECTIONS, Case, ItemValue, Record, main_key
@@ -313,18 +312,11 @@ def validate_bundle(bundle: dict[str, Any], file: str) -> None:
 
 
 # json.dumps writes the marker's NUL as \u0000, which no text of a case can produce unescaped.
-_DEC = re.compile(r'"\\u0000dec:([-+0-9.]+)"')
 
 
 def dumps_bundle(bundle: dict[str, Any]) -> str:
     """JSON text of a Bundle whose Decimals keep their exact digits (241.00 stays 241.00)."""
-    def mark(x: Any) -> str:
-        if isinstance(x, Decimal):
-            return "\x00dec:" + format(x, "f")
-        raise TypeError(f"not JSON: {type(x).__name__}")
-
-    text = json.dumps(bundle, indent=1, ensure_ascii=False, default=mark)
-    return _DEC.sub(lambda m: m.group(1), text)
+    return dumps_exact(bundle, indent=1)
 
 
 class _CaseDumper(yaml.SafeDumper):

@@ -4,11 +4,13 @@ Per timepoint: the ESSDAI and ClinESSDAI totals (a component per domain), ESSPRI
 criteria set's verdict. A definite number is a valueQuantity; a number the missing data leave
 open is a valueRange (min–max) with the documented value as a component. Each score is
 ``derivedFrom`` the input Observations of its own Encounter and of the earlier records it may
-have read, and names the rule-set versions and hashes that produced it.
+have read, and names the rule-set versions and hashes that produced it. An observation's text
+is the instrument's title as its rule set declares it (``titles``, by instrument id).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sicca.records.fhir import (
@@ -62,8 +64,13 @@ def _total(key: str, text: str, block: dict[str, Any]) -> tuple[dict[str, Any], 
     return obs, comps
 
 
-def report_to_bundle(case: Case, report: dict[str, Any]) -> dict[str, Any]:
-    """The case's inputs and its scores, as one FHIR Bundle (plain JSON data)."""
+def report_to_bundle(case: Case, report: dict[str, Any],
+                     titles: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The case's inputs and its scores, as one FHIR Bundle (plain JSON data); ``titles``
+    name the instruments (``sicca.scores.instrument.titles``; the id when absent)."""
+    def title(ident: str) -> str:
+        return (titles or {}).get(ident, ident)
+
     bundle = case_to_bundle(case)
     entries = bundle["entry"]
     resources = [e["resource"] for e in entries]
@@ -84,13 +91,13 @@ def report_to_bundle(case: Case, report: dict[str, Any]) -> dict[str, Any]:
                       ("urn:sicca:analyte", "http://loinc.org"))
                           for c in r["code"]["coding"])]
         scores: list[tuple[dict[str, Any], list[Any]]] = []
-        if "essdai" in tp:
-            scores.append(_total("essdai", "ESSDAI", tp["essdai"]))
-        if "clinessdai" in tp:
-            scores.append(_total("clinessdai", "ClinESSDAI", tp["clinessdai"]))
+        for key in ("essdai", "clinessdai"):
+            if key in tp:
+                scores.append(_total(key, title(key), tp[key]))
         if "esspri" in tp:
             e = tp["esspri"]
-            obs = {"code": _code("esspri", "ESSPRI"), **_number(e.get("score"), None, None)}
+            obs = {"code": _code("esspri", title("esspri")),
+                   **_number(e.get("score"), None, None)}
             scores.append((obs, [{"code": _code("esspri.state", "state"),
                                   **_concept(str(e.get("state")))}]))
         for name, c in (tp.get("criteria") or {}).items():

@@ -91,7 +91,7 @@ def render_html(visit: VisitReport) -> str:
                 names.append(n)
     return _env().get_template("report.html.j2").render(
         visit=visit, plots=timeline_plots(visit), criteria_names=names, version=__version__,
-        appendix=appendix(visit))
+        appendix=appendix(visit), title=lambda ident: visit.titles.get(ident, ident))
 
 
 @dataclass(frozen=True)

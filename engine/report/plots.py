@@ -3,16 +3,17 @@
 ``timeline_plots(visit)`` returns one ``Plot`` (id, title, caption, svg) per figure, for the
 HTML report and the web app alike:
 
-- each total-score series (``EssdaiSeries``): the documented total per timepoint stacked by
+- each total-score series (``TotalSeries``): the documented total per timepoint stacked by
   domain, the min–max band where domains are not assessable, the category lines;
-- each patient-reported series (``EsspriSeries``): the score with the PASS line;
+- each patient-reported series (``PatientReportedSeries``): the score with the PASS line;
 - each laboratory panel: one small chart per analyte. A panel whose reference ranges all have
   two ends, one of them above 0, is drawn against its reference band (value on a linear
   scale); any other panel as a multiple of the upper limit on a log scale with the line at 1.
 
 Every chart shares one time axis (the timepoints' dates) with a marker per treatment course;
 a course outside the axis is named at its edge. Nothing is hand-placed: every mark comes from
-the series. Which chart a series gets follows its type, never its name.
+the series. Which chart a series gets follows its type, never its name; an instrument is
+named by the title its rule set declares (``VisitReport.titles``).
 """
 
 from __future__ import annotations
@@ -26,13 +27,9 @@ from pydantic import BaseModel, ConfigDict
 
 from sicca.report.svg import Svg
 from sicca.report.visit import LabSeries, TreatmentCourse, VisitReport, date_number
-from sicca.scores.results import EssdaiSeries, EsspriSeries
+from sicca.scores.results import PatientReportedSeries, TotalSeries
 
 __all__ = ["Plot", "timeline_plots"]
-
-#: How an instrument id is shown in a title (other ids are shown upper-cased).
-#: The same display names as the text views (sicca.cli.views).
-TITLES = {"essdai": "ESSDAI", "clinessdai": "ClinESSDAI", "esspri": "ESSPRI"}
 
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac", "#2f4b7c", "#a05195"]
@@ -58,11 +55,11 @@ def timeline_plots(visit: VisitReport) -> list[Plot]:
     dates = [t.date for t in visit.report.timepoints]
     plots: list[Plot] = []
     for s in visit.series:
-        if isinstance(s, EssdaiSeries):
-            plots.append(_total_plot(s, dates, visit.treatments))
+        if isinstance(s, TotalSeries):
+            plots.append(_total_plot(s, _title(visit, s.instrument), dates, visit.treatments))
     for s in visit.series:
-        if isinstance(s, EsspriSeries):
-            plots.append(_pro_plot(s, dates, visit.treatments))
+        if isinstance(s, PatientReportedSeries):
+            plots.append(_pro_plot(s, _title(visit, s.instrument), dates, visit.treatments))
     panels: dict[str, list[LabSeries]] = {}
     for lab in visit.labs:
         if any(p.value is not None for p in lab.points):
@@ -70,6 +67,10 @@ def timeline_plots(visit: VisitReport) -> list[Plot]:
     for panel, labs in panels.items():
         plots.append(_lab_plot(panel, labs, dates, visit.treatments))
     return plots
+
+
+def _title(visit: VisitReport, instrument: str) -> str:
+    return visit.titles.get(instrument, instrument)
 
 
 # --- axes -------------------------------------------------------------------------------------
@@ -203,9 +204,8 @@ def _label_rows(courses: Sequence[TreatmentCourse]) -> int:
 
 # --- total scores -----------------------------------------------------------------------------
 
-def _total_plot(s: EssdaiSeries, dates: Sequence[str],
+def _total_plot(s: TotalSeries, name: str, dates: Sequence[str],
                 courses: Sequence[TreatmentCourse]) -> Plot:
-    name = TITLES.get(s.instrument, s.instrument.upper())
     domains = [d for d in _domain_order(s) if any((p.domains.get(d) or 0) > 0 for p in s.points)]
     rows = _label_rows(courses)
     top = 16 + 12 * rows
@@ -269,7 +269,7 @@ def _total_plot(s: EssdaiSeries, dates: Sequence[str],
     return Plot(id=s.instrument, title=f"{name} per timepoint", caption=cap, svg=svg.render())
 
 
-def _domain_order(s: EssdaiSeries) -> list[str]:
+def _domain_order(s: TotalSeries) -> list[str]:
     out: list[str] = []
     for p in s.points:
         for d in p.domains:
@@ -278,9 +278,8 @@ def _domain_order(s: EssdaiSeries) -> list[str]:
     return out
 
 
-def _pro_plot(s: EsspriSeries, dates: Sequence[str],
+def _pro_plot(s: PatientReportedSeries, name: str, dates: Sequence[str],
               courses: Sequence[TreatmentCourse]) -> Plot:
-    name = TITLES.get(s.instrument, s.instrument.upper())
     rows = _label_rows(courses)
     top = 16 + 12 * rows
     h = top + 190

@@ -4,6 +4,8 @@
 
 - ``report``: the typed Report of ``sicca score`` (sicca.report.model), unchanged;
 - ``series``: each declared instrument's plot data (``Instrument.series``), in manifest order;
+- ``titles``: each declared instrument's display name, by id, as its rule set's meta declares
+  it (``Instrument.title``): the page and plots print these, never a name of their own;
 - ``labs``: each analyte over the timepoints, in the canonical unit with its reference limits;
 - ``treatments``: the case's treatment courses, dated for the time axis;
 - ``details``: per timepoint, every conclusion's trace (rules, matched inputs, citations) and,
@@ -26,14 +28,19 @@ from sicca.records.models import Case, PartialDate
 from sicca.report.build import assemble, score_timepoints
 from sicca.report.model import Report
 from sicca.running.evaluate import Sicca
-from sicca.scores.instrument import Scored, declared
-from sicca.scores.results import EssdaiSeries, EsspriSeries, StarSeries, VerdictSeries
+from sicca.scores.instrument import Scored, declared, titles
+from sicca.scores.results import (
+    PatientReportedSeries,
+    ResponseSeries,
+    TotalSeries,
+    VerdictSeries,
+)
 
 __all__ = ["Citation", "Conclusion", "Firing", "LabPoint", "LabSeries", "Reference",
            "TimepointDetail", "TreatmentCourse", "Undecided", "VisitReport", "build_visit",
            "date_number"]
 
-Series = EssdaiSeries | EsspriSeries | VerdictSeries | StarSeries
+Series = TotalSeries | PatientReportedSeries | VerdictSeries | ResponseSeries
 
 #: input states that leave a rule's question open (a later result would decide it)
 _OPEN_STATES = ("not_reported", "not_done", "unknown")
@@ -124,6 +131,7 @@ class VisitReport(_Model):
 
     report: Report
     series: list[Series]
+    titles: dict[str, str]
     labs: list[LabSeries]
     treatments: list[TreatmentCourse]
     details: list[TimepointDetail]
@@ -149,10 +157,11 @@ def build_visit(sicca: Sicca, case: Case, options: dict[str, str] | None = None)
     scored = score_timepoints(sicca, case, opts, insts=insts)
     report = assemble(sicca, case, opts, scored, insts)
     series = [s for s in (i.series(scored, sicca) for i in insts)
-              if isinstance(s, (EssdaiSeries, EsspriSeries, VerdictSeries, StarSeries))]
+              if isinstance(s, (TotalSeries, PatientReportedSeries, VerdictSeries,
+                                ResponseSeries))]
     refs: dict[str, Reference] = {}
     details = [_detail(s, refs) for s in scored]
-    return VisitReport(report=report, series=series, labs=_labs(case),
+    return VisitReport(report=report, series=series, titles=titles(sicca), labs=_labs(case),
                        treatments=[TreatmentCourse(**t.model_dump())
                                    for t in case.treatments],
                        details=details, references=sorted(refs.values(), key=lambda r: r.id))

@@ -81,7 +81,10 @@ class DurableBackend:
 
     name = "durable"
 
-    def __init__(self, program: dict[str, Any]) -> None:
+    def __init__(self, program: dict[str, Any],
+                 memo: Callable[[str, Callable[[], Any]], Any] | None = None) -> None:
+        """``memo(key, make)`` may return the plan of an earlier process (a session passes its
+        disk cache's): the plan is a function of the program alone (``durable_plan``)."""
         self.program = program
         self.derived = {d["id"]: d for d in program["derived"]}
         self._pool: queue.Queue[str] = queue.Queue()
@@ -90,40 +93,26 @@ class DurableBackend:
         self._lock = threading.Lock()
         self._lost: set[str] = set()  # ids of sessions that could not be closed
         self._replaced = 0
-        self._needs_visit: list[bool] = []
-        # the fact names each stratum's rules read: any other fact could only meet the
-        # catch-all there, so it is not asserted in that stratum (not the inputs, not the lower
-        # strata's conclusions, not the stratum's own conclusions): same firings, far fewer
-        # asserts and json.dumps calls
-        self._reads: list[frozenset[str]] = [frozenset() for _ in range(program["strata"])]
-        for r in program["rules"]:
-            names = {lit["fact"] for br in r["branches"] for lit in br}
-            self._reads[r["stratum"]] = self._reads[r["stratum"]] | names
+        plan = None
+        if memo is not None:
+            plan = memo(PLAN_KEY, lambda: durable_plan(program))
+            if not _is_plan(plan, program["strata"]):  # a damaged cache: built again
+                plan = None
+        if plan is None:
+            plan = durable_plan(program)
+        self._reads: list[frozenset[str]] = [frozenset(r) for r in plan["reads"]]
+        self._needs_visit: list[bool] = [bool(x) for x in plan["needs_visit"]]
         self._rulesets: list[tuple[int, dict[str, Action]]] = []
         self._possible: list[tuple[int, dict[str, Action]]] = []
         for mode, out in (("definite", self._rulesets), ("possible", self._possible)):
-            for s, rules in enumerate(to_durable(program, mode)):
-                actions: dict[str, Action] = {}
-                defn: dict[str, Any] = {}
-                needs = False
-                for rname, spec in rules.items():
-                    i, j = (int(x) for x in rname.split("~"))
-                    aliases = [next(iter(p)) for p in spec["all"]
-                               if next(iter(p)).startswith("a")]
-                    needs = needs or any("visit" in p for p in spec["all"])
+            for s, (text, specs) in enumerate(plan[mode]):
+                actions: dict[str, Action] = {"__catch_all": _noop, "__end": _noop}
+                for rname, i, j, aliases in specs:
                     then = program["rules"][i]["then"]
                     actions[rname] = self._action(
                         i, j, aliases, then, self.derived[then]["name"] in self._reads[s],
                         1 if mode == "definite" else 0)
-                    defn[rname] = spec
-                defn["__catch_all"] = {"all": [{"m": {"$ex": {"name": 1}}},
-                                               {"never": {"name": "__never__"}}]}
-                defn["__end"] = {"pri": 1000, "all": [{"m": {"name": "__end__"}}]}
-                actions["__catch_all"] = actions["__end"] = _noop
-                handle = _core.create_ruleset(f"{mode[0]}{s}", _dumps(defn))
-                out.append((handle, actions))
-                if mode == "definite":
-                    self._needs_visit.append(needs)
+                out.append((_core.create_ruleset(f"{mode[0]}{s}", text), actions))
         self.strata = len(self._rulesets)
 
     def _action(self, i: int, j: int, aliases: list[str], then: str, read_here: bool,
@@ -171,6 +160,7 @@ class DurableBackend:
     def _evaluate(self, facts: list[dict[str, Any]]) -> RawResult:
         box = [self._pool.get()]  # the session id; "" once retired (never used again)
         censored = any(f["censor"] for f in facts)
+        texts: dict[str, list[tuple[str, str]]] = {}  # the input facts' JSON, per session id
         try:
             have: set[str] = set()  # definitely concluded
             may: set[str] = set()   # possibly concluded (definite ones included)
@@ -180,11 +170,12 @@ class DurableBackend:
                 # the lower strata's conclusions, blockers first: sure ones 1, possible ones 0
                 lower = [dict(_derived_fact(self.derived[d]), sure=int(d in have))
                          for d in sorted(may if censored else have)]
-                got = self._stratum(s, self._rulesets[s], box, facts, lower, have)
+                got = self._stratum(s, self._rulesets[s], box, facts, lower, have, texts)
                 firings += got.firings
                 have |= got.have
                 if censored:
-                    got = self._stratum(s, self._possible[s], box, facts, lower, may)
+                    got = self._stratum(s, self._possible[s], box, facts, lower, may,
+                                        texts)
                     pfirings += got.firings
                     may |= got.have
             if not censored:
@@ -198,21 +189,27 @@ class DurableBackend:
 
     def _stratum(self, s: int, ruleset: tuple[int, dict[str, Action]], box: list[str],
                  facts: list[dict[str, Any]], lower: list[dict[str, Any]],
-                 have: set[str]) -> _Visit:
+                 have: set[str], texts: dict[str, list[tuple[str, str]]]) -> _Visit:
         """Run one stratum's ruleset on the visit; its new conclusions in ``visit.have``.
-        A session that cannot be closed retires its id (``box[0]`` becomes "")."""
+        A session that cannot be closed retires its id (``box[0]`` becomes ""). ``texts``
+        keeps each input fact's JSON for the visit's later strata (written once, not per
+        stratum and mode: the batch text is the same as ``_dumps`` of the whole list)."""
         handle, actions = ruleset
         sid = box[0]
         visit = _Visit(set(have), handle, sid)
         done = False
         try:
             reads = self._reads[s]
-            batch = [dict(f, sid=sid) for f in lower if f["name"] in reads]  # blockers first
-            batch += [dict(f, sid=sid) for f in facts if f["name"] in reads]
+            if sid not in texts:
+                texts[sid] = [(f["name"], _dumps(dict(f, sid=sid))) for f in facts]
+            # blockers first
+            batch = [_dumps(dict(f, sid=sid)) for f in lower if f["name"] in reads]
+            batch += [t for name, t in texts[sid] if name in reads]
             if self._needs_visit[s]:
-                batch.append({"sid": sid, "id": "visit", "name": "__visit__",
-                              "state": "", "value": None, "code": "", "censor": ""})
-            self._run(handle, actions, visit, _core.assert_facts(handle, _dumps(batch)))
+                batch.append(_dumps({"sid": sid, "id": "visit", "name": "__visit__",
+                                     "state": "", "value": None, "code": "", "censor": ""}))
+            self._run(handle, actions, visit,
+                      _core.assert_facts(handle, "[" + ", ".join(batch) + "]"))
             end = json.dumps({"sid": sid, "id": "end", "name": "__end__"})
             self._run(handle, actions, visit, _core.assert_fact(handle, end))
             visit.state = None  # every action completed: nothing left to abandon
@@ -234,6 +231,62 @@ class DurableBackend:
             if self._replaced < MAX_REPLACED:
                 self._replaced += 1
                 self._pool.put(str(POOL_SIZE + self._replaced - 1))
+
+
+#: the key of a program's durable plan in a session's cache (bumped when the plan changes)
+PLAN_KEY = "durable.plan.1"
+
+
+def durable_plan(program: dict[str, Any]) -> dict[str, Any]:
+    """What a backend needs beyond the program, as JSON data: per mode (``definite``,
+    ``possible``) and stratum, the ruleset text for the core and each rule's action spec
+    ``[name, rule index, branch, aliases]``; per stratum the fact names its rules read and
+    whether a branch waits for the visit fact. A pure function of the program, so a session
+    keeps it in its disk cache beside the program (to_durable and the JSON text are most of a
+    backend's start)."""
+    # the fact names each stratum's rules read: any other fact could only meet the
+    # catch-all there, so it is not asserted in that stratum (not the inputs, not the lower
+    # strata's conclusions, not the stratum's own conclusions): same firings, far fewer
+    # asserts and json.dumps calls
+    reads: list[set[str]] = [set() for _ in range(program["strata"])]
+    for r in program["rules"]:
+        reads[r["stratum"]] |= {lit["fact"] for br in r["branches"] for lit in br}
+    plan: dict[str, Any] = {"reads": [sorted(x) for x in reads], "needs_visit": []}
+    for mode in ("definite", "possible"):
+        rulesets: list[list[Any]] = []
+        for rules in to_durable(program, mode):
+            specs: list[list[Any]] = []
+            defn: dict[str, Any] = {}
+            needs = False
+            for rname, spec in rules.items():
+                i, j = (int(x) for x in rname.split("~"))
+                aliases = [next(iter(p)) for p in spec["all"] if next(iter(p)).startswith("a")]
+                needs = needs or any("visit" in p for p in spec["all"])
+                specs.append([rname, i, j, aliases])
+                defn[rname] = spec
+            defn["__catch_all"] = {"all": [{"m": {"$ex": {"name": 1}}},
+                                           {"never": {"name": "__never__"}}]}
+            defn["__end"] = {"pri": 1000, "all": [{"m": {"name": "__end__"}}]}
+            rulesets.append([_dumps(defn), specs])
+            if mode == "definite":
+                plan["needs_visit"].append(needs)
+        plan[mode] = rulesets
+    return plan
+
+
+def _is_plan(plan: Any, strata: int) -> bool:
+    """Whether ``plan`` (read from a cache) has the shape :func:`durable_plan` gives."""
+    try:
+        return (len(plan["reads"]) == len(plan["needs_visit"]) == strata
+                and all(isinstance(x, str) for r in plan["reads"] for x in r)
+                and all(isinstance(x, bool) for x in plan["needs_visit"])
+                and all(len(plan[m]) == strata and all(
+                    isinstance(text, str) and all(
+                        isinstance(n, str) and type(i) is int and type(j) is int
+                        and all(isinstance(a, str) for a in al) for n, i, j, al in specs)
+                    for text, specs in plan[m]) for m in ("definite", "possible")))
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 class _Held:

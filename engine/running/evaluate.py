@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,12 +21,15 @@ from sicca.base.jsonenc import number
 from sicca.base.yamlsrc import Reader
 from sicca.base.yamlsrc import load as load_yaml
 from sicca.language.compiler import Catalog, Compiled, build
+from sicca.language.intervals import OPS, cell_points
 from sicca.language.loader import load_manifest, load_rule_files, rule_dirs
 from sicca.records.models import Case, Catalogue, Record, load_case
 from sicca.running.facts import Fact, Visit, build_visit
 from sicca.running.trace import Firing, RawResult
 
 ENGINES = ("durable", "native")
+#: Most cells evaluated for one visit; past it, the three-valued pass (sound, maybe loose).
+MAX_CELLS = 64
 
 
 class Backend(Protocol):
@@ -34,7 +38,12 @@ class Backend(Protocol):
     def evaluate(self, facts: list[dict[str, Any]]) -> RawResult: ...
 
 
-def make_backend(name: str, program: dict[str, Any]) -> Backend:
+#: ``memo(key, make)``: a value derived from the program alone, kept by the caller (a session's
+#: disk cache) or made now
+Memo = Callable[[str, Callable[[], Any]], Any]
+
+
+def make_backend(name: str, program: dict[str, Any], memo: Memo | None = None) -> Backend:
     if name == "native":
         from sicca.running.native import NativeBackend
 
@@ -42,7 +51,7 @@ def make_backend(name: str, program: dict[str, Any]) -> Backend:
     if name == "durable":
         from sicca.running.durable import DurableBackend
 
-        return DurableBackend(program)
+        return DurableBackend(program, memo)
     raise InputError(Problem(f"unknown engine '{name}'", field="--engine",
                              expected=" | ".join(ENGINES), code="E121"))
 
@@ -77,6 +86,14 @@ class Evaluation:
     #: conclusions that only *may* hold: some rule concluding them had an unknown literal (a
     #: censored value its interval does not decide) and none concluded them definitely
     possible: dict[str, list[Derived]] = field(default_factory=dict)
+    #: with censored inputs: one definite evaluation per *cell*, a choice of one region per
+    #: censored input between the thresholds the program compares it with (every comparison
+    #: decided); ``derived``/``possible`` are then their intersection / the rest of their
+    #: union, and instruments take the hull of their per-cell results (exact, not Kleene)
+    cells: list[Evaluation] = field(default_factory=list, repr=False)
+    #: True when the censored inputs had too many cells to evaluate each (MAX_CELLS): the
+    #: ranges come from the three-valued pass, sound but possibly wider than the true hull
+    approximate: bool = False
 
     def lookup(self, fid: str) -> Derived | Fact | None:
         """The concluded or input fact with engine id ``fid`` (input ids indexed on first use:
@@ -196,13 +213,13 @@ class Sicca:
     observers: ClassVar[list[Callable[[Evaluation], None]]] = []
 
     def __init__(self, compiled: Compiled, catalogue: Catalogue, engine: str = "durable",
-                 extra_dirs: list[Path] | None = None) -> None:
+                 extra_dirs: list[Path] | None = None, memo: Memo | None = None) -> None:
         self.compiled = compiled
         self.catalogue = catalogue
         self.engine = engine
         self.extra_dirs = list(extra_dirs or [])
         self.program = compiled.program
-        self.backend = make_backend(engine, self.program)
+        self.backend = make_backend(engine, self.program, memo)
         inputs = set(self.program["inputs"])
         # Worked out once: the input facts in catalog order (the order the backends are given
         # them), and per concluded id its name, value, code and place in id order.
@@ -212,6 +229,13 @@ class Sicca:
                       Decimal(d["value"]) if d["value"] is not None else None, d["code"])
             for d in self.program["derived"]}
         self._then = [r["then"] for r in self.program["rules"]]
+        self._tests = numeric_tests(self.program)
+        self._ranges = {i.name: i.spec.bounds() for i in catalogue.vocabulary.items.values()
+                        if i.type != "option"}
+        #: per-eye tests the program reads, with the side that is worse (min | max)
+        self._per_eye = {i.name: i.spec.worse or "max"
+                         for i in catalogue.vocabulary.items.values()
+                         if i.type == "per_eye" and i.name in inputs}
         self._memo: dict[str, Any] = {}
         #: the instruments that score a case, as the pack manifest declares them (in order)
         self.declared: list[str] = list(compiled.manifest.instruments) \
@@ -227,17 +251,18 @@ class Sicca:
     @classmethod
     def load(cls, rules: list[Path] | None = None, engine: str = "durable",
              only: list[str] | None = None, read: Reader = load_yaml,
-             catalogue: Catalogue | None = None) -> Sicca:
+             catalogue: Catalogue | None = None, memo: Memo | None = None) -> Sicca:
         """Compile the bundled rules plus ``rules`` packs; ``read`` parses each file (a session
-        passes its disk cache), ``catalogue`` is reused when already loaded."""
+        passes its disk cache), ``catalogue`` is reused when already loaded, ``memo`` keeps
+        what the backend derives from the program (see :func:`make_backend`)."""
         catalogue = catalogue or Catalogue.load(list(rules or []), read)
         compiled = build(list(rules or []), catalogue, only, read)
-        return cls(compiled, catalogue, engine, rules)
+        return cls(compiled, catalogue, engine, rules, memo)
 
     @classmethod
     def from_program(cls, program: dict[str, Any], catalogue: Catalogue,
                      engine: str = "durable", rules: list[Path] | None = None,
-                     read: Reader = load_yaml) -> Sicca:
+                     read: Reader = load_yaml, memo: Memo | None = None) -> Sicca:
         """A program compiled earlier from the same rule files (the disk cache). The rule files
         themselves (the instruments read their ``meta``) and the pack manifest are read again
         through ``read``, which is cheap from the cache; only the compiling is skipped."""
@@ -247,7 +272,7 @@ class Sicca:
         manifest = load_manifest(dirs, problems)
         problems.raise_if_any(RuleSyntaxError)
         compiled = Compiled(program, files, Catalog.from_catalogue(catalogue), manifest)
-        return cls(compiled, catalogue, engine, rules)
+        return cls(compiled, catalogue, engine, rules, memo)
 
     def load_case(self, path: str | Path) -> Case:
         return load_case(path, self.catalogue)
@@ -290,10 +315,102 @@ class Sicca:
     def evaluate_visit(self, visit: Visit, options: dict[str, str]) -> Evaluation:
         vf = visit.facts
         facts = [vf[n].engine() for n in self._input_names if n in vf]
-        raw = self.backend.evaluate(facts)
-        return self.wrap(visit, raw, options)
+        if not any(f["censor"] for f in facts):
+            return self.wrap(visit, self.backend.evaluate(facts), options)
+        return self._evaluate_cells(visit, facts, options)
 
-    def wrap(self, visit: Visit, raw: RawResult, options: dict[str, str]) -> Evaluation:
+    def _evaluate_cells(self, visit: Visit, facts: list[dict[str, Any]],
+                        options: dict[str, str]) -> Evaluation:
+        """A visit with censored inputs: each combination of cells evaluated as a definite
+        visit, the conclusions merged (definite in every cell / possible in some). Past
+        MAX_CELLS combinations, the backend's three-valued pass, marked ``approximate``."""
+        # one dimension per censored input (a per-eye test with both eyes measured: one for
+        # the pair, its worse eye worked out per cell); each a list of value assignments
+        dims: list[list[dict[int, float]]] = []
+        pos = {f["name"]: k for k, f in enumerate(facts)}
+        done: set[int] = set()
+        for name, worse in self._per_eye.items():
+            k = pos.get(name)
+            if k is not None and facts[k]["censor"]:
+                pair = self._eye_cells(visit, name, worse, k, pos)
+                if pair is not None:
+                    dims.append(pair)
+                    done |= {k} | {pos[n] for n in (f"{name}.right", f"{name}.left")
+                                   if n in pos}
+        for k, f in enumerate(facts):
+            if f["censor"] and k not in done:
+                fact = visit.facts[f["name"]]
+                pts = cell_points(self._tests.get(f["name"], []), f["value"], f["censor"],
+                                  self._ranges.get(f["name"], (None, None)), fact.integer)
+                dims.append([{k: x} for x in pts])
+        total = 1
+        for dim in dims:
+            total *= max(len(dim), 1)
+        if total > MAX_CELLS or any(not dim for dim in dims):
+            # too many cells, or a bound that allows no value in the item's range (the
+            # three-valued pass then reads it as recorded)
+            ev = self.wrap(visit, self.backend.evaluate(facts), options)
+            ev.approximate = total > MAX_CELLS
+            return ev
+        raws: list[RawResult] = []
+        kinds: set[tuple[frozenset[str], frozenset[tuple[int, int, tuple[str, ...]]]]] = set()
+        for combo in itertools.product(*dims):
+            cell = list(facts)
+            for assign in combo:
+                for k, x in assign.items():
+                    cell[k] = dict(facts[k], value=x, censor="")
+            raw = self.backend.evaluate(cell)
+            kind = (frozenset(raw.derived), frozenset(_firing_key(f) for f in raw.firings))
+            if kind not in kinds:  # cells that fire alike are one for every instrument
+                kinds.add(kind)
+                raws.append(raw)
+        cells = [self.wrap(visit, raw, options, observe=False) for raw in raws]
+        sure = set.intersection(*(r.derived for r in raws))
+        maybe = set.union(*(r.derived for r in raws)) - sure
+        seen: set[tuple[int, int, tuple[str, ...]]] = set()
+        firings: list[Firing] = []
+        pfirings: list[Firing] = []
+        then = self._then
+        for r in raws:
+            for fired in r.firings:
+                key = _firing_key(fired)
+                if key not in seen:
+                    seen.add(key)
+                    (firings if then[fired.rule] in sure else pfirings).append(fired)
+        ev = self.wrap(visit, RawResult(firings, sure, maybe, pfirings), options)
+        ev.cells = cells
+        return ev
+
+    def _eye_cells(self, visit: Visit, name: str, worse: str, k: int,
+                   pos: dict[str, int]) -> list[dict[int, float]] | None:
+        """The cells of a per-eye test whose worse eye is censored, both eyes measured: each
+        eye split at the thresholds of the test, the worse eye of each pair exact. (One value
+        cannot hold a two-sided range: right ">5" and left 8 mm make the worse eye (5, 8],
+        which the recorded bound keeps as "<=8"; the pair decides "> 5".) None when an eye
+        is missing (the recorded bound is then the whole truth)."""
+        sides = [visit.facts.get(f"{name}.{side}") for side in ("right", "left")]
+        if any(s is None or s.state != "reported" or s.value is None for s in sides):
+            return None
+        names = [f"{name}.right", f"{name}.left"]
+        tests = sorted(set(self._tests.get(name, [])) |
+                       {t for n in names for t in self._tests.get(n, [])})
+        bounds = self._ranges.get(name, (None, None))
+        pts = [cell_points(tests, float(s.value), s.censor or "", bounds, False)
+               for s in sides if s is not None and s.value is not None]
+        pick = min if worse == "min" else max
+        out: dict[tuple[tuple[bool, ...], ...], dict[int, float]] = {}
+        for r, left in itertools.product(*pts):
+            w = pick(r, left)
+            assign = {k: w}
+            for n, x in zip(names, (r, left), strict=True):
+                if n in pos:
+                    assign[pos[n]] = x
+            sig = tuple(tuple(OPS[op](x, c) for op, c in tests) for x in (w, r, left))
+            out.setdefault(sig, assign)
+        return list(out.values())
+
+    def wrap(self, visit: Visit, raw: RawResult, options: dict[str, str],
+             observe: bool = True) -> Evaluation:
         table, then = self._derived_table, self._then
         derived: dict[str, list[Derived]] = {}
         objs: dict[str, Derived] = {}
@@ -324,8 +441,9 @@ class Sicca:
                     lst.sort(key=_derived_key)
         ev = Evaluation(visit, derived, raw, self.program, options, self.backend.name, objs,
                         possible=possible)
-        for observe in Sicca.observers:
-            observe(ev)
+        if observe:
+            for observer in Sicca.observers:
+                observer(ev)
         return ev
 
     def rulesets(self) -> list[dict[str, Any]]:
@@ -335,3 +453,17 @@ class Sicca:
         """The ``meta`` of every file of a rule set (weights, item tables, …), by file."""
         return [dict(f["meta"], _file=f["file"]) for f in self.program["files"]
                 if f["ruleset"] == ruleset]
+
+
+def numeric_tests(program: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+    """Per input fact, every numeric comparison ``(op, constant)`` the program makes on it."""
+    out: dict[str, set[tuple[str, float]]] = {}
+    for r in program["rules"]:
+        for br in r["branches"]:
+            for lit in br:
+                for t in lit["tests"]:
+                    if t["field"] == "value" and not isinstance(t["value"], list):
+                        out.setdefault(lit["fact"], set()).add((t["op"], float(t["value"])))
+    return {k: sorted(v) for k, v in out.items()}
+
+

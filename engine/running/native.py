@@ -15,21 +15,16 @@ pass is skipped (it would repeat the definite one).
 from __future__ import annotations
 
 import itertools
-import operator
 from collections.abc import Callable
 from typing import Any
 
-from sicca.language.intervals import FALSE, TRUE, fact_interval, satisfying, truth
+from sicca.language.intervals import FALSE, OPS, TRUE, fact_interval, satisfying, truth
 from sicca.running.trace import Firing, RawResult
 
 Fact = dict[str, Any]
 Pred = Callable[[Fact], bool]
 Lit = Callable[[Fact], int]  # FALSE 0, UNKNOWN 1, TRUE 2
 
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
-    "eq": operator.eq, "ne": operator.ne,
-}
 
 
 def decided(op: str, c: float, value: float | None, censor: str) -> bool:
@@ -37,7 +32,7 @@ def decided(op: str, c: float, value: float | None, censor: str) -> bool:
     if value is None:
         return False
     if not censor:
-        return _OPS[op](value, c)
+        return OPS[op](value, c)
     if op == "eq":
         return False
     if op == "ne":
@@ -60,7 +55,7 @@ def _pred(t: dict[str, Any]) -> Pred:
     fld, op, v, neg = t["field"], t["op"], t["value"], t["neg"]
     if fld == "value" and not isinstance(v, list):
         c = float(v)
-        cmp = _OPS[op]
+        cmp = OPS[op]
         if neg:
             def num_not(f: Fact) -> bool:
                 return not decided(op, c, f["value"], f["censor"])
@@ -127,7 +122,7 @@ def _literal(tests: list[dict[str, Any]]) -> Lit:
         return lambda f: TRUE if others(f) else FALSE
     all_neg = all(neg for _, _, neg in numeric)
     sat = satisfying(numeric)
-    exact = [(_OPS[op], c, neg) for op, c, neg in numeric]
+    exact = [(OPS[op], c, neg) for op, c, neg in numeric]
 
     def lit(f: Fact) -> int:
         if not others(f):

@@ -5,13 +5,24 @@ Security: every page but the login needs a session (a signed, HttpOnly, SameSite
 Secure unless the app is told it is served over plain HTTP); every POST carries the session's
 CSRF token (form field ``csrf`` or header ``X-CSRF-Token``); clinicians edit, readers read.
 Templates are autoescaped.
+
+Judgement calls (the rule pack's options, ``sicca options``) are the patient's: the API scores a
+case with one set of options (they change every visit and the changes between visits), so they
+are stored on the patient, set in the visit form or on the patient page, and passed to every
+call of the scoring session.
+
+Two clinicians saving the same new visit at once: the second is told so (409, their entries
+kept in the form), whichever database finds the clash (SQLite serialises writers, so it is seen
+before the insert; PostgreSQL reports it as a unique violation at commit).
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +33,27 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from starlette.middleware.sessions import SessionMiddleware
 
 from sicca.api.session import Session
 from sicca.base.errors import InputError, Problem, SiccaError
-from sicca.records.models import PartialDate, parse_case
+from sicca.base.jsonenc import dumps_exact
+from sicca.records.models import Catalogue, PartialDate, parse_case
 from sicca.records.models import Patient as CasePatient
+from sicca.scores.instrument import titles
 from sicca.web import forms
 from sicca.web.auth import new_token, same_token, verify_password
-from sicca.web.store import Audit, Patient, Store, User, Visit, jsonable, utcnow
+from sicca.web.store import (
+    Audit,
+    Patient,
+    Store,
+    User,
+    Visit,
+    jsonable,
+    utcnow,
+)
 
 HERE = Path(__file__).parent
 _PID_OK = "letters, digits, '.', '_' or '-' (at most 120)"
@@ -39,6 +61,15 @@ _PID_OK = "letters, digits, '.', '_' or '-' (at most 120)"
 
 class LoginRequired(Exception):
     """Raised when a page is asked for without a logged-in session."""
+
+
+class _Taken(Exception):
+    """Raised inside a save when the new visit's id was taken since its form was opened."""
+
+
+class _Changed(Exception):
+    """Raised inside a history save or delete when the entry was changed or deleted since its
+    form was opened."""
 
 
 class Web:
@@ -50,6 +81,7 @@ class Web:
         self.api = api
         self.lock = threading.Lock()
         self._form: forms.VisitForm | None = None
+        self._history_form: list[forms.Section] | None = None
 
     @property
     def form(self) -> forms.VisitForm:
@@ -58,22 +90,51 @@ class Web:
                 self._form = forms.build_form(self.api.catalogue, self.api.domain_levels())
         return self._form
 
-    def score(self, case: Mapping[str, Any], tid: str | None = None) -> dict[str, Any]:
+    @property
+    def history_form(self) -> list[forms.Section]:
+        """The sections of a history entry's form (the cumulative items)."""
+        if self._history_form is None:
+            with self.lock:
+                self._history_form = forms.build_history_form(self.api.catalogue)
+        return self._history_form
+
+    def score(self, case: Mapping[str, Any], tid: str | None = None,
+              options: Mapping[str, str] | None = None) -> dict[str, Any]:
         with self.lock:
-            report = self.api.score(case, timepoints=[tid] if tid else None)
+            report = self.api.score(case, options, timepoints=[tid] if tid else None)
         data: dict[str, Any] = report.dump_json()
         return data
 
-    def plots(self, case: Mapping[str, Any]) -> list[Any]:
+    def plots(self, case: Mapping[str, Any], options: Mapping[str, str] | None = None
+              ) -> list[Any]:
         """The visit report's SVG plots of the patient's course (sicca.report.plots)."""
         from sicca.report.plots import timeline_plots
 
         with self.lock:
-            return list(timeline_plots(self.api.visit_report(case)))
+            return list(timeline_plots(self.api.visit_report(case, options)))
 
-    def explain(self, case: Mapping[str, Any], tid: str) -> list[dict[str, Any]]:
+    def explain(self, case: Mapping[str, Any], tid: str,
+                options: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         with self.lock:
-            return self.api.explain(case, tid).conclusions
+            return self.api.explain(case, tid, options=options).conclusions
+
+    def options_of(self, patient: Patient) -> dict[str, str]:
+        """The patient's options the rule pack still has (a choice a newer pack dropped is
+        left out, so the option has its default)."""
+        rows = {r.name: r for r in self.form.options}
+        return {k: str(v) for k, v in (patient.options or {}).items()
+                if k in rows and v in rows[k].choices and v != rows[k].default}
+
+    def option_errors(self, options: Mapping[str, str]) -> dict[str, str]:
+        """Each option the scoring session refuses, by form field, in the CLI's words."""
+        errors: dict[str, str] = {}
+        for k, v in options.items():
+            try:
+                with self.lock:
+                    self.api.sicca.check_options({k: v})
+            except InputError as exc:
+                errors[f"o.{k}"] = "; ".join(forms.problem_text(p) for p in exc.problems)
+        return errors
 
     def check(self, case: Mapping[str, Any]) -> None:
         with self.lock:
@@ -104,6 +165,40 @@ def case_of(patient: Patient, replace: str | None = None,
     return case, index
 
 
+def fingerprint(entry: Any) -> str:
+    """A short digest of a stored history entry: the form carries it, so a save or delete
+    can tell that the entry it was opened on was changed meanwhile."""
+    return hashlib.sha256(dumps_exact(entry).encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass
+class HistoryRow:
+    """One history entry as the patient page lists it: its place in the stored list, its
+    fingerprint (for the delete button) and its items as ``name value`` lines."""
+
+    index: int
+    date: str
+    label: str | None
+    items: list[str]
+    was: str
+
+
+def history_rows(case: Mapping[str, Any], catalogue: Catalogue) -> list[HistoryRow]:
+    """The patient's history entries by date (they are stored as entered, in any order)."""
+    rows = []
+    for i, entry in enumerate(case.get("history") or []):
+        if not isinstance(entry, dict):
+            continue
+        items = [f"{name} {forms.summary(raw)}" for sec in forms.SECTIONS
+                 for name, raw in forms.flatten(entry.get(sec) or {}, catalogue).items()]
+        label = entry.get("label")
+        rows.append(HistoryRow(i, str(entry.get("date", "")),
+                               str(label) if label is not None else None, items,
+                               fingerprint(entry)))
+    rows.sort(key=lambda r: _date_key(r.date))
+    return rows
+
+
 def _pid_ok(pid: str) -> bool:
     return 0 < len(pid) <= 120 and all(c.isalnum() or c in "._-" for c in pid)
 
@@ -123,7 +218,9 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True
-    templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=1, default=str)
+    templates.env.filters["tojson_pretty"] = lambda v: dumps_exact(v, indent=1)
+    # instruments are named as the rule pack declares them (meta title), never by the app
+    templates.env.globals["title"] = lambda ident: titles(web.api.sicca).get(ident, ident)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
@@ -142,6 +239,16 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         if request.headers.get("HX-Request"):
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(IntegrityError)
+    async def _clash(request: Request, _exc: IntegrityError) -> Response:
+        """A record made at the same moment by another request (PostgreSQL's unique
+        violation): nothing of this request was saved; say so instead of failing (500)."""
+        return HTMLResponse(
+            "<!doctype html><title>Conflict</title><h1>Saved by someone else meanwhile</h1>"
+            "<p>The record you were creating was just created by another user; nothing of "
+            "yours was saved. Go back, reload the page and check before saving again.</p>",
+            status_code=409)
 
     # ---- session, user, CSRF ------------------------------------------------------------
 
@@ -268,28 +375,227 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             audit(s, user, "patient.add", pid, None, {"after": info})
         return RedirectResponse(f"/patients/{pid}", status_code=303)
 
+    def timeline_page(request: Request, s: DbSession, user: User, p: Patient,
+                      status: int = 200, values: dict[str, str] | None = None,
+                      errors: dict[str, str] | None = None) -> HTMLResponse:
+        case, _ = case_of(p)
+        opts = web.options_of(p)
+        report = web.score(case, None, opts) if case["timepoints"] else None
+        history = s.scalars(select(Audit).where(Audit.patient == p.pid)
+                            .order_by(Audit.at.desc(), Audit.id.desc()).limit(20)).all()
+        plots = web.plots(case, opts) if case["timepoints"] else []
+        return page(request, "timeline.html", user, status, patient=p, case=case,
+                    report=report, plots=plots, audit=history, opts=opts, form=web.form,
+                    history=history_rows(case, web.api.catalogue),
+                    values=values or forms.form_from_options(opts, web.form.options),
+                    errors=errors or {})
+
     @app.get("/patients/{pid}", response_class=HTMLResponse)
     def timeline(request: Request, pid: str) -> HTMLResponse:
         with store.session() as s:
             user = user_of(request, s)
+            return timeline_page(request, s, user, patient_of(s, pid))
+
+    @app.post("/patients/{pid}/options")
+    async def set_options(request: Request, pid: str) -> Response:
+        """The patient's judgement calls (every visit is scored with them), audited."""
+        form = await posted(request)
+        strs = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        opts = forms.options_from_form(strs, web.form.options)
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
             p = patient_of(s, pid)
-            case, _ = case_of(p)
-            report = web.score(case) if case["timepoints"] else None
-            history = s.scalars(select(Audit).where(Audit.patient == pid)
-                                .order_by(Audit.at.desc(), Audit.id.desc()).limit(20)).all()
-            plots = web.plots(case) if case["timepoints"] else []
-            return page(request, "timeline.html", user, patient=p, case=case, report=report,
-                        plots=plots, audit=history)
+            errors = web.option_errors(opts)
+            if errors:
+                return timeline_page(request, s, user, p, 422, strs, errors)
+            store_options(s, user, p, opts)
+        return RedirectResponse(f"/patients/{pid}", status_code=303)
+
+    def store_options(s: DbSession, user: User, p: Patient, opts: dict[str, str]) -> None:
+        before = web.options_of(p)
+        if opts != before:
+            p.options = dict(opts)
+            p.updated_at = utcnow()
+            audit(s, user, "patient.options", p.pid, None, {"before": before, "after": opts})
+
+    # ---- history entries ----------------------------------------------------------------
+    # The case file's ``history:`` (tests and findings recorded before or between visits),
+    # stored in the patient's case data as the case file holds it. An entry is known by its
+    # place in that list and the fingerprint of what the form was opened on: an entry changed
+    # or deleted meanwhile is refused (409), never overwritten.
+
+    def history_page(request: Request, user: User, p: Patient, values: dict[str, str],
+                     original: int | None, was: str, status: int = 200,
+                     errors: dict[str, str] | None = None, general: list[str] | None = None,
+                     conflict: str | None = None) -> HTMLResponse:
+        return page(request, "history_form.html", user, status, patient=p,
+                    sections=web.history_form, values=values,
+                    original="" if original is None else str(original), was=was,
+                    errors=errors or {}, general=general or [], conflict=conflict)
+
+    def entry_at(p: Patient, n: int) -> dict[str, Any] | None:
+        hist = (p.case_data or {}).get("history") or []
+        return hist[n] if 0 <= n < len(hist) and isinstance(hist[n], dict) else None
+
+    @app.get("/patients/{pid}/history/new", response_class=HTMLResponse)
+    def new_entry(request: Request, pid: str) -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            return history_page(request, user, patient_of(s, pid), {}, None, "")
+
+    @app.get("/patients/{pid}/history/{n}/edit", response_class=HTMLResponse)
+    def edit_entry(request: Request, pid: str, n: int) -> HTMLResponse:
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            p = patient_of(s, pid)
+            entry = entry_at(p, n)
+            if entry is None:
+                raise HTTPException(404, f"no history entry {n}")
+            return history_page(request, user, p,
+                                forms.form_from_entry(entry, web.api.catalogue), n,
+                                fingerprint(entry))
+
+    def validate_entry(p: Patient, entry: dict[str, Any], original: int | None
+                       ) -> tuple[dict[str, str], list[str]]:
+        """Errors of ``entry`` (put in place of entry ``original``, or added) by field, and
+        those without one, from the case parser that reads case files."""
+        case, _ = case_of(p)
+        hist = list(case.get("history") or [])
+        if original is None:
+            hist.append(entry)
+            index = len(hist) - 1
+        else:
+            hist[original] = entry
+            index = original
+        case["history"] = hist
+        if not case["timepoints"]:  # a case file needs a visit; the entry is checked alone
+            case["timepoints"] = [{"id": "check", "date": entry.get("date") or "9999-12"}]
+        problems: list[Problem] = []
+        if not entry.get("date"):
+            problems.append(Problem("a history entry needs a date",
+                                    field=f"history[{index}].date",
+                                    expected="YYYY-MM or YYYY-MM-DD"))
+        else:
+            try:
+                web.check(case)
+            except InputError as exc:
+                problems = exc.problems
+        errors: dict[str, str] = {}
+        general: list[str] = []
+        for prob in problems:
+            where = prob.field or ""
+            if not (where == f"history[{index}]" or where.startswith(f"history[{index}].")
+                    or where.startswith(f"history[{index}][")):
+                continue  # another record's (it was saved before): not this entry's to fix
+            name = forms.history_field_of(prob, index, web.api.catalogue)
+            text = forms.problem_text(prob)
+            if name and name not in errors:
+                errors[name] = text
+            else:
+                general.append(text)
+        return errors, general
+
+    def history_conflict(request: Request, pid: str, form: dict[str, Any],
+                         original: int | None, was: str) -> HTMLResponse:
+        """409: the entry was changed or deleted meanwhile; the form comes back as typed."""
+        with store.session() as s:
+            user = user_of(request, s)
+            p = patient_of(s, pid)
+            last = s.scalar(select(Audit).where(
+                Audit.patient == p.pid, Audit.action.in_(("history.update", "history.delete")))
+                .order_by(Audit.at.desc(), Audit.id.desc()).limit(1))
+            who = f" (by {last.username}, {last.at:%Y-%m-%d %H:%M:%S} UTC)" if last else ""
+            text = (f"This history entry of {p.pid} was changed or deleted since you opened "
+                    f"it{who}: nothing of yours was saved. Your entries are kept below: "
+                    f"reload the patient's page to see the history as it is now.")
+            values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+            return history_page(request, user, p, values, original, was, 409, {}, [], text)
+
+    def locked_patient(s: DbSession, pid: str) -> Patient:
+        """The patient, its row locked until commit (PostgreSQL; SQLite's writers are
+        serialised already): two history saves never overwrite each other's entries."""
+        p = s.scalar(select(Patient).where(Patient.pid == pid).with_for_update())
+        if p is None:
+            raise HTTPException(404, f"no patient '{pid}'")
+        return p
+
+    @app.post("/patients/{pid}/history")
+    async def save_entry(request: Request, pid: str) -> Response:
+        form = await posted(request)
+        strs = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        raw_original = strs.get("original", "").strip()
+        original = int(raw_original) if raw_original.isdigit() else None
+        was = strs.get("was", "")
+        try:
+            with store.session() as s:
+                user = user_of(request, s)
+                clinician(user)
+                p = locked_patient(s, pid)
+                before = entry_at(p, original) if original is not None else None
+                if original is not None and (before is None or fingerprint(before) != was):
+                    raise _Changed()
+                entry = forms.entry_from_form(strs, web.api.catalogue, before)
+                errors, general = validate_entry(p, entry, original)
+                if errors or general:
+                    return history_page(request, user, p, strs, original, was, 422, errors,
+                                        general)
+                data = dict(p.case_data)
+                hist = list(data.get("history") or [])
+                if original is None:
+                    hist.append(jsonable(entry))
+                else:
+                    hist[original] = jsonable(entry)
+                data["history"] = hist
+                p.case_data = data
+                p.updated_at = utcnow()
+                audit(s, user, "history.update" if before else "history.add", pid,
+                      _entry_name(entry), {"before": before, "after": entry})
+        except _Changed:
+            return history_conflict(request, pid, form, original, was)
+        return RedirectResponse(f"/patients/{pid}#history", status_code=303)
+
+    @app.post("/patients/{pid}/history/{n}/delete")
+    async def delete_entry(request: Request, pid: str, n: int) -> Response:
+        form = await posted(request)
+        with store.session() as s:
+            user = user_of(request, s)
+            clinician(user)
+            p = locked_patient(s, pid)
+            before = entry_at(p, n)
+            if before is None or fingerprint(before) != str(form.get("was", "")):
+                return HTMLResponse(
+                    "<!doctype html><title>Conflict</title><h1>Changed by someone else "
+                    "meanwhile</h1><p>This history entry was changed or deleted since the "
+                    "page was loaded; nothing was deleted. Go back and reload the page.</p>",
+                    status_code=409)
+            data = dict(p.case_data)
+            hist = list(data.get("history") or [])
+            del hist[n]
+            if hist:
+                data["history"] = hist
+            else:
+                data.pop("history", None)
+            p.case_data = data
+            p.updated_at = utcnow()
+            audit(s, user, "history.delete", pid, _entry_name(before),
+                  {"before": before, "after": None})
+        return RedirectResponse(f"/patients/{pid}#history", status_code=303)
 
     # ---- visits -------------------------------------------------------------------------
 
     def visit_page(request: Request, user: User, p: Patient, values: dict[str, str],
                    original: str | None, status: int = 200,
                    errors: dict[str, str] | None = None,
-                   general: list[str] | None = None) -> HTMLResponse:
+                   general: list[str] | None = None, conflict: str | None = None
+                   ) -> HTMLResponse:
+        if not any(k.startswith("o.") for k in values):
+            values = {**forms.form_from_options(web.options_of(p), web.form.options), **values}
         return page(request, "visit_form.html", user, status, patient=p, form=web.form,
                     values=values, original=original or "", errors=errors or {},
-                    general=general or [])
+                    general=general or [], conflict=conflict)
 
     @app.get("/patients/{pid}/visits/new", response_class=HTMLResponse)
     def new_visit(request: Request, pid: str) -> HTMLResponse:
@@ -349,31 +655,70 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
                 errors[name] = text
             else:
                 general.append(text)
+        for name, text in web.option_errors(forms.options_from_form(strs, web.form.options)
+                                            ).items():
+            errors.setdefault(name, text)
         return case, tp, errors, general
+
+    def conflict_text(s: DbSession, p: Patient, tid: str) -> str:
+        """Who saved visit ``tid`` of ``p``, and when, from the audit log."""
+        last = s.scalar(select(Audit).where(Audit.patient == p.pid, Audit.target == tid,
+                                            Audit.action.in_(("visit.add", "visit.update")))
+                        .order_by(Audit.at.desc(), Audit.id.desc()).limit(1))
+        who = f" (saved by {last.username}, {last.at:%Y-%m-%d %H:%M:%S} UTC)" if last else ""
+        return (f"A visit '{tid}' of {p.pid} exists already{who}, perhaps saved while you "
+                f"were entering this one: nothing of yours was saved. Your entries are kept "
+                f"below: give the visit another id to save it as a new visit, or reload the "
+                f"saved visit and edit it there.")
+
+    def visit_conflict(request: Request, pid: str, tid: str,
+                       form: dict[str, Any], original: str | None) -> HTMLResponse:
+        """409: the visit id was taken meanwhile; the form comes back as it was typed."""
+        with store.session() as s:
+            user = user_of(request, s)
+            p = patient_of(s, pid)
+            values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+            return visit_page(request, user, p, values, original, 409,
+                              {"v.id": f"a visit '{tid}' exists already"}, [],
+                              conflict_text(s, p, tid))
 
     @app.post("/patients/{pid}/visits")
     async def save_visit(request: Request, pid: str) -> Response:
         form = await posted(request)
         original = str(form.get("original") or "") or None
-        with store.session() as s:
-            user = user_of(request, s)
-            clinician(user)
-            p = patient_of(s, pid)
-            case, tp, errors, general = validate(p, form, original)
-            tid = str(tp.get("id", ""))
-            if errors or general:
-                values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-                return visit_page(request, user, p, values, original, 422, errors, general)
-            old = next((v for v in p.visits if v.tid == original), None) if original else None
-            before = old.data if old else None
-            if old is None:
-                p.visits.append(Visit(tid=tid, date=str(tp["date"]), data=jsonable(tp)))
-            else:
-                old.tid, old.date, old.data, old.updated_at = (tid, str(tp["date"]),
-                                                               jsonable(tp), utcnow())
-            p.updated_at = utcnow()
-            audit(s, user, "visit.update" if old else "visit.add", pid, tid,
-                  {"before": before, "after": tp})
+        typed = str(form.get("v.id") or "").strip()
+        try:
+            with store.session() as s:
+                user = user_of(request, s)
+                clinician(user)
+                p = patient_of(s, pid)
+                if typed and typed != original and any(v.tid == typed for v in p.visits):
+                    raise _Taken()  # since the form was opened (SQLite: by a writer we waited for)
+                case, tp, errors, general = validate(p, form, original)
+                tid = str(tp.get("id", ""))
+                if errors or general:
+                    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+                    return visit_page(request, user, p, values, original, 422, errors,
+                                      general)
+                old = next((v for v in p.visits if v.tid == original), None) \
+                    if original else None
+                before = old.data if old else None
+                if old is None:
+                    p.visits.append(Visit(tid=tid, date=str(tp["date"]), data=jsonable(tp)))
+                else:
+                    old.tid, old.date, old.data, old.updated_at = (tid, str(tp["date"]),
+                                                                   jsonable(tp), utcnow())
+                p.updated_at = utcnow()
+                audit(s, user, "visit.update" if old else "visit.add", pid, tid,
+                      {"before": before, "after": tp})
+                store_options(s, user, p, forms.options_from_form(
+                    {k: str(v) for k, v in form.items() if isinstance(v, str)},
+                    web.form.options))
+        except (_Taken, IntegrityError):
+            # PostgreSQL: another request inserted the same (patient, visit id) after we read
+            # the patient (a unique violation). Our transaction is rolled back, its audit
+            # entry with it; the answer is the same as when the clash is seen first.
+            return visit_conflict(request, pid, typed, form, original)
         return RedirectResponse(f"/patients/{pid}/visits/{tid}", status_code=303)
 
     @app.post("/patients/{pid}/visits/preview", response_class=HTMLResponse)
@@ -385,6 +730,8 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             user = user_of(request, s)
             p = patient_of(s, pid)
             case, tp, errors, general = validate(p, form, original)
+        strs = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        opts = forms.options_from_form(strs, web.form.options)
         result = why = None
         waiting = None
         if not tp.get("date") or not tp.get("id"):  # a new form: nothing to score yet
@@ -392,12 +739,12 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             errors = {k: v for k, v in errors.items() if k not in ("v.id", "v.date")}
         elif not errors and not general:
             try:
-                result = web.score(case, str(tp["id"]))["timepoints"][0]
-                why = web.explain(case, str(tp["id"]))
+                result = web.score(case, str(tp["id"]), opts)["timepoints"][0]
+                why = web.explain(case, str(tp["id"]), opts)
             except SiccaError as exc:
                 general = [forms.problem_text(pr) for pr in exc.problems]
         return page(request, "_score.html", user, tp=result, why=why, errors=errors,
-                    general=general, live=True, waiting=waiting)
+                    general=general, live=True, waiting=waiting, opts=opts)
 
     @app.get("/patients/{pid}/visits/{tid}", response_class=HTMLResponse)
     def visit(request: Request, pid: str, tid: str) -> HTMLResponse:
@@ -407,10 +754,11 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             if not any(v.tid == tid for v in p.visits):
                 raise HTTPException(404, f"no visit '{tid}'")
             case, _ = case_of(p)
-            result = web.score(case, tid)["timepoints"][0]
-            why = web.explain(case, tid)
+            opts = web.options_of(p)
+            result = web.score(case, tid, opts)["timepoints"][0]
+            why = web.explain(case, tid, opts)
             return page(request, "visit.html", user, patient=p, tid=tid, tp=result, why=why,
-                        errors={}, general=[], whatif=None, sets="")
+                        errors={}, general=[], whatif=None, sets="", opts=opts)
 
     @app.post("/patients/{pid}/visits/{tid}/whatif", response_class=HTMLResponse)
     async def what_if(request: Request, pid: str, tid: str) -> HTMLResponse:
@@ -421,6 +769,7 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             user = user_of(request, s)
             p = patient_of(s, pid)
             case, _ = case_of(p)
+            opts = web.options_of(p)
         pairs: dict[str, str] = {}
         error = None
         for line in sets.replace(",", "\n").splitlines():
@@ -434,7 +783,7 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         if not error and pairs:
             try:
                 with web.lock:
-                    wi = web.api.what_if(case, set=pairs, timepoints=[tid])
+                    wi = web.api.what_if(case, set=pairs, timepoints=[tid], options=opts)
                 result = {"criteria": wi.timepoints[0].get("criteria", {}),
                           "before": wi.before["timepoints"][0],
                           "after": wi.after["timepoints"][0],
@@ -451,26 +800,29 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             user_of(request, s)
             p = patient_of(s, pid)
             case, _ = case_of(p)
-        if fmt == "yaml":
-            body = yaml.safe_dump(case, sort_keys=False, allow_unicode=True)
-            return Response(body, media_type="application/yaml", headers=_attach(pid, "yaml"))
+            opts = web.options_of(p)
+        if fmt == "yaml":  # numbers with the digits they were entered with (241.00)
+            from sicca.records.fhir import case_yaml
+
+            return Response(case_yaml(case), media_type="application/yaml",
+                            headers=_attach(pid, "yaml"))
         if fmt == "json":
-            return Response(json.dumps(case, indent=2, ensure_ascii=False),
-                            media_type="application/json", headers=_attach(pid, "json"))
+            return Response(dumps_exact(case, indent=2), media_type="application/json",
+                            headers=_attach(pid, "json"))
         if fmt == "fhir.json":
             from sicca.records.fhir import dumps_bundle
 
             with web.lock:
-                bundle = web.api.fhir_bundle(case)
+                bundle = web.api.fhir_bundle(case, opts)
             return Response(dumps_bundle(bundle), media_type="application/fhir+json",
                             headers=_attach(pid, "fhir.json"))
         if fmt == "html" and case["timepoints"]:
             with web.lock:
-                html = web.api.report_html(case)
+                html = web.api.report_html(case, opts)
             return Response(html, media_type="text/html", headers=_attach(pid, "html"))
         if fmt == "pdf" and case["timepoints"]:
             with web.lock:
-                pdf = web.api.report_pdf(case)
+                pdf = web.api.report_pdf(case, opts)
             return Response(pdf, media_type="application/pdf", headers=_attach(pid, "pdf"))
         raise HTTPException(404, f"no export format '{fmt}'")
 
@@ -532,8 +884,49 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
     return app
 
 
+def _entry_name(entry: Mapping[str, Any]) -> str:
+    """A history entry as the audit log names it: its date and label."""
+    label = entry.get("label")
+    return f"history {entry.get('date', '')}{f' {label}' if label else ''}"[:120]
+
+
 def _attach(pid: str, ext: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{pid}.{ext}"'}
+
+
+class _ExactLoader(yaml.SafeLoader):
+    """YAML whose numbers with a fraction are Decimals of the digits written."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    text = str(node.value)
+    try:
+        return Decimal(text.replace("_", ""))
+    except InvalidOperation:  # .nan, .inf, 1:30: the located reading has refused these
+        return loader.construct_yaml_float(node)  # type: ignore[arg-type]
+
+
+_ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def _exact_reading(text: str) -> Any:
+    """The file read again keeping its numbers' digits (JSON is YAML), or None."""
+    try:
+        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+
+
+def _exact_numbers(data: Any, exact: Any) -> Any:
+    """``data`` (the checked, located reading) with each float replaced by the Decimal the
+    exact reading has at the same place when they are the same number (241.00, not 241.0)."""
+    if isinstance(data, float) and isinstance(exact, Decimal):
+        return exact if float(exact) == data else data
+    if isinstance(data, dict) and isinstance(exact, dict):
+        return {k: _exact_numbers(v, exact.get(k)) for k, v in data.items()}
+    if isinstance(data, list) and isinstance(exact, list) and len(data) == len(exact):
+        return [_exact_numbers(v, e) for v, e in zip(data, exact, strict=True)]
+    return data
 
 
 def _read_case(web: Web, raw: bytes, name: str) -> dict[str, Any]:
@@ -552,10 +945,11 @@ def _read_case(web: Web, raw: bytes, name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(Problem("a case file is a mapping", file=name,
                                  expected="sicca_case: 1, patient, timepoints"))
+    if data is src.data:
+        with web.lock:  # located errors (file:line), as `sicca score` shows them
+            parse_case(src, web.api.catalogue)
+        return dict(jsonable(_exact_numbers(data, _exact_reading(text))))
     case: dict[str, Any] = jsonable(data)
     with web.lock:
-        if data is src.data:  # located errors (file:line), as `sicca score` shows them
-            parse_case(src, web.api.catalogue)
-        else:
-            web.api.case(case)
+        web.api.case(case)
     return case

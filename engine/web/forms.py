@@ -3,14 +3,17 @@ between a form and a timepoint as the case file holds it.
 
 Field names: ``v.id``/``v.date``/``v.label`` for the visit, ``f.<item>`` for an item's value,
 ``f.<item>.<attribute>`` for an attribute, ``f.<item>.right``/``.left`` for per-eye tests,
-``lab.<key>.value``/``.unit``/``.reference`` for the lab grid. An empty field is left out of
-the timepoint, so the item stays ``not_reported``; ``not done`` and ``unknown`` are choices.
+``lab.<key>.value``/``.unit``/``.reference`` for the lab grid, ``o.<option>`` for a judgement
+call (a rule-pack option; the patient's, see :func:`options_from_form`). An empty field is left
+out of the timepoint, so the item stays ``not_reported``; ``not done`` and ``unknown`` are
+choices. A number keeps the digits it was typed with (``241.00`` is ``Decimal('241.00')``, not
+``241.0``); a censored value (``<0.5``) is kept as its text, as a case file holds it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -63,9 +66,24 @@ class LabRow:
 
 
 @dataclass
+class OptionRow:
+    """A judgement call (``sicca options``): its choices, default and description."""
+
+    name: str
+    choices: list[str]
+    default: str | None
+    description: str
+
+    @property
+    def input_name(self) -> str:
+        return f"o.{self.name}"
+
+
+@dataclass
 class VisitForm:
     sections: list[Section]
     labs: list[LabRow]
+    options: list[OptionRow] = field(default_factory=list)
 
 
 def _label(name: str) -> str:
@@ -134,7 +152,27 @@ def build_form(catalogue: Catalogue, domains: list[DomainLevels]) -> VisitForm:
             sections.append(Section(sec, titles[sec], [_field(it) for it in items],
                                     note=vocab.descriptions.get(sec)))
     labs = [LabRow(a.key, a.name, a.unit, a.panel) for a in catalogue.analytes.all()]
-    return VisitForm(sections, labs)
+    options = [OptionRow(i.name, list(i.spec.choices or []), i.spec.default,
+                         " ".join((i.spec.description or "").split()))
+               for i in vocab.options()]
+    return VisitForm(sections, labs, options)
+
+
+def options_from_form(form: Mapping[str, str], rows: list[OptionRow]) -> dict[str, str]:
+    """The options a form sets (``o.<name>``), by name: only those that differ from their
+    default, so that a patient left at the defaults follows the rule pack's defaults. A value
+    that is not a choice is kept, for the scoring session to refuse (E122, next to the field)."""
+    out: dict[str, str] = {}
+    for row in rows:
+        v = (form.get(row.input_name) or "").strip()
+        if v and v != row.default:
+            out[row.name] = v
+    return out
+
+
+def form_from_options(options: Mapping[str, str], rows: list[OptionRow]) -> dict[str, str]:
+    """The form values that show a patient's options (each at its default unless set)."""
+    return {row.input_name: str(options.get(row.name, row.default or "")) for row in rows}
 
 
 # ---- form -> timepoint --------------------------------------------------------------------
@@ -152,7 +190,7 @@ def _scalar(text: str) -> Any:
             d = Decimal(t)
         except InvalidOperation:
             return t
-        return int(d) if "." not in t else float(t)
+        return int(d) if "." not in t else d  # 241.00 stays 241.00: no float on the way
     return t
 
 
@@ -189,24 +227,8 @@ def timepoint_from_form(form: Mapping[str, str], catalogue: Catalogue,
     """The timepoint mapping of a submitted form. Keys the form does not show (notes,
     ``inferred``, dates of a stored item or lab) are kept from ``stored``."""
     stored = dict(stored or {})
-    tp: dict[str, Any] = {}
-    for key in ("id", "date", "label"):
-        v = (form.get(f"v.{key}") or "").strip()
-        if v:
-            tp[key] = v
-    for key, v in stored.items():  # narrative and other keys the form does not edit
-        if key not in tp and key not in SECTIONS and key not in ("labs", "id", "date", "label"):
-            tp[key] = v
-    vocab = catalogue.vocabulary
-    for sec in SECTIONS:
-        old = flatten(stored.get(sec) or {}, catalogue)
-        out: dict[str, Any] = {}
-        for item in (vocab.by_section(sec) if sec in vocab.sections else []):
-            raw = _item_from_form(item, form, old.get(item.name))
-            if raw is not None:
-                _put(out, item.name, raw)
-        if out:
-            tp[sec] = out
+    tp = _record_from_form(form, catalogue, stored, "v", ("id", "date", "label"), SECTIONS,
+                           kept_out=("labs",))
     labs = _labs_from_form(form, catalogue, stored.get("labs") or [])
     if labs:
         tp["labs"] = labs
@@ -289,6 +311,8 @@ def _text(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if isinstance(v, Decimal):
+        return format(v, "f")  # the digits as written: 241.00, never 2.41E+2
     return str(v)
 
 
@@ -379,3 +403,104 @@ def problem_text(p: Problem) -> str:
     if p.hint:
         text += f" (hint: {p.hint})"
     return text
+
+
+# ---- history entries ----------------------------------------------------------------------
+# A history entry (the case file's ``history:``) is a dated record before or between the
+# visits, read only for what holds until changed (``cumulative`` items: the classification
+# tests, the conditions, the symptom questions); the parser refuses any other item there
+# (E127), so its form shows only those. Field names: ``h.date``/``h.label`` for the entry,
+# ``f.<item>`` (and its attributes) as in the visit form.
+
+#: Sections a history entry may carry items in, in the case file's order.
+HISTORY_SECTIONS = ("symptoms", "tests", "conditions")
+
+
+def build_history_form(catalogue: Catalogue) -> list[Section]:
+    """The sections of a history entry's form: each section's cumulative items."""
+    vocab = catalogue.vocabulary
+    titles = {"symptoms": "Symptom questions", "tests": "Classification tests",
+              "conditions": "Exclusions and conditions"}
+    out: list[Section] = []
+    for sec in HISTORY_SECTIONS:
+        items = [it for it in (vocab.by_section(sec) if sec in vocab.sections else [])
+                 if it.cumulative]
+        if items:
+            out.append(Section(f"h-{sec}", titles[sec], [_field(it) for it in items],
+                               note=vocab.descriptions.get(sec)))
+    return out
+
+
+def entry_from_form(form: Mapping[str, str], catalogue: Catalogue,
+                    stored: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The history entry of a submitted form. Keys the form does not show (narrative, note,
+    an item's note or ``interpreted``) are kept from ``stored``."""
+    return _record_from_form(form, catalogue, dict(stored or {}), "h", ("date", "label"),
+                             HISTORY_SECTIONS, cumulative_only=True)
+
+
+def _record_from_form(form: Mapping[str, str], catalogue: Catalogue, stored: dict[str, Any],
+                      prefix: str, heads: tuple[str, ...], sections: Iterable[str],
+                      cumulative_only: bool = False, kept_out: tuple[str, ...] = (),
+                      ) -> dict[str, Any]:
+    """A visit's or a history entry's mapping from the form: its head fields (``prefix.id``,
+    ``prefix.date``…), the keys of ``stored`` the form does not edit (narrative, notes; not
+    ``kept_out``, which the caller rebuilds), and each section's items as the case file
+    writes them (only the items that carry forward when ``cumulative_only``)."""
+    rec: dict[str, Any] = {}
+    for key in heads:
+        v = (form.get(f"{prefix}.{key}") or "").strip()
+        if v:
+            rec[key] = v
+    for key, v in stored.items():
+        if key not in rec and key not in SECTIONS and key not in heads and key not in kept_out:
+            rec[key] = v
+    vocab = catalogue.vocabulary
+    for sec in sections:
+        old = flatten(stored.get(sec) or {}, catalogue)
+        out: dict[str, Any] = {}
+        for item in (vocab.by_section(sec) if sec in vocab.sections else []):
+            if cumulative_only and not item.cumulative:
+                continue
+            raw = _item_from_form(item, form, old.get(item.name))
+            if raw is not None:
+                _put(out, item.name, raw)
+        if out:
+            rec[sec] = out
+    return rec
+
+
+def form_from_entry(entry: Mapping[str, Any], catalogue: Catalogue) -> dict[str, str]:
+    """The form values that show a stored history entry."""
+    values = form_from_timepoint(entry, catalogue)
+    for key in ("id", "date", "label"):
+        values.pop(f"v.{key}", None)
+    values.update({f"h.{k}": _text(entry.get(k)) for k in ("date", "label")})
+    return values
+
+
+def history_field_of(problem: Problem, index: int, catalogue: Catalogue) -> str | None:
+    """The form field a case-parser problem in ``history[index]`` points at, or None."""
+    path = problem.field or ""
+    prefix = f"history[{index}]"
+    if not (path == prefix or path.startswith(prefix + ".")):
+        return None
+    rest = path[len(prefix):].lstrip(".")
+    if rest in ("date", "label"):
+        return f"h.{rest}"
+    # the same walk as a timepoint's: the paths below the record are spelled alike
+    return field_of(Problem(problem.message, field=f"timepoints[0].{rest}"), {}, 0, catalogue)
+
+
+def summary(raw: Any) -> str:
+    """A stored item's value in a few words for a list (``>=1, focal lymphocytic
+    sialadenitis yes``, ``right 4, left <5``); notes are left out."""
+    if isinstance(raw, dict):
+        parts = []
+        for k, v in raw.items():
+            if k == "note":
+                continue
+            parts.append(_text(v) if k in ("value", "result", "state", "answer", "finding")
+                         else f"{k.replace('_', ' ')} {_text(v)}")
+        return ", ".join(parts)
+    return _text(raw)

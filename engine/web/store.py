@@ -2,6 +2,11 @@
 timepoint each, as the case file holds it) and the audit log. SQLAlchemy 2; the schema is made
 by the Alembic migrations shipped in ``sicca/web/migrations`` and run at start-up.
 
+Numbers keep the digits they were written with: the JSON columns are written and read by
+:func:`dumps_exact` / :func:`loads_exact`, so ``241.00`` is stored as the JSON number
+``241.00`` and read back as ``Decimal('241.00')`` (not the float ``241.0``); a visit read back
+is the visit entered, and its export is too.
+
 SQLite (the default, a file) runs in WAL mode with ``synchronous=FULL`` and every transaction
 ``BEGIN IMMEDIATE``: a committed visit survives a killed server, and concurrent writers wait
 for each other (busy timeout) instead of failing.
@@ -13,7 +18,6 @@ import datetime as dt
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,8 @@ from sqlalchemy.orm import (
     relationship,
     sessionmaker,
 )
+
+from sicca.base.jsonenc import dumps_exact, loads_exact
 
 ROLES = ("clinician", "reader")
 
@@ -66,6 +72,9 @@ class Patient(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pid: Mapped[str] = mapped_column(String(120), unique=True)
     case_data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: the judgement calls (rule-pack options, ``sicca options``) every visit of the patient is
+    #: scored with, by name; an option not named here has its default
+    options: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     visits: Mapped[list[Visit]] = relationship(back_populates="patient",
@@ -115,10 +124,16 @@ def db_url(db: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+# json.dumps writes the marker's NUL as \u0000, which no text can produce unescaped.
+
+
 def make_engine(url: str) -> Engine:
-    """An engine; SQLite in WAL mode, FULL sync, immediate transactions, 30 s busy wait."""
+    """An engine; SQLite in WAL mode, FULL sync, immediate transactions, 30 s busy wait.
+    JSON columns keep the digits of every number (:func:`dumps_exact`)."""
+    exact: dict[str, Any] = {"json_serializer": dumps_exact, "json_deserializer": loads_exact}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **exact)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -135,19 +150,29 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **exact)
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (creates every table on a new database)."""
+    """Bring the schema to the newest migration (creates every table on a new database).
+    On SQLite foreign keys are off while migrating: a batch migration copies a table and
+    drops the old one, which would otherwise delete every row that cascades from it."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection if engine.dialect.name == "sqlite" else None
+        if raw is not None:  # a table a migration copies and drops must not cascade (SQLite
+            raw.execute("PRAGMA foreign_keys=OFF")  # ignores this inside a transaction)
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 class Store:
@@ -197,14 +222,12 @@ class Store:
 
 
 def jsonable(value: Any) -> Any:
-    """Case data as JSON holds it: dates as text, Decimals as numbers (ints stay ints)."""
+    """Case data as the JSON columns hold it: dates as text, tuples as lists; Decimals stay
+    Decimals (written with their digits by :func:`dumps_exact`), ints stay ints."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "." not in str(value) \
-            else float(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value

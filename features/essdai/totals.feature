@@ -7,6 +7,7 @@ Feature: ESSDAI and ClinESSDAI totals, categories and the EULAR 2020 severe flag
     Given a visit stating no involvement of any domain
     And the visit records findings: <findings>
     And the lab IgG is <igg> g/L, reference 8.6-17.4
+    And the visit records tests: cryoglobulins: negative
     When the visit is scored
     Then the ESSDAI is <essdai>, range <essdai> to <essdai>, category <category>, determined yes
     And the ClinESSDAI is <clin>, range <clin> to <clin>, category <clin_category>, determined yes

@@ -127,3 +127,29 @@ Feature: STAR, the Sjögren's Tool for Assessing Response, between two visits
     And the lab RF-IgM is 40 U/mL, reference 0-25
     When the visits are scored
     Then STAR scores 0 to 3 points, non_responder
+
+  Scenario Outline: patient-reported item from ESSPRI ranges (a rating recorded as a bound): <case>
+    # spec §7.1 (STAR [V-P: S15 Table 3]): ESSPRI decrease >= 1 point or >= 15 %. A censored rating makes
+    # the mean a range; the MCII is decided when every pair of values agrees (the least and the
+    # most favourable corners), else unknown
+    Given a visit stating no involvement of any domain
+    And the ESSPRI ratings are dryness <d1>, fatigue <f1>, pain <f1>
+    And a later visit stating no involvement of any domain
+    And the ESSPRI ratings are dryness <d2>, fatigue <f2>, pain <f2>
+    When the visits are scored
+    Then the STAR patient_reported item is <state>
+
+    Examples:
+      | case | d1 | f1 | d2 | f2 | state |
+      # [6, 22/3] -> 4: a drop of at least 2
+      | ">=6" then 4: met | >=6 | 6 | 4 | 4 | met |
+      # 6 -> [8/3, 4]: a drop of at least 2
+      | 6 then "<=4": met | 6 | 6 | <=4 | 4 | met |
+      # 6 -> [8/3, 17/3): a drop from 1/3 (5.6 %) to 10/3: undecided
+      | 6 then "<9": unknown | 6 | 6 | <9 | 4 | unknown |
+      # [10/3, 5] -> [5, 20/3]: at best no change
+      | "<=5" then ">=5": not met | <=5 | 5 | >=5 | 5 | not_met |
+      # [4, 7) -> 6: a drop below 1 and below 1/7 (14.3 %) for every baseline below 7
+      | "<9" then 6: not met (7 excluded) | <9 | 6 | 6 | 6 | not_met |
+      # [4, 7] -> 6: a baseline of 7 drops 1 point (an MCII), 4 rises: undecided
+      | "<=9" then 6: unknown (7 included) | <=9 | 6 | 6 | 6 | unknown |

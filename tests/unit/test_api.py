@@ -178,8 +178,8 @@ def test_damaged_cached_marks_are_read_again_from_the_file(tmp_path: Path) -> No
     # then parsed again from the file, never an error and never a wrong place
     session = sicca.api.Session([], "native", cache_dir=tmp_path)
     session.catalogue  # noqa: B018 - fills the cache
-    path = session.cache_path
-    assert path is not None
+    assert session._cache is not None
+    path = session._cache.side_path  # the lines and full marks live in the side file
     doc = json.loads(path.read_text(encoding="utf-8"))
     file = next(iter(doc["files"]))
     doc["files"][file]["marks"] = "junk"
@@ -190,6 +190,25 @@ def test_damaged_cached_marks_are_read_again_from_the_file(tmp_path: Path) -> No
     fresh = load_yaml(file)
     assert (src.marks, src.lines) == (fresh.marks, fresh.lines)
     assert cache.misses == 1
+
+
+def test_scoring_never_reads_the_side_file_of_lines_and_marks(tmp_path: Path) -> None:
+    # a warm start reads the data and the shallow marks only; the lines and full marks (the
+    # larger half of the cache) are read when an error needs a place: if the side file is gone,
+    # a case still scores the same, and a place asked for is parsed again from the file
+    cold = sicca.api.Session([], "durable", cache_dir=tmp_path)
+    want = cold.score(CASE).dump_json()
+    assert cold._cache is not None and cold._cache.side_path.exists()
+    cold._cache.side_path.unlink()
+    warm = sicca.api.Session([], "durable", cache_dir=tmp_path)
+    assert warm.score(CASE).dump_json() == want
+    assert warm._cache is not None and warm._cache._side is None  # never opened
+    assert warm._cache.misses == 0
+    file = str(RULES_DIR / "essdai" / "cutaneous.yaml")
+    src, fresh = warm._cache.read(file), load_yaml(file)
+    deep = ("rules", 0, "when", "any", 0)
+    assert src.mark(deep) == fresh.mark(deep) and src.lines == fresh.lines
+    assert warm._cache.misses == 1
 
 
 def test_cache_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -219,6 +238,26 @@ def test_cached_program_is_the_compiled_one(tmp_path: Path) -> None:
     fresh = sicca.load(engine="native", cache=False)
     assert warm.sicca.program == fresh.sicca.program
     assert warm.score(CASE) == fresh.score(CASE)
+
+
+def test_the_durable_plan_is_cached_beside_the_program(tmp_path: Path) -> None:
+    # the durable backend's plan (ruleset texts, action specs) is a pure function of the
+    # program: a warm session takes it from the cache, and a damaged one is built again
+    from sicca.running.durable import PLAN_KEY, durable_plan
+
+    where = tmp_path / "cache"
+    cold = sicca.api.Session([], "durable", cache_dir=where)
+    want = cold.score(CASE).dump_json()
+    path = cold.cache_path
+    assert path is not None
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["memo"][PLAN_KEY] == durable_plan(cold.sicca.program)
+    warm = sicca.api.Session([], "durable", cache_dir=where)
+    assert warm.score(CASE).dump_json() == want
+    doc["memo"][PLAN_KEY]["definite"][0][1][0][1] = "junk"  # a rule index that is not an int
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    damaged = sicca.api.Session([], "durable", cache_dir=where)
+    assert damaged.score(CASE).dump_json() == want
 
 
 # --- layering and lazy imports ----------------------------------------------------------------
@@ -268,11 +307,16 @@ def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
         f = where / f"sources-old{i:02d}.json"
         f.write_text("{}", encoding="utf-8")
         os.utime(f, ns=(i * 10**9, i * 10**9))
+        (where / f"sources-old{i:02d}.marks.json").write_text("{}", encoding="utf-8")
     s = sicca.api.Session([], "native", cache_dir=where)
-    s.catalogue  # noqa: B018 - writes this rule set's file
-    left = sorted(p.name for p in where.glob("sources-*.json"))
+    s.catalogue  # noqa: B018 - writes this rule set's files (main and side)
+    left = sorted(p.name for p in where.glob("sources-*.json")
+                  if not p.name.endswith(".marks.json"))
     assert len(left) == KEEP and s.cache_path is not None and s.cache_path.name in left
     assert "sources-old00.json" not in left  # the oldest went first
+    sides = sorted(p.name[:-len(".marks.json")] + ".json"
+                   for p in where.glob("sources-*.marks.json"))
+    assert sides == left  # a side file goes with its main file
 
 
 def test_cached_shallow_marks_answer_as_the_full_marks(tmp_path: Path) -> None:

@@ -86,7 +86,21 @@ def test_a_label_with_markup_brackets_is_printed_as_written(
 def test_render_text_keeps_brackets_and_styles_only_the_styled_parts() -> None:
     t = render.text("a [red]b[/]", ("c", "bold"))
     assert t.plain == "a [red]b[/]c"
-    assert [(s.start, s.end, str(s.style)) for s in t.spans] == [(11, 12, "bold")]
+    r = t.rich()  # what a terminal is given
+    assert r.plain == t.plain
+    assert [(s.start, s.end, str(s.style)) for s in r.spans] == [(11, 12, "bold")]
+
+
+def test_a_plain_line_drops_the_control_codes_rich_drops() -> None:
+    # plain output is built without rich: it must read as the rich Text would
+    from rich.control import STRIP_CONTROL_CODES
+    from rich.text import Text
+
+    assert sorted(render._CONTROL_STRIP) == sorted(STRIP_CONTROL_CODES)  # noqa: SLF001
+    raw = "a\x07b\x08c\x0bd\x0ce\rf\tg\x1bh"
+    want = Text()
+    want.append(raw, style="bold")
+    assert render.text((raw, "bold")).plain == want.plain == "abcdef\tg\x1bh"
 
 
 # --- emoji codes -----------------------------------------------------------------------------
@@ -274,3 +288,12 @@ def test_score_json_is_the_same_with_or_without_detail_and_terminal(
     monkeypatch.setenv("COLUMNS", "80")
     assert _ok(argv, capsys) == piped and _ok(argv + ["--detail"], capsys) == piped
     assert "\x1b" not in piped
+
+
+def test_an_undetermined_domain_shows_its_exact_point_range() -> None:
+    from sicca.cli.views import _points
+
+    # fever ">=37.5": constitutional level 1..2, weight 3 -> 3..6 points (not 0..6)
+    assert _points({"points": None, "points_min": 3, "points_max": 6}) == "3..6"
+    # not assessable: 0..max
+    assert _points({"points": None, "points_min": 0, "points_max": 12}) == "0..12"

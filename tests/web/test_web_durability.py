@@ -3,16 +3,10 @@ PostgreSQL (a local server started from Debian's packages in a temporary folder)
 
 from __future__ import annotations
 
-import os
-import pwd
 import re
-import shutil
 import sqlite3
-import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,10 +15,9 @@ import pytest
 from sicca.api.session import Session
 from sicca.web.store import Store
 from tests.web.conftest import PASSWORD, client_for, login, new_patient
-from tests.web.live import Server, free_port
+from tests.web.live import Server
 
 pytestmark = pytest.mark.slow
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -96,44 +89,6 @@ def test_kill_9_during_saves_loses_no_committed_visit(tmp_path: Path) -> None:
 # ---- PostgreSQL -----------------------------------------------------------------------------
 
 
-def _as_postgres(cmd: list[str]) -> list[str]:
-    """initdb and postgres refuse to run as root: run them as the `postgres` user then."""
-    if os.geteuid() != 0:
-        return cmd
-    return ["runuser", "-u", "postgres", "--", *cmd]
-
-
-@pytest.fixture
-def postgres(tmp_path: Path) -> Iterator[str]:
-    initdb = PG_BIN / "initdb"
-    if not initdb.exists():
-        pytest.skip(f"PostgreSQL 15 is not installed ({initdb} absent; .ci/run installs it)")
-    # as root the server runs as `postgres`, which must reach the folder: /tmp, not $TMPDIR
-    base = Path("/tmp") if os.geteuid() == 0 else Path(tempfile.gettempdir())
-    root = base / f"sicca-pg-{os.getpid()}-{free_port()}"
-    root.mkdir(mode=0o700)
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if os.geteuid() == 0:
-        pg = pwd.getpwnam("postgres")
-        for p in (root, sock):
-            os.chown(p, pg.pw_uid, pg.pw_gid)
-    port = free_port()
-    try:
-        subprocess.run(_as_postgres([str(initdb), "-D", str(data), "-U", "sicca",
-                                     "--auth=trust", "-E", "UTF8", "--no-sync"]),
-                       check=True, capture_output=True)
-        subprocess.run(_as_postgres([
-            str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
-            check=True, capture_output=True)
-        yield f"postgresql+psycopg://sicca@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m",
-                                     "immediate", "stop"]), capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
-
-
 def test_postgresql_store_saves_and_exports(postgres: str, api: Session) -> None:
     from sicca.web.app import create_app
 
@@ -155,5 +110,5 @@ def test_postgresql_store_saves_and_exports(postgres: str, api: Session) -> None
     assert api.score(case).dump_json()["timepoints"][0]["essdai"]["documented"] == 8
     with app.state.web.store.engine.connect() as conn:
         assert conn.dialect.name == "postgresql"
-        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0001"
+        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0002"
     app.state.web.store.dispose()
