@@ -24,6 +24,7 @@ away.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -44,6 +45,8 @@ POSSIBLE, ENGINE_VALUE, ENGINE_CENSOR = "~p:", "~v:", "~c:"
 #: ... and a fact's state (null filled from the value) and word (null as ""), made once per
 #: frame; an input literal's truth (TRUE) and truth-or-unknown, made once per distinct literal
 STATE_COL, CODE_COL, LIT_TRUE, LIT_MAYBE = "~s:", "~k:", "~t:", "~m:"
+#: ... and a censored input's value in one cell (while the cells are made)
+CELL = "~x:"
 C_EXACT, C_LT, C_LE, C_GT, C_GE = 0, 1, 2, 3, 4
 INF = float("inf")
 TRACE_NOTE = "traces are not computed on the columnar path: `sicca explain CASE --timepoint T`"
@@ -99,6 +102,9 @@ class Program:
                                and not isinstance(t["value"], list)})
         from sicca.running.facts import _plan
 
+        self.numeric_set = set(self.numeric)
+        #: per-eye tests the program reads, with the side that is worse (min | max)
+        self.per_eye: dict[str, str] = dict(sicca._per_eye)
         self.integers = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog).integers
         # distinct input literals (a literal recurs in many branches): computed once a frame
         self.literals: dict[str, tuple[pl.Expr, pl.Expr | None]] = {}
@@ -110,6 +116,10 @@ class Program:
                                   for lit in br for t in lit["tests"]
                                   if lit["fact"] in self.specs and t["field"] == "code"
                                   and self.specs[lit["fact"]].kind != "number"})
+        # censored inputs are split into cells as Sicca._evaluate_cells does: every numeric
+        # input (one not compared still has no cell when its bound leaves the item's range)
+        self.cell_facts = [n for n in self.inputs if n in self.specs
+                           and self.specs[n].kind == "number" and not n.startswith("option.")]
         by_stratum: list[list[dict[str, Any]]] = [[] for _ in range(program["strata"])]
         for r in program["rules"]:
             by_stratum[r["stratum"]].append(r)
@@ -304,6 +314,121 @@ class Program:
         return [value.alias(ENGINE_VALUE + name),
                 code.fill_null(C_EXACT).cast(pl.Int8).alias(ENGINE_CENSOR + name)]
 
+    def cells(self, df: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.Series]:
+        """The cells of the rows of ``df`` (prepared) that hold a censored value, as
+        ``Sicca._evaluate_cells`` makes them: each censored input split at the thresholds the
+        program compares it with (``intervals.cell_points``, within the item's range, whole
+        numbers for a count; a per-eye test with both eyes measured split per eye, its worse
+        eye per cell), one row per combination. Returns (the cell rows: the working columns
+        ``conclude`` reads, exact, with ``_row`` = the row of ``df`` they split; None when no
+        row has cells) and, per row of ``df``, whether it is *approximate*: past MAX_CELLS
+        combinations, left to the three-valued pass (as is a row with a bound that allows no
+        value of the item's range, not marked)."""
+        import polars as pl
+
+        from sicca.running.evaluate import MAX_CELLS
+
+        cen = {n: pl.col(n + CENSOR).is_not_null() & pl.col(n).is_not_null()
+               for n in self.cell_facts}
+        no = pl.Series("approximate", [False] * df.height, dtype=pl.Boolean)
+        if not cen or not df.height:
+            return None, no
+        need: list[str] = []
+        for n in cen:
+            need += [n, n + CENSOR]
+            if n in self.per_eye:
+                need += [f"{n}.{side}{x}" for side in ("right", "left")
+                         for x in ("", CENSOR, STATE)]
+        sub = df.select(need).with_columns(pl.int_range(pl.len(), dtype=pl.Int64)
+                                           .alias("_row")).filter(_any(list(cen.values())))
+        if not sub.height:
+            return None, no
+        lists: dict[str, pl.Series] = {}
+        for n, on in cen.items():
+            keys = [pl.when(on).then(pl.col(n)).alias("v"),
+                    pl.when(on).then(pl.col(n + CENSOR)).alias("c")]
+            eye = self.per_eye.get(n)
+            if eye is not None:
+                for side in ("right", "left"):
+                    m = f"{n}.{side}"
+                    keys += [pl.when(on).then(pl.col(m)).alias(f"{side}.v"),
+                             pl.when(on).then(pl.col(m + CENSOR)).alias(f"{side}.c"),
+                             pl.when(on).then(state_of(m)).alias(f"{side}.s")]
+            k = sub.select(keys)
+            lists[n] = map_unique(k, k.columns, self._cell_fn(n), pl.List(pl.Float64))
+        n_of = pl.DataFrame([s.list.len().alias(n) for n, s in lists.items()])
+        sizes = n_of.select(
+            pl.any_horizontal([pl.col(n) == 0 for n in lists]).alias("empty"),
+            pl.reduce(lambda a, b: a * b,
+                      [pl.col(n).fill_null(1).clip(1).cast(pl.Float64) for n in lists])
+            .alias("total"))
+        approx_sub = sizes["total"] > MAX_CELLS
+        keep = ~(approx_sub | sizes["empty"].fill_null(False))
+        approx = no.clone().scatter(sub["_row"], approx_sub)
+        if not keep.any():
+            return None, approx
+        # only compared inputs move a conclusion: the others' one cell is their bound itself
+        split = [n for n in lists if n in self.numeric_set]
+        narrow = pl.DataFrame([sub["_row"]] + [lists[n].alias(n) for n in split]).filter(keep)
+        split = [n for n in split if narrow[n].null_count() < narrow.height]
+        narrow = narrow.select(["_row"] + split)
+        for n in split:
+            narrow = narrow.explode(n)
+        work = [c for c in df.columns if c.startswith("~")] + ["patient", "timepoint"]
+        cells = df.select(work)[narrow["_row"]].hstack(
+            narrow.rename({n: CELL + n for n in split}))
+        cells = cells.with_columns(
+            [pl.coalesce(pl.col(CELL + n), pl.col(ENGINE_VALUE + n)).alias(ENGINE_VALUE + n)
+             for n in split] +
+            [pl.when(pl.col(CELL + n).is_not_null()).then(pl.lit(C_EXACT, pl.Int8))
+             .otherwise(pl.col(ENGINE_CENSOR + n)).alias(ENGINE_CENSOR + n)
+             for n in split]).drop([CELL + n for n in split])
+        return cells, approx
+
+    def _cell_fn(self, name: str) -> Callable[..., list[float] | None]:
+        """Per distinct (value, censor[, right eye, left eye]) of one input: one number per
+        cell, None when the value is not censored (``Sicca._evaluate_cells``)."""
+        from sicca.language.intervals import OPS, cell_points
+        from sicca.running.facts import whole_bound
+
+        sicca = self.sicca
+        tests: list[tuple[str, float]] = sicca._tests.get(name, [])
+        bounds = sicca._ranges.get(name, (None, None))
+        integer = name in self.integers
+        worse = self.per_eye.get(name)
+
+        def one(v: float | None, c: str | None) -> list[float] | None:
+            if v is None or not c:
+                return None
+            val, cen = Decimal(repr(v)), c
+            if integer:
+                val, cen = whole_bound(val, cen)
+            return cell_points(tests, float(val), cen, bounds, integer)
+
+        if worse is None:
+            return one
+        eye_tests = sorted(set(tests) | {t for side in ("right", "left")
+                                         for t in sicca._tests.get(f"{name}.{side}", [])})
+        pick = min if worse == "min" else max
+
+        def eyes(v: float | None, c: str | None, rv: float | None, rc: str | None,
+                 rs: str | None, lv: float | None, lc: str | None,
+                 ls: str | None) -> list[float] | None:
+            if v is None or not c:
+                return None
+            if rs != "reported" or ls != "reported" or rv is None or lv is None:
+                return one(v, c)  # an eye missing: the recorded bound is the whole truth
+            pts = [cell_points(eye_tests, float(Decimal(repr(x))), xc or "", bounds, False)
+                   for x, xc in ((rv, rc), (lv, lc))]
+            out: dict[tuple[tuple[bool, ...], ...], float] = {}
+            for r, left in itertools.product(*pts):
+                w = pick(r, left)
+                sig = tuple(tuple(OPS[op](x, k) for op, k in eye_tests) for x in (w, r, left))
+                out.setdefault(sig, w)
+            return list(out.values())
+
+        return eyes
+
     def conclude(self, df: pl.DataFrame) -> pl.DataFrame:
         """``df`` (prepared) with two boolean columns per concluded fact id: the id
         (definitely concluded) and ``POSSIBLE + id`` (possibly concluded, the definite ones
@@ -370,6 +495,32 @@ class _Ratings:
 
     def fact(self, name: str) -> Any:
         return self._facts.get(name)
+
+
+def _put(base: pl.DataFrame, rows: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """``base`` with the rows ``rows["_row"]`` (positions in ``base``) of ``cols`` set to
+    ``rows``' values."""
+    import polars as pl
+
+    cols = [c for c in cols if c in rows.columns]
+    # a join, not Series.scatter: polars ran later queries on scattered columns 10x slower
+    put = rows.select(["_row"] + cols).rename({c: CELL + c for c in cols}) \
+        .with_columns(pl.lit(True).alias("~has"))
+    at = base.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")) \
+        .join(put, on="_row", how="left", maintain_order="left")
+    schema = base.schema
+    has = pl.col("~has").fill_null(False)
+
+    def one(c: str) -> pl.Expr:
+        if schema[c] == pl.Boolean and not rows[c].null_count() and not base[c].null_count():
+            # two-valued (a conclusion): bit operations, a when/then is several times slower
+            return (pl.col(c) & ~has) | pl.col(CELL + c).fill_null(False)
+        return pl.when(has).then(pl.col(CELL + c)).otherwise(pl.col(c)).cast(schema[c])
+
+    # on the columns put only: a query over base itself would rechunk every column of it
+    # when base's chunks (a multi-row-group Parquet read) differ from the join's
+    new = base.select(cols).hstack(at.drop("_row")).select([one(c).alias(c) for c in cols])
+    return base.with_columns(new.get_columns())
 
 
 def _in(v: pl.Expr, s: tuple[float, bool, float, bool]) -> pl.Expr:
@@ -513,6 +664,15 @@ class Scorer:
         self.sets = [s for s in criteria.criteria_sets(sicca) if s in declared]
         self.set_meta = {s: criteria.set_meta(sicca, s) for s in self.sets}
         self.star = response.star_table(sicca) if "star" in declared else None
+        facts = {"esspri.state", "esspri.missing"}
+        for s in self.sets:
+            m = self.set_meta[s]
+            facts |= {f"{s}.item.{i}" for i in m["items"]}
+            facts |= {f"{s}.entry"} | {f"{s}.exclusion.{x}" for x in m.get("exclusions", {})}
+            if "associated_disease" in m:
+                facts.add(m["associated_disease"]["fact"])
+        #: the conclusions a split row's cells are merged into (``_merge_cells``)
+        self.merged_ids = [did for f in sorted(facts) for did in self.program.by_name.get(f, [])]
         self.rulesets = sicca.rulesets()
 
     # the output's columns, derived from the program (the same whatever the data)
@@ -523,16 +683,24 @@ class Scorer:
         import polars as pl
 
         p = self.program
-        df = p.conclude(p.prepare(df, self.options))
+        # one chunk per column (a Parquet read gives one per row group): the split rows'
+        # merged columns are one chunk, and a query over columns chunked unlike each other
+        # rechunks all of them, each time
+        df = p.prepare(df.rechunk(), self.options)
+        cells, approximate = p.cells(df)
+        df = p.conclude(df)  # rows with cells: the three-valued pass, replaced just below
+        hull = None
+        if cells is not None:
+            df, hull = self._merge_cells(df, p.conclude(cells))
         out: list[pl.Expr] = [pl.col("patient").cast(pl.Utf8), pl.col("timepoint").cast(pl.Utf8),
                               pl.col("date").cast(pl.Utf8)]
         res = df.select(out)
         if self.domains:
-            res = res.hstack(self._essdai(df))
+            res = res.hstack(self._essdai(df, hull))
         if self.esspri:
             res = res.hstack(self._esspri(df))
         for s in self.sets:
-            res = res.hstack(self._criteria(df, s))
+            res = res.hstack(self._criteria(df, s, hull))
         res = res.hstack(df.select([pl.col(f"option.{k}").alias(f"options.{k}")
                                     for k in self.options]))
         res = self._changes(res, df)
@@ -541,8 +709,59 @@ class Scorer:
              for r in self.rulesets] +
             [pl.lit(r["hash"], dtype=pl.Utf8).alias(f"rulesets.{r['name']}.hash")
              for r in self.rulesets] +
-            [pl.lit("columnar", dtype=pl.Utf8).alias("engine")])
+            [pl.lit("columnar", dtype=pl.Utf8).alias("engine"), approximate])
         return res
+
+    # --- censored values: the hull over their cells -------------------------------------------
+
+    def _merge_cells(self, df: pl.DataFrame, cells: pl.DataFrame
+                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """``df`` (concluded) with each split row's conclusions replaced by its cells'
+        (definite: in every cell; possible: in some, as ``Sicca._evaluate_cells`` merges
+        them), and the hull frame: per split row (``_row``), what the instruments take over
+        the cells (``essdai._hull_state`` / ``_hull_total``, ``criteria._hull_verdict``).
+        Only the conclusions read after the hull are merged (``merged_ids``: ESSPRI's
+        state and missing items, the criteria's states; the ESSDAI domains of a split row
+        come from the hull alone): replacing all ~460 would double the path's time."""
+        import polars as pl
+
+        ids = self.merged_ids
+        parts = [cells.select("_row")]
+        if self.domains:
+            parts.append(self._essdai(cells))
+        for s in self.sets:
+            parts.append(self._criteria(cells, s).select(
+                [f"criteria.{s}.{k}" for k in ("verdict", "score_min", "score_max")]))
+        per = pl.concat(parts, how="horizontal").hstack(cells.select(ids))
+        aggs: list[pl.Expr] = [pl.col(d).all() for d in ids] + \
+            [pl.col(d).any().alias(POSSIBLE + d) for d in ids]
+
+        def one(c: str) -> pl.Expr:  # every cell alike (a null is a value)
+            return pl.col(c).cast(pl.Utf8).fill_null("\x00").n_unique() == 1
+
+        for d in self.domains:
+            key = f"essdai.domains.{d.name}"
+            k4 = [f"{key}.{x}" for x in ("state", "level", "level_min", "level_max")]
+            alike = one(k4[0]) & one(k4[1]) & one(k4[2]) & one(k4[3])
+            aggs += [pl.when(alike).then(pl.col(k4[0]).first())
+                     .otherwise(pl.lit("undetermined")).alias(k4[0]),
+                     pl.when(alike).then(pl.col(k4[1]).first())
+                     .otherwise(pl.lit(None, pl.Int64)).alias(k4[1]),
+                     pl.col(k4[2]).min(), pl.col(k4[3]).max()]
+        if self.domains:
+            for inst in ("essdai", "clinessdai"):
+                aggs += [pl.col(f"{inst}.min").min(), pl.col(f"{inst}.max").max()]
+            aggs.append(pl.when(one("essdai.severe")).then(pl.col("essdai.severe").first())
+                        .otherwise(pl.lit(None, pl.Boolean)).alias("essdai.severe"))
+        for s in self.sets:
+            v = f"criteria.{s}.verdict"
+            aggs += [pl.when(one(v)).then(pl.col(v).first())
+                     .otherwise(pl.lit("undetermined")).alias(v),
+                     pl.col(f"criteria.{s}.score_min").min(),
+                     pl.col(f"criteria.{s}.score_max").max()]
+        hull = per.group_by("_row", maintain_order=True).agg(aggs)
+        df = _put(df, hull, ids + [POSSIBLE + d for d in ids])
+        return df, hull.drop(ids + [POSSIBLE + d for d in ids])
 
     def columns(self) -> list[str]:
         """The output columns (what ``score`` returns for any input)."""
@@ -555,7 +774,7 @@ class Scorer:
 
     # --- ESSDAI / ClinESSDAI ---------------------------------------------------------------
 
-    def _essdai(self, df: pl.DataFrame) -> pl.DataFrame:
+    def _essdai(self, df: pl.DataFrame, hull: pl.DataFrame | None = None) -> pl.DataFrame:
         import polars as pl
 
         from sicca.scores import essdai
@@ -627,11 +846,14 @@ class Scorer:
             order += [f"{key}.state", f"{key}.level", f"{key}.level_min", f"{key}.level_max"]
         res = df.select(zero).with_columns(cols).with_columns(final)
         res = res.with_columns(third).select(order)
+        if hull is not None:  # a split row's domains: their hull over its cells
+            res = _put(res, hull, order)
         for clin in (False, True):
-            res = res.hstack(self._totals(res, clin))
+            res = res.hstack(self._totals(res, clin, hull))
         return res
 
-    def _totals(self, st: pl.DataFrame, clin: bool) -> pl.DataFrame:
+    def _totals(self, st: pl.DataFrame, clin: bool,
+                hull: pl.DataFrame | None = None) -> pl.DataFrame:
         import polars as pl
 
         from sicca.scores import essdai
@@ -687,6 +909,8 @@ class Scorer:
             .alias(f"_{inst}.pa_mask"),
             (pl.sum_horizontal(ud) if ud else pl.lit(0, dtype=pl.Int64))
             .alias(f"_{inst}.ud_mask")])
+        if hull is not None:  # a split row's range: lowest to highest cell (_hull_total)
+            t = _put(t, hull, [f"{inst}.min", f"{inst}.max"])
 
         def na_list(mask: int) -> list[str]:  # a cohort has few distinct masks
             return [n for i, n in enumerate(names) if mask >> i & 1]
@@ -729,6 +953,9 @@ class Scorer:
                 ((pl.col("essdai.documented") > above) | pl.col("_high_now"))
                 .alias("essdai.severe_documented"),
                 (sev_lo == sev_hi).alias("essdai.severe_determined"))
+            if hull is not None:  # a split row: severe when every cell says the same
+                t = _put(t, hull, ["essdai.severe"]).with_columns(
+                    pl.col("essdai.severe").is_not_null().alias("essdai.severe_determined"))
         return t.drop("_high_now", "_high_possible")
 
     # --- ESSPRI -----------------------------------------------------------------------------
@@ -836,7 +1063,8 @@ class Scorer:
                 hint="the rules for this fact must cover every input state exactly once"))
         return got["s"]
 
-    def _criteria(self, df: pl.DataFrame, name: str) -> pl.DataFrame:
+    def _criteria(self, df: pl.DataFrame, name: str,
+                  hull: pl.DataFrame | None = None) -> pl.DataFrame:
         import polars as pl
 
         from sicca.scores import criteria
@@ -879,11 +1107,14 @@ class Scorer:
         got = map_unique(t, keys, lambda *r: dict(zip(("v", "lo", "hi"), verdict(*r),
                                                        strict=True)),
                          pl.Struct({"v": pl.Utf8, "lo": pl.Int64, "hi": pl.Int64}))
-        return pl.DataFrame([
+        out = pl.DataFrame([
             got.struct.field("v").alias(f"criteria.{name}.verdict"),
             got.struct.field("lo").alias(f"criteria.{name}.score_min"),
             got.struct.field("hi").alias(f"criteria.{name}.score_max"),
-        ]).hstack(t)
+        ])
+        if hull is not None:  # a split row: the verdict and range over its cells
+            out = _put(out, hull, out.columns)
+        return out.hstack(t)
 
     # --- changes between a patient's visits --------------------------------------------------
 

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from sicca.base.yamlsrc import Sourced
-from sicca.cohort.agreement import disagreements
+from sicca.cohort.agreement import disagreements, row_disagreements
 from sicca.cohort.columnar import POSSIBLE, Program, Scorer, decided
 from sicca.cohort.synth import Generator, load_config
 from sicca.cohort.table import CENSOR, STATE, Layout, case_rows, read_table, write_table
@@ -104,6 +104,35 @@ def test_columnar_concludes_what_native_does_on_2000_random_visits(sicca: Sicca)
     _agree_on_random(sicca, 2000, seed=20261203)
 
 
+def _random_frame(sicca: Sicca, n: int, seed: int) -> pl.DataFrame:
+    catalog = sicca.compiled.catalog
+    visits = random_visits(sicca.program, catalog, n, seed=seed)
+    _options_reported(visits, sicca)
+    rows = [dict(_row(v, catalog), patient=f"p{i}") for i, v in enumerate(visits)]
+    present = {c for r in rows for c in r}
+    return pl.DataFrame(rows, schema={c: t for c, t in Layout(sicca).schema().items()
+                                      if c in present}, strict=False)
+
+
+def _agree_reports_on_random(sicca: Sicca, n: int, seed: int) -> tuple[int, int]:
+    """Every output column of every random visit against the per-visit report of the same
+    visit (Sicca.evaluate_visit: a censored value split into cells, the instruments' hull):
+    (rows split into cells, rows marked approximate)."""
+    df = _random_frame(sicca, n, seed)
+    compared, approximate, bad = row_disagreements(sicca, df)
+    assert compared > n * 100 and not bad, bad
+    cen = [c for c in df.columns if c.endswith(CENSOR)]
+    split = df.select(pl.any_horizontal([pl.col(c).is_not_null() for c in cen])).to_series()
+    return int(split.sum()), approximate
+
+
+def test_columnar_scores_what_native_reports_on_200_random_visits(sicca: Sicca) -> None:
+    # censored values read by several rules: the columnar hull over cells equals native's
+    # (fever ">=37.5" is constitutional [1, 2], not the three-valued [0, 2])
+    split, _ = _agree_reports_on_random(sicca, 200, seed=20261204)
+    assert split > 30  # the cells are exercised, not vacuously absent
+
+
 #: Visits of the slow agreement test. Issue 15 asks for 10^5: SICCA_AGREEMENT_VISITS=100000
 #: (measured 20,000 in 336 s on the shared 2-core machine at load ~11, so ~28 min per 10^5
 #: there); the default fits the slow suite's budget (bench/README.md)
@@ -111,9 +140,14 @@ AGREEMENT_VISITS = int(os.environ.get("SICCA_AGREEMENT_VISITS", "10000"))
 
 
 @pytest.mark.slow
-def test_columnar_concludes_what_native_does_on_many_random_visits(sicca: Sicca) -> None:
-    for k in range(0, AGREEMENT_VISITS, 10_000):
-        _agree_on_random(sicca, min(10_000, AGREEMENT_VISITS - k), seed=20261300 + k // 10_000)
+def test_columnar_scores_what_native_reports_on_many_random_visits(sicca: Sicca) -> None:
+    approximate = 0
+    for k in range(0, AGREEMENT_VISITS, 5_000):
+        m = min(5_000, AGREEMENT_VISITS - k)
+        _agree_on_random(sicca, m, seed=20261300 + k // 5_000)
+        approximate += _agree_reports_on_random(sicca, m, seed=20261400 + k // 5_000)[1]
+    # past MAX_CELLS combinations both paths fall back to the three-valued pass and say so
+    assert AGREEMENT_VISITS < 2_000 or approximate > 0
 
 
 @pytest.mark.parametrize("op,c,value,censor,expected", [
