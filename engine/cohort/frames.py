@@ -35,9 +35,13 @@ class CohortSummary:
     seconds: float = 0.0
     verdicts: dict[str, dict[str, int]] = field(default_factory=dict)
     essdai_categories: dict[str, int] = field(default_factory=dict)
+    #: visits past MAX_CELLS combinations of censored cells: ranges sound, maybe loose
+    approximate: int = 0
 
     def add(self, out: pl.DataFrame) -> None:
         self.visits += out.height
+        if "approximate" in out.columns:
+            self.approximate += int(out["approximate"].sum())
         for c in out.columns:
             if c.startswith("criteria.") and c.endswith(".verdict"):
                 counts = self.verdicts.setdefault(c.split(".")[1], {})
@@ -57,6 +61,10 @@ class CohortSummary:
                 f"{k} {v}" for k, v in sorted(self.essdai_categories.items())))
         for s, counts in self.verdicts.items():
             out.append(f"{s}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        if self.approximate:
+            out.append(f"{self.approximate} visits with too many censored combinations to "
+                       "split (column approximate): their ranges are sound, maybe wider "
+                       "than exact")
         out.append(TRACE_NOTE)
         return out
 
