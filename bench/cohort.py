@@ -2,6 +2,7 @@
 
     python bench/cohort.py            # 10^4, 10^5, 10^6 visits
     python bench/cohort.py --quick    # 10^3, 10^4 (other helpers share the cores)
+    python bench/cohort.py --sizes 100000   # chosen sizes
 
 One synthetic pool of patients (`sicca synth`'s generator, seed 2026, no broken records) is
 parsed once; a cohort of N visits resamples whole patients from it (as `sicca synth --format
@@ -81,11 +82,15 @@ def end_to_end(src: Path, out: Path) -> tuple[float, float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--sizes", help="comma-separated cohort sizes, e.g. 100000 (a loaded "
+                    "machine: one size, not the full run)")
     args = ap.parse_args()
     import numpy as np
     import polars as pl
 
     sizes = [1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]
+    if args.sizes:
+        sizes = [int(x) for x in args.sizes.split(",")]
     print(f"machine: {platform.machine()} {platform.processor() or ''} "
           f"python {platform.python_version()} polars {pl.__version__}")
     sicca = Sicca.load(engine="native")

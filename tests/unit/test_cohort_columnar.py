@@ -153,8 +153,9 @@ def test_the_summary_counts_the_visits_marked_approximate(sicca: Sicca) -> None:
 
 #: Visits of the slow agreement test (each: its conclusions against the native backend, and
 #: every report column against Sicca.evaluate_visit with its cells). Issue 15 asks for 10^5:
-#: SICCA_AGREEMENT_VISITS=100000 (~20 ms CPU a visit, mostly the per-visit side: ~35 CPU-min
-#: on the shared 2-core machine, bench/README.md); the default fits 60 s of CPU
+#: SICCA_AGREEMENT_VISITS=100000 (17-22 ms CPU a visit, mostly the per-visit side: 10^4 took
+#: 168 CPU-s, so ~28 CPU-min on the shared 2-core machine, bench/README.md); the default
+#: fits 60 s of CPU
 AGREEMENT_VISITS = int(os.environ.get("SICCA_AGREEMENT_VISITS", "2500"))
 
 
