@@ -11,6 +11,13 @@ Strata run in order; within a stratum, rules run level by level (a rule after th
 what it reads), and a stratum whose conclusions feed each other in a cycle runs until nothing
 new is concluded. The result per visit is one boolean column per concluded fact id.
 
+A row with censored values is split as ``Sicca.evaluate_visit`` splits the visit: each
+censored input into its *cells* at the thresholds the program compares it with
+(``Program.cells``); the cells are extra rows evaluated definitely, then merged per row and
+the instruments' hull taken (``Scorer._merge_cells``). Past MAX_CELLS combinations the row
+keeps the three-valued pass (a definite and a possible column per concluded id), as native
+does, and its ``approximate`` column says so.
+
 The instruments are then computed column-wise from those columns, reading what the rule files'
 ``meta`` says through the same functions of sicca.scores the per-visit report uses (domains,
 weights and levels; criteria items and verdict kinds; the STAR table; the ESSPRI items and PASS
