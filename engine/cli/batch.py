@@ -83,8 +83,7 @@ def _synth_table(n: int | None, visits: int | None, seed: int, output: Path, fmt
                  rules: list[Path] | None) -> None:
     import time
 
-    from sicca.cohort.frames import synth_table
-    from sicca.cohort.table import write_table
+    from sicca.cohort.frames import write_synth
 
     if visits is None:
         raise InputError(Problem("a table is sized in visits", field="--n", code="E133",
@@ -95,9 +94,8 @@ def _synth_table(n: int | None, visits: int | None, seed: int, output: Path, fmt
     if output.suffix.lower() != "." + fmt:
         output = output.with_suffix("." + fmt) if not output.suffix else output
     t0 = time.perf_counter()
-    df = synth_table(get_sicca("native", rules), visits, seed)
-    write_table(df, output)
-    render.err_line(f"wrote {df.height} synthetic visits of {df['patient'].n_unique()} patients "
+    rows, patients = write_synth(get_sicca("native", rules), visits, seed, output)
+    render.err_line(f"wrote {rows} synthetic visits of {patients} patients "
                     f"to {output} ({fmt}); seed {seed}; {time.perf_counter() - t0:.1f} s")
 
 

@@ -4,6 +4,10 @@
 where they differ: each columnar output column is compared with the report key of the same
 dotted name (a column the report does not have is itself a disagreement, so a renamed key
 cannot hide), and each change column with the report's change between the same timepoints.
+``row_disagreements(sicca, frame)`` does the same for the rows of a wide table (random
+visits, say): each row read back into the Visit the per-visit reader would build
+(``visit_of_row``), evaluated by ``Sicca.evaluate_visit`` (cells and all) and scored by the
+instruments, and its ``approximate`` mark compared with the evaluation's.
 Used by the agreement tests and by bench/cohort.py.
 """
 
@@ -11,13 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sicca.cohort.columnar import Scorer
-from sicca.cohort.table import Layout, case_rows
+from sicca.cohort.table import CENSOR, FROM, STATE, Layout, case_rows
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from sicca.running.evaluate import Sicca
+    from sicca.running.facts import Visit
 
 #: Columns that describe the run, not the visit (compared apart, or not at all).
-RUN_COLUMNS = ("engine",)
+RUN_COLUMNS = ("engine", "approximate")
 RUN_PREFIXES = ("rulesets.", "change.", "options.")
 
 
@@ -97,3 +107,81 @@ def disagreements(sicca: Any, cases: Sequence[Any], options: dict[str, str] | No
                     elif not _same(val, flat[key]):
                         out.append(f"{where}: {col} columnar={val!r} native={flat[key]!r}")
     return compared, out[:limit]
+
+
+def visit_of_row(sicca: Sicca, row: dict[str, Any], options: dict[str, str]) -> Visit:
+    """One table row back to the Visit the per-visit reader built (``Layout.row`` inverted;
+    options: the row's ``option.N`` words, else ``options``)."""
+    from sicca.running.facts import Fact, Visit, _plan
+
+    specs = sicca.compiled.catalog.facts
+    plan = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog)
+    facts = plan.defaults.copy()
+    recorded: list[str] = []
+    for name, fid in plan.ids.items():
+        if name.startswith("option."):
+            continue
+        raw = row.get(name)
+        number = specs[name].kind == "number"
+        state = row.get(name + STATE) or ("reported" if raw is not None else "not_reported")
+        censor = row.get(name + CENSOR) if number else None
+        if raw is None and state == "not_reported" and not censor:
+            continue
+        value = Decimal(repr(raw)) if number and raw is not None else None
+        code = str(raw) if not number and raw is not None else None
+        rec, _, rest = str(row.get(name + FROM) or "").partition(":")
+        date, _, path = rest.partition(":")
+        facts[name] = Fact(fid, name, state, value, code, censor or None, plan.units[name],
+                           path or None, rec or None, date or None,
+                           integer=name in plan.integers)
+        recorded.append(name)
+    for name, default in plan.options:
+        word = row.get(name) or options.get(name[7:], default)
+        facts[name] = Fact(plan.ids[name], name, "reported", None, word)
+        recorded.append(name)
+    return Visit("table", str(row.get("timepoint") or ""), facts,
+                 recorded=sorted(set(recorded), key=plan.index.__getitem__))
+
+
+def row_disagreements(sicca: Sicca, frame: pl.DataFrame, options: dict[str, str] | None = None,
+                      limit: int = 20) -> tuple[int, int, list[str]]:
+    """(cells compared, rows marked approximate, the first ``limit`` disagreements) between
+    the columnar scores of ``frame`` (a wide table, one visit a row) and each row's
+    per-visit report keys (``Sicca.evaluate_visit`` on ``visit_of_row``, then every declared
+    instrument); the changes between rows are not compared (``disagreements`` does)."""
+    from sicca.cohort.batch import flatten
+    from sicca.report.build import _timepoint
+    from sicca.scores.instrument import Scored, declared
+
+    opts = sicca.check_options(dict(options or {}))
+    got = Scorer(sicca, opts).score(frame).to_dicts()
+    insts = declared(sicca)
+    out: list[str] = []
+    compared = approximate = 0
+    for i, (row, res) in enumerate(zip(frame.to_dicts(), got, strict=True)):
+        word = {k: str(row.get(f"option.{k}") or v) for k, v in opts.items()}
+        ev = sicca.evaluate_visit(visit_of_row(sicca, row, word), word)
+        s = Scored(str(row["timepoint"]), "", ev)
+        for inst in insts:
+            r = inst.score(ev, sicca)
+            if r is not None:
+                s.results[inst.id] = r
+        tp = _timepoint(s, insts, sicca).out()
+        native = flatten({k: v for k, v in tp.items() if k not in ("id", "date", "label")})
+        where = f"row {i}"
+        compared += 1
+        approximate += ev.approximate
+        if res["approximate"] != ev.approximate:
+            out.append(f"{where}: approximate columnar={res['approximate']!r} "
+                       f"native={ev.approximate!r}")
+        for col, val in res.items():
+            if col in ("patient", "timepoint", "date") or col in RUN_COLUMNS or \
+                    col.startswith(RUN_PREFIXES):
+                continue
+            compared += 1
+            if col not in native:
+                if val is not None:
+                    out.append(f"{where}: column {col} has no report key")
+            elif not _same(val, native[col]):
+                out.append(f"{where}: {col} columnar={val!r} native={native[col]!r}")
+    return compared, approximate, out[:limit]

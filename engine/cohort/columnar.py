@@ -11,6 +11,13 @@ Strata run in order; within a stratum, rules run level by level (a rule after th
 what it reads), and a stratum whose conclusions feed each other in a cycle runs until nothing
 new is concluded. The result per visit is one boolean column per concluded fact id.
 
+A row with censored values is split as ``Sicca.evaluate_visit`` splits the visit: each
+censored input into its *cells* at the thresholds the program compares it with
+(``Program.cells``); the cells are extra rows evaluated definitely, then merged per row and
+the instruments' hull taken (``Scorer._merge_cells``). Past MAX_CELLS combinations the row
+keeps the three-valued pass (a definite and a possible column per concluded id), as native
+does, and its ``approximate`` column says so.
+
 The instruments are then computed column-wise from those columns, reading what the rule files'
 ``meta`` says through the same functions of sicca.scores the per-visit report uses (domains,
 weights and levels; criteria items and verdict kinds; the STAR table; the ESSPRI items and PASS
@@ -24,6 +31,7 @@ away.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -36,11 +44,18 @@ if TYPE_CHECKING:
     import polars as pl
 
     from sicca.running.evaluate import Sicca
-    from sicca.running.facts import Visit
 
-#: The ``engine`` of a row holding a censored value: scored per visit by the native backend
-#: (its definite and possible passes), not column-wise.
-PER_VISIT_ENGINE = "native"
+#: Column-name prefixes of the working columns: a concluded fact id's *possible* column (the
+#: definite one is the id itself), and a numeric input as the backends receive it (a count's
+#: censored bound made whole, the censor mark as a small code).
+POSSIBLE, ENGINE_VALUE, ENGINE_CENSOR = "~p:", "~v:", "~c:"
+#: ... and a fact's state (null filled from the value) and word (null as ""), made once per
+#: frame; an input literal's truth (TRUE) and truth-or-unknown, made once per distinct literal
+STATE_COL, CODE_COL, LIT_TRUE, LIT_MAYBE = "~s:", "~k:", "~t:", "~m:"
+#: ... and a censored input's value in one cell (while the cells are made)
+CELL = "~x:"
+C_EXACT, C_LT, C_LE, C_GT, C_GE = 0, 1, 2, 3, 4
+INF = float("inf")
 TRACE_NOTE = "traces are not computed on the columnar path: `sicca explain CASE --timepoint T`"
 
 
@@ -87,15 +102,39 @@ class Program:
         const = {did: _derived_fact(d) for did, d in self.derived.items()}
         self.inputs = list(program["inputs"])
         # per stratum: levels of (did, branch expressions), and whether it is cyclic
-        self.strata: list[tuple[list[dict[str, list[pl.Expr]]], bool]] = []
+        self.strata: list[tuple[list[dict[str, list[tuple[pl.Expr, pl.Expr]]]], bool]] = []
+        self.numeric = sorted({lit["fact"] for r in program["rules"] for br in r["branches"]
+                               for lit in br for t in lit["tests"]
+                               if lit["fact"] in self.specs and t["field"] == "value"
+                               and not isinstance(t["value"], list)})
+        from sicca.running.facts import _plan
+
+        self.numeric_set = set(self.numeric)
+        #: per-eye tests the program reads, with the side that is worse (min | max)
+        self.per_eye: dict[str, str] = dict(sicca._per_eye)
+        self.integers = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog).integers
+        # distinct input literals (a literal recurs in many branches): computed once a frame
+        self.literals: dict[str, tuple[pl.Expr, pl.Expr | None]] = {}
+        self._lit_ids: dict[str, str] = {}
+        self.state_facts = sorted({lit["fact"] for r in program["rules"] for br in r["branches"]
+                                   for lit in br for t in lit["tests"]
+                                   if lit["fact"] in self.specs and t["field"] == "state"})
+        self.code_facts = sorted({lit["fact"] for r in program["rules"] for br in r["branches"]
+                                  for lit in br for t in lit["tests"]
+                                  if lit["fact"] in self.specs and t["field"] == "code"
+                                  and self.specs[lit["fact"]].kind != "number"})
+        # censored inputs are split into cells as Sicca._evaluate_cells does: every numeric
+        # input (one not compared still has no cell when its bound leaves the item's range)
+        self.cell_facts = [n for n in self.inputs if n in self.specs
+                           and self.specs[n].kind == "number" and not n.startswith("option.")]
         by_stratum: list[list[dict[str, Any]]] = [[] for _ in range(program["strata"])]
         for r in program["rules"]:
             by_stratum[r["stratum"]].append(r)
         for rules in by_stratum:
             levels, cyclic = self._levels(rules)
-            planned: list[dict[str, list[pl.Expr]]] = []
+            planned: list[dict[str, list[tuple[pl.Expr, pl.Expr]]]] = []
             for level in levels:
-                out: dict[str, list[pl.Expr]] = {}
+                out: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {}
                 for r in level:
                     for br in r["branches"]:
                         out.setdefault(r["then"], []).append(self._branch(br, const, _pred))
@@ -137,28 +176,96 @@ class Program:
         return [x for x in out if x], cyclic
 
     def _branch(self, br: list[dict[str, Any]], const: dict[str, dict[str, Any]],
-                pred: Callable[[dict[str, Any]], Any]) -> pl.Expr:
+                pred: Callable[[dict[str, Any]], Any]) -> tuple[pl.Expr, pl.Expr]:
+        """One branch as (definite, possible) expressions: the definite one needs every
+        literal TRUE and no negated conclusion even possible; the possible one every literal
+        TRUE or UNKNOWN and no negated conclusion definite (native ``_pass``)."""
         import polars as pl
 
-        parts: list[pl.Expr] = []
+        sure: list[pl.Expr] = []
+        maybe: list[pl.Expr] = []
         for lit in br:
             name = lit["fact"]
             if name in self.by_name and name not in self.specs:
                 passing = [did for did in self.by_name[name]
                            if all(pred(t)(const[did]) for t in lit["tests"])]
-                got = _any([pl.col(did) for did in passing])
-                parts.append(~got if lit["negated"] else got)
+                got_d = _any([pl.col(did) for did in passing])
+                got_p = _any([pl.col(POSSIBLE + did) for did in passing])
+                if lit["negated"]:
+                    sure.append(~got_p)
+                    maybe.append(~got_d)
+                else:
+                    sure.append(got_d)
+                    maybe.append(got_p)
                 continue
-            parts.append(_all([self._test(name, t) for t in lit["tests"]]))
-        return _all(parts)
+            if lit["negated"]:  # native: a negated input literal has no blocker
+                continue
+            t, m = self._input_literal(name, lit["tests"])
+            sure.append(t)
+            maybe.append(m)
+        return _all(sure), _all(maybe)
+
+    def _input_literal(self, name: str, tests: list[dict[str, Any]]) -> tuple[pl.Expr, pl.Expr]:
+        """Columns holding this literal's (TRUE, TRUE or UNKNOWN), planned once per distinct
+        literal."""
+        import json
+
+        import polars as pl
+
+        key = json.dumps([name, tests], sort_keys=True)
+        lid = self._lit_ids.get(key)
+        if lid is None:
+            lid = self._lit_ids[key] = str(len(self._lit_ids))
+            t, m = self._literal(name, tests)
+            self.literals[lid] = (t, None if m is t else m)
+        t_col = pl.col(LIT_TRUE + lid)
+        return t_col, t_col if self.literals[lid][1] is None else pl.col(LIT_MAYBE + lid)
+
+    def _literal(self, name: str, tests: list[dict[str, Any]]) -> tuple[pl.Expr, pl.Expr]:
+        """One input literal's tests judged together (native ``_literal``): (TRUE, TRUE or
+        UNKNOWN) as two boolean expressions. Words and states are always decided; a missing
+        number fails every test and passes every negated one; an exact number is decided; a
+        censored one is TRUE when its whole interval lies in the tests' set, UNKNOWN when it
+        meets it (``intervals.truth``)."""
+        import polars as pl
+
+        from sicca.language.intervals import satisfying
+
+        numeric = [(t["op"], float(t["value"]), bool(t["neg"])) for t in tests
+                   if t["field"] == "value" and not isinstance(t["value"], list)]
+        others = _all([self._test(name, t) for t in tests
+                       if not (t["field"] == "value" and not isinstance(t["value"], list))])
+        if not numeric:
+            return others, others
+        all_neg = all(neg for _, _, neg in numeric)
+        sat = satisfying(numeric)
+        v, cen = pl.col(ENGINE_VALUE + name), pl.col(ENGINE_CENSOR + name)
+        exact = _any([_in(v, s) for s in sat])
+        # "<" / "<=" rows: (-inf, v) or (-inf, v]; ">" / ">=" rows: (v, inf) or [v, inf)
+        sub_lt = _any([_upto(v, s, cen == C_LE) for s in sat if s[0] == -INF])
+        sub_gt = _any([_from(v, s, cen == C_GE) for s in sat if s[2] == INF])
+        meet_lt = _any([(v > s[0]) | ((v == s[0]) & pl.lit(s[1]) & (cen == C_LE)) for s in sat])
+        meet_gt = _any([(v < s[2]) | ((v == s[2]) & pl.lit(s[3]) & (cen == C_GE)) for s in sat])
+        low = cen.is_in([C_LT, C_LE])
+
+        def pick(lt: pl.Expr, gt: pl.Expr) -> pl.Expr:
+            return others & (pl.when(v.is_null()).then(pl.lit(all_neg))
+                             .when(cen == C_EXACT).then(exact)
+                             .when(low).then(lt).otherwise(gt))
+
+        return pick(sub_lt, sub_gt), pick(meet_lt, meet_gt)
 
     def _test(self, name: str, t: dict[str, Any]) -> pl.Expr:
+        """A word or state test (native ``_pred``), always decided."""
+        import polars as pl
+
         fld, op, v, neg = t["field"], t["op"], t["value"], t["neg"]
-        if fld == "value" and not isinstance(v, list):
-            got = decided(op, float(v), value_of(name, self.specs[name].kind),
-                          censor_of(name, self.specs[name].kind))
-            return ~got if neg else got
-        x = state_of(name) if fld == "state" else code_of(name, self.specs[name].kind)
+        if fld == "state":
+            x = pl.col(STATE_COL + name)
+        elif self.specs[name].kind == "number":
+            x = pl.lit("")
+        else:
+            x = pl.col(CODE_COL + name)
         vals = v if isinstance(v, list) else [v]
         if op in ("eq", "in"):
             got = x == vals[0] if len(vals) == 1 else x.is_in(vals)
@@ -185,48 +292,181 @@ class Program:
                 add.append(pl.lit(None, dtype=typ).alias(c))
             elif have[c] != typ:
                 add.append(pl.col(c).cast(typ))
-        return df.with_columns(add) if add else df
+        if add:
+            df = df.with_columns(add)
+        return df.with_columns([e for n in self.numeric for e in self._engine_number(n)] +
+                               [state_of(n).alias(STATE_COL + n) for n in self.state_facts] +
+                               [pl.col(n).fill_null("").alias(CODE_COL + n)
+                                for n in self.code_facts])
+
+    def _engine_number(self, name: str) -> list[pl.Expr]:
+        """A number as the backends receive it (``Fact.engine``): a censored count's bound
+        made whole (``facts.whole_bound``: ">5" is ">=6", "<5" is "<=4"), the censor mark as
+        a code (exact 0, < 1, <= 2, > 3, >= 4)."""
+        import polars as pl
+
+        v, c = pl.col(name), pl.col(name + CENSOR)
+        if name in self.integers:
+            value = (pl.when(c == ">").then(v.floor() + 1).when(c == ">=").then(v.ceil())
+                     .when(c == "<").then(v.ceil() - 1).when(c == "<=").then(v.floor())
+                     .otherwise(v))
+            code = (pl.when(c.is_in([">", ">="])).then(pl.lit(C_GE, pl.Int8))
+                    .when(c.is_in(["<", "<="])).then(pl.lit(C_LE, pl.Int8)))
+        else:
+            value = v
+            code = (pl.when(c == "<").then(pl.lit(C_LT, pl.Int8))
+                    .when(c == "<=").then(pl.lit(C_LE, pl.Int8))
+                    .when(c == ">").then(pl.lit(C_GT, pl.Int8))
+                    .when(c == ">=").then(pl.lit(C_GE, pl.Int8)))
+        return [value.alias(ENGINE_VALUE + name),
+                code.fill_null(C_EXACT).cast(pl.Int8).alias(ENGINE_CENSOR + name)]
+
+    def cells(self, df: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.Series]:
+        """The cells of the rows of ``df`` (prepared) that hold a censored value, as
+        ``Sicca._evaluate_cells`` makes them: each censored input split at the thresholds the
+        program compares it with (``intervals.cell_points``, within the item's range, whole
+        numbers for a count; a per-eye test with both eyes measured split per eye, its worse
+        eye per cell), one row per combination. Returns (the cell rows: the working columns
+        ``conclude`` reads, exact, with ``_row`` = the row of ``df`` they split; None when no
+        row has cells) and, per row of ``df``, whether it is *approximate*: past MAX_CELLS
+        combinations, left to the three-valued pass (as is a row with a bound that allows no
+        value of the item's range, not marked)."""
+        import polars as pl
+
+        from sicca.running.evaluate import MAX_CELLS
+
+        cen = {n: pl.col(n + CENSOR).is_not_null() & pl.col(n).is_not_null()
+               for n in self.cell_facts}
+        no = pl.Series("approximate", [False] * df.height, dtype=pl.Boolean)
+        if not cen or not df.height:
+            return None, no
+        need: list[str] = []
+        for n in cen:
+            need += [n, n + CENSOR]
+            if n in self.per_eye:
+                need += [f"{n}.{side}{x}" for side in ("right", "left")
+                         for x in ("", CENSOR, STATE)]
+        sub = df.select(need).with_columns(pl.int_range(pl.len(), dtype=pl.Int64)
+                                           .alias("_row")).filter(_any(list(cen.values())))
+        if not sub.height:
+            return None, no
+        lists: dict[str, pl.Series] = {}
+        for n, on in cen.items():
+            keys = [pl.when(on).then(pl.col(n)).alias("v"),
+                    pl.when(on).then(pl.col(n + CENSOR)).alias("c")]
+            eye = self.per_eye.get(n)
+            if eye is not None:
+                for side in ("right", "left"):
+                    m = f"{n}.{side}"
+                    keys += [pl.when(on).then(pl.col(m)).alias(f"{side}.v"),
+                             pl.when(on).then(pl.col(m + CENSOR)).alias(f"{side}.c"),
+                             pl.when(on).then(state_of(m)).alias(f"{side}.s")]
+            k = sub.select(keys)
+            lists[n] = map_unique(k, k.columns, self._cell_fn(n), pl.List(pl.Float64))
+        n_of = pl.DataFrame([s.list.len().alias(n) for n, s in lists.items()])
+        sizes = n_of.select(
+            pl.any_horizontal([pl.col(n) == 0 for n in lists]).alias("empty"),
+            pl.reduce(lambda a, b: a * b,
+                      [pl.col(n).fill_null(1).clip(1).cast(pl.Float64) for n in lists])
+            .alias("total"))
+        approx_sub = sizes["total"] > MAX_CELLS
+        keep = ~(approx_sub | sizes["empty"].fill_null(False))
+        approx = no.clone().scatter(sub["_row"], approx_sub)
+        if not keep.any():
+            return None, approx
+        # only compared inputs move a conclusion: the others' one cell is their bound itself
+        split = [n for n in lists if n in self.numeric_set]
+        narrow = pl.DataFrame([sub["_row"]] + [lists[n].alias(n) for n in split]).filter(keep)
+        split = [n for n in split if narrow[n].null_count() < narrow.height]
+        narrow = narrow.select(["_row"] + split)
+        for n in split:
+            narrow = narrow.explode(n)
+        work = [c for c in df.columns if c.startswith("~")] + ["patient", "timepoint"]
+        cells = df.select(work)[narrow["_row"]].hstack(
+            narrow.rename({n: CELL + n for n in split}))
+        cells = cells.with_columns(
+            [pl.coalesce(pl.col(CELL + n), pl.col(ENGINE_VALUE + n)).alias(ENGINE_VALUE + n)
+             for n in split] +
+            [pl.when(pl.col(CELL + n).is_not_null()).then(pl.lit(C_EXACT, pl.Int8))
+             .otherwise(pl.col(ENGINE_CENSOR + n)).alias(ENGINE_CENSOR + n)
+             for n in split]).drop([CELL + n for n in split])
+        return cells, approx
+
+    def _cell_fn(self, name: str) -> Callable[..., list[float] | None]:
+        """Per distinct (value, censor[, right eye, left eye]) of one input: one number per
+        cell, None when the value is not censored (``Sicca._evaluate_cells``)."""
+        from sicca.language.intervals import OPS, cell_points
+        from sicca.running.facts import whole_bound
+
+        sicca = self.sicca
+        tests: list[tuple[str, float]] = sicca._tests.get(name, [])
+        bounds = sicca._ranges.get(name, (None, None))
+        integer = name in self.integers
+        worse = self.per_eye.get(name)
+
+        def one(v: float | None, c: str | None) -> list[float] | None:
+            if v is None or not c:
+                return None
+            val, cen = Decimal(repr(v)), c
+            if integer:
+                val, cen = whole_bound(val, cen)
+            return cell_points(tests, float(val), cen, bounds, integer)
+
+        if worse is None:
+            return one
+        eye_tests = sorted(set(tests) | {t for side in ("right", "left")
+                                         for t in sicca._tests.get(f"{name}.{side}", [])})
+        pick = min if worse == "min" else max
+
+        def eyes(v: float | None, c: str | None, rv: float | None, rc: str | None,
+                 rs: str | None, lv: float | None, lc: str | None,
+                 ls: str | None) -> list[float] | None:
+            if v is None or not c:
+                return None
+            if rs != "reported" or ls != "reported" or rv is None or lv is None:
+                return one(v, c)  # an eye missing: the recorded bound is the whole truth
+            pts = [cell_points(eye_tests, float(Decimal(repr(x))), xc or "", bounds, False)
+                   for x, xc in ((rv, rc), (lv, lc))]
+            out: dict[tuple[tuple[bool, ...], ...], float] = {}
+            for r, left in itertools.product(*pts):
+                w = pick(r, left)
+                sig = tuple(tuple(OPS[op](x, k) for op, k in eye_tests) for x in (w, r, left))
+                out.setdefault(sig, w)
+            return list(out.values())
+
+        return eyes
 
     def conclude(self, df: pl.DataFrame) -> pl.DataFrame:
-        """``df`` (prepared) with one boolean column per concluded fact id."""
+        """``df`` (prepared) with two boolean columns per concluded fact id: the id
+        (definitely concluded) and ``POSSIBLE + id`` (possibly concluded, the definite ones
+        included; equal to the definite column on a row with no censored value)."""
         import polars as pl
 
-        df = df.with_columns([_lit_false().alias(did) for did in self.derived])
+        lits = [t.alias(LIT_TRUE + lid) for lid, (t, _) in self.literals.items()] + \
+            [m.alias(LIT_MAYBE + lid) for lid, (_, m) in self.literals.items() if m is not None]
+        df = df.with_columns(lits + [_lit_false().alias(did) for did in self.derived] +
+                             [_lit_false().alias(POSSIBLE + did) for did in self.derived])
+
+        def step(df: pl.DataFrame, level: dict[str, list[tuple[pl.Expr, pl.Expr]]]
+                 ) -> pl.DataFrame:
+            return df.with_columns(
+                [(pl.col(did) | _any([d for d, _ in brs])).alias(did)
+                 for did, brs in level.items()] +
+                [(pl.col(POSSIBLE + did) | _any([p for _, p in brs])).alias(POSSIBLE + did)
+                 for did, brs in level.items()])
+
         for levels, cyclic in self.strata:
             for level in levels:
-                df = df.with_columns([(pl.col(did) | _any(brs)).alias(did)
-                                      for did, brs in level.items()])
+                df = step(df, level)
             while cyclic:
-                before = df.select([pl.col(did).sum() for lv in levels for did in lv]).row(0)
+                cols = [c for lv in levels for did in lv for c in (did, POSSIBLE + did)]
+                before = df.select([pl.col(c).sum() for c in cols]).row(0)
                 for level in levels:
-                    df = df.with_columns([(pl.col(did) | _any(brs)).alias(did)
-                                          for did, brs in level.items()])
-                after = df.select([pl.col(did).sum() for lv in levels for did in lv]).row(0)
+                    df = step(df, level)
+                after = df.select([pl.col(c).sum() for c in cols]).row(0)
                 if after == before:
                     break
-        return self._censored_native(df)
-
-    def _censored_native(self, df: pl.DataFrame) -> pl.DataFrame:
-        """``df`` with the concluded columns of each row holding a censored value replaced by
-        the native backend's definite conclusions for the same facts."""
-        import polars as pl
-
-        from sicca.running.native import NativeBackend
-
-        idx = censored_rows(df)
-        if not idx:
-            return df
-        native = self.sicca.memo("columnar.native", lambda: NativeBackend(self.sicca.program))
-        ids = list(self.derived)
-        fixed: dict[str, list[bool]] = {did: [] for did in ids}
-        for row in df[idx].to_dicts():
-            visit = visit_of_row(self.sicca, row, {})
-            have = native.evaluate([f.engine() for f in visit.facts.values()]).derived
-            for did in ids:
-                fixed[did].append(did in have)
-        fix = pl.DataFrame({"_i": pl.Series(idx, dtype=pl.UInt32), **fixed},
-                           schema={"_i": pl.UInt32, **{did: pl.Boolean for did in ids}})
-        return df.with_row_index("_i").update(fix, on="_i").drop("_i")
+        return df
 
     def has(self, name: str, value: Any = None) -> pl.Expr:
         """Whether some concluded fact ``name`` (with ``value``) holds, per row."""
@@ -236,53 +476,90 @@ class Program:
                if value is None or _same(self.derived[did], value)]
         return _any([pl.col(did) for did in ids])
 
+    def may(self, name: str, value: Any = None) -> pl.Expr:
+        """Whether some fact ``name`` (with ``value``) is possibly but not definitely
+        concluded, per row (``Evaluation.may``)."""
+        import polars as pl
 
-def visit_of_row(sicca: Sicca, row: dict[str, Any], options: dict[str, str]) -> Visit:
-    """One table row back to the Visit the per-visit reader built (``Layout.row`` inverted;
-    options: the row's ``option.N`` words, else ``options``)."""
-    from sicca.running.facts import Fact, Visit, _plan
-
-    specs = sicca.compiled.catalog.facts
-    plan = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog)
-    facts = plan.defaults.copy()
-    recorded: list[str] = []
-    for name, fid in plan.ids.items():
-        if name.startswith("option."):
-            continue
-        raw = row.get(name)
-        number = specs[name].kind == "number"
-        state = row.get(name + STATE) or ("reported" if raw is not None else "not_reported")
-        censor = row.get(name + CENSOR) if number else None
-        if raw is None and state == "not_reported" and not censor:
-            continue
-        value = Decimal(repr(raw)) if number and raw is not None else None
-        code = str(raw) if not number and raw is not None else None
-        rec, _, rest = str(row.get(name + FROM) or "").partition(":")
-        date, _, path = rest.partition(":")
-        facts[name] = Fact(fid, name, state, value, code, censor or None, plan.units[name],
-                           path or None, rec or None, date or None,
-                           integer=name in plan.integers)
-        recorded.append(name)
-    for name, default in plan.options:
-        word = row.get(name) or options.get(name[7:], default)
-        facts[name] = Fact(plan.ids[name], name, "reported", None, word)
-        recorded.append(name)
-    return Visit("table", str(row.get("timepoint") or ""), facts,
-                 recorded=sorted(set(recorded), key=plan.index.__getitem__))
+        ids = [did for did in self.by_name.get(name, [])
+               if value is None or _same(self.derived[did], value)]
+        return _any([pl.col(POSSIBLE + did) & ~pl.col(did) for did in ids])
 
 
-def censored_rows(df: pl.DataFrame) -> list[int]:
-    """The rows holding a censored value (a non-null ``N:censor``): the native backend runs a
-    definite and a possible pass on them, which this path does not plan (README "Honest
-    uncertainty"), so they are evaluated per visit."""
+class _Ratings:
+    """The ESSPRI ratings of one row, as ``esspri.bounds`` reads an evaluation."""
+
+    def __init__(self, items: list[str], vc: tuple[Any, ...]) -> None:
+        from types import SimpleNamespace
+
+        n = len(items)
+        self._facts = {i: SimpleNamespace(value=None if v is None else Decimal(repr(v)),
+                                          censor=c or None)
+                       for i, v, c in zip(items, vc[:n], vc[n:], strict=True)}
+
+    def has(self, name: str, value: Any = None) -> bool:
+        return True  # only rows the rules found computable are asked
+
+    def fact(self, name: str) -> Any:
+        return self._facts.get(name)
+
+
+def _put(base: pl.DataFrame, rows: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """``base`` with the rows ``rows["_row"]`` (positions in ``base``) of ``cols`` set to
+    ``rows``' values."""
     import polars as pl
 
-    cen = [c for c in df.columns if c.endswith(CENSOR)]
-    if not cen or not df.height:
-        return []
-    mask = df.select(pl.any_horizontal([pl.col(c).is_not_null() for c in cen])
-                     .fill_null(False).alias("m"))["m"]
-    return list(mask.arg_true().to_list())
+    cols = [c for c in cols if c in rows.columns]
+    # a join, not Series.scatter: polars ran later queries on scattered columns 10x slower
+    put = rows.select(["_row"] + cols).rename({c: CELL + c for c in cols}) \
+        .with_columns(pl.lit(True).alias("~has"))
+    at = base.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")) \
+        .join(put, on="_row", how="left", maintain_order="left")
+    schema = base.schema
+    has = pl.col("~has").fill_null(False)
+
+    def one(c: str) -> pl.Expr:
+        if schema[c] == pl.Boolean and not rows[c].null_count() and not base[c].null_count():
+            # two-valued (a conclusion): bit operations, a when/then is several times slower
+            return (pl.col(c) & ~has) | pl.col(CELL + c).fill_null(False)
+        return pl.when(has).then(pl.col(CELL + c)).otherwise(pl.col(c)).cast(schema[c])
+
+    # on the columns put only: a query over base itself would rechunk every column of it
+    # when base's chunks (a multi-row-group Parquet read) differ from the join's
+    new = base.select(cols).hstack(at.drop("_row")).select([one(c).alias(c) for c in cols])
+    return base.with_columns(new.get_columns())
+
+
+def _in(v: pl.Expr, s: tuple[float, bool, float, bool]) -> pl.Expr:
+    """Whether the exact number ``v`` lies in the interval ``s``."""
+
+    lo, lc, hi, hc = s
+    parts: list[pl.Expr] = []
+    if lo != -INF:
+        parts.append((v >= lo) if lc else (v > lo))
+    if hi != INF:
+        parts.append((v <= hi) if hc else (v < hi))
+    return _all(parts) if parts else v.is_not_null()
+
+
+def _upto(v: pl.Expr, s: tuple[float, bool, float, bool], closed: pl.Expr) -> pl.Expr:
+    """Whether (-inf, v) (``closed``: (-inf, v]) lies inside ``s`` (whose low end is -inf)."""
+    import polars as pl
+
+    hi, hc = s[2], s[3]
+    if hi == INF:
+        return pl.lit(True)
+    return (v < hi) | ((v == hi) & (pl.lit(True) if hc else ~closed))
+
+
+def _from(v: pl.Expr, s: tuple[float, bool, float, bool], closed: pl.Expr) -> pl.Expr:
+    """Whether (v, inf) (``closed``: [v, inf)) lies inside ``s`` (whose high end is inf)."""
+    import polars as pl
+
+    lo, lc = s[0], s[1]
+    if lo == -INF:
+        return pl.lit(True)
+    return (v > lo) | ((v == lo) & (pl.lit(True) if lc else ~closed))
 
 
 def _same(d: dict[str, Any], value: Any) -> bool:
@@ -394,8 +671,16 @@ class Scorer:
         self.sets = [s for s in criteria.criteria_sets(sicca) if s in declared]
         self.set_meta = {s: criteria.set_meta(sicca, s) for s in self.sets}
         self.star = response.star_table(sicca) if "star" in declared else None
+        facts = {"esspri.state", "esspri.missing"}
+        for s in self.sets:
+            m = self.set_meta[s]
+            facts |= {f"{s}.item.{i}" for i in m["items"]}
+            facts |= {f"{s}.entry"} | {f"{s}.exclusion.{x}" for x in m.get("exclusions", {})}
+            if "associated_disease" in m:
+                facts.add(m["associated_disease"]["fact"])
+        #: the conclusions a split row's cells are merged into (``_merge_cells``)
+        self.merged_ids = [did for f in sorted(facts) for did in self.program.by_name.get(f, [])]
         self.rulesets = sicca.rulesets()
-        self._per_visit: list[int] = []  # rows of the frame being scored with a censored value
 
     # the output's columns, derived from the program (the same whatever the data)
     def score(self, df: pl.DataFrame) -> pl.DataFrame:
@@ -405,85 +690,85 @@ class Scorer:
         import polars as pl
 
         p = self.program
-        self._per_visit = censored_rows(df)
-        df = p.conclude(p.prepare(df, self.options))
+        # one chunk per column (a Parquet read gives one per row group): the split rows'
+        # merged columns are one chunk, and a query over columns chunked unlike each other
+        # rechunks all of them, each time
+        df = p.prepare(df.rechunk(), self.options)
+        cells, approximate = p.cells(df)
+        df = p.conclude(df)  # rows with cells: the three-valued pass, replaced just below
+        hull = None
+        if cells is not None:
+            df, hull = self._merge_cells(df, p.conclude(cells))
         out: list[pl.Expr] = [pl.col("patient").cast(pl.Utf8), pl.col("timepoint").cast(pl.Utf8),
                               pl.col("date").cast(pl.Utf8)]
         res = df.select(out)
         if self.domains:
-            res = res.hstack(self._essdai(df))
+            res = res.hstack(self._essdai(df, hull))
         if self.esspri:
             res = res.hstack(self._esspri(df))
         for s in self.sets:
-            res = res.hstack(self._criteria(df, s))
+            res = res.hstack(self._criteria(df, s, hull))
         res = res.hstack(df.select([pl.col(f"option.{k}").alias(f"options.{k}")
                                     for k in self.options]))
-        res = self._censored_per_visit(res, df)
         res = self._changes(res, df)
         res = res.with_columns(
             [pl.lit(r["version"], dtype=pl.Utf8).alias(f"rulesets.{r['name']}.version")
              for r in self.rulesets] +
             [pl.lit(r["hash"], dtype=pl.Utf8).alias(f"rulesets.{r['name']}.hash")
              for r in self.rulesets] +
-            [pl.lit("columnar", dtype=pl.Utf8).alias("engine")])
-        if self._per_visit:  # visits with a censored value are scored per visit
-            at = pl.Series(self._per_visit, dtype=pl.UInt32)
-            res = res.with_columns(
-                pl.when(pl.int_range(pl.len(), dtype=pl.UInt32).is_in(at.implode()))
-                .then(pl.lit(PER_VISIT_ENGINE)).otherwise(pl.col("engine")).alias("engine"))
+            [pl.lit("columnar", dtype=pl.Utf8).alias("engine"), approximate])
         return res
 
-    # --- visits with a censored value: the per-visit path ---------------------------------
+    # --- censored values: the hull over their cells -------------------------------------------
 
-    def _censored_per_visit(self, res: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
-        """``res`` with each row that holds a censored value (a non-null ``N:censor``) replaced
-        by the per-visit report's keys for the same facts. The native backend runs a definite
-        and a possible pass on such a visit (README "Honest uncertainty": undetermined domains,
-        unknown items, a censored ESSPRI); this path plans only the definite one."""
+    def _merge_cells(self, df: pl.DataFrame, cells: pl.DataFrame
+                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """``df`` (concluded) with each split row's conclusions replaced by its cells'
+        (definite: in every cell; possible: in some, as ``Sicca._evaluate_cells`` merges
+        them), and the hull frame: per split row (``_row``), what the instruments take over
+        the cells (``essdai._hull_state`` / ``_hull_total``, ``criteria._hull_verdict``).
+        Only the conclusions read after the hull are merged (``merged_ids``: ESSPRI's
+        state and missing items, the criteria's states; the ESSDAI domains of a split row
+        come from the hull alone): replacing all ~460 would double the path's time."""
         import polars as pl
 
-        idx = self._per_visit
-        if not idx:
-            return res
-        from sicca.cohort.batch import flatten
+        ids = self.merged_ids
+        parts = [cells.select("_row")]
+        if self.domains:
+            parts.append(self._essdai(cells))
+        for s in self.sets:
+            parts.append(self._criteria(cells, s).select(
+                [f"criteria.{s}.{k}" for k in ("verdict", "score_min", "score_max")]))
+        per = pl.concat(parts, how="horizontal").hstack(cells.select(ids))
+        aggs: list[pl.Expr] = [pl.col(d).all() for d in ids] + \
+            [pl.col(d).any().alias(POSSIBLE + d) for d in ids]
 
-        cols = [c for c in res.columns if c not in ("patient", "timepoint", "date")
-                and not c.startswith("_")]
-        rows = res.to_dicts()
-        for i, row in zip(idx, df[idx].to_dicts(), strict=True):
-            got, bounds = self._report_row(row)
-            native = flatten(got)
-            if "_esspri_sum" in rows[i] and native.get("esspri.state") != "computable":
-                rows[i]["_esspri_sum"] = None  # a censored rating: no exact mean to compare
-                rows[i]["_esspri_b"] = None if bounds is None else \
-                    f"{bounds[0]}|{int(bounds[1])}|{bounds[2]}|{int(bounds[3])}"
-            for c in cols:
-                if c.startswith("options."):
-                    continue
-                v = native.get(c)
-                rows[i][c] = float(v) if isinstance(v, Decimal) else v
-        return pl.DataFrame(rows, schema=res.schema)
+        def one(c: str) -> pl.Expr:  # every cell alike (a null is a value)
+            return pl.col(c).cast(pl.Utf8).fill_null("\x00").n_unique() == 1
 
-    def _report_row(self, row: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-        """The per-visit report keys of one table row (its facts as the reader built them),
-        and the range of its ESSPRI mean when a rating is censored (``esspri.bounds``)."""
-        from sicca.report.build import _timepoint
-        from sicca.scores import esspri
-        from sicca.scores.instrument import Scored, declared
-
-        sicca = self.sicca
-        opts = {k: str(row.get(f"option.{k}") or v) for k, v in self.options.items()}
-        visit = visit_of_row(sicca, row, opts)
-        ev = sicca.evaluate_visit(visit, opts)
-        insts = declared(sicca)
-        s = Scored(str(row["timepoint"]), str(row.get("date") or ""), ev)
-        for inst in insts:
-            r = inst.score(ev, sicca)
-            if r is not None:
-                s.results[inst.id] = r
-        out: dict[str, Any] = _timepoint(s, insts, sicca).out()
-        b = esspri.bounds(ev, sicca) if self.esspri else None
-        return {k: v for k, v in out.items() if k not in ("id", "date", "label")}, b
+        for d in self.domains:
+            key = f"essdai.domains.{d.name}"
+            k4 = [f"{key}.{x}" for x in ("state", "level", "level_min", "level_max")]
+            alike = one(k4[0]) & one(k4[1]) & one(k4[2]) & one(k4[3])
+            aggs += [pl.when(alike).then(pl.col(k4[0]).first())
+                     .otherwise(pl.lit("undetermined")).alias(k4[0]),
+                     pl.when(alike).then(pl.col(k4[1]).first())
+                     .otherwise(pl.lit(None, pl.Int64)).alias(k4[1]),
+                     pl.col(k4[2]).min(), pl.col(k4[3]).max()]
+        if self.domains:
+            for inst in ("essdai", "clinessdai"):
+                aggs += [pl.col(f"{inst}.min").min(), pl.col(f"{inst}.max").max()]
+            aggs.append(pl.when(one("essdai.severe")).then(pl.col("essdai.severe").first())
+                        .otherwise(pl.lit(None, pl.Boolean)).alias("essdai.severe"))
+        for s in self.sets:
+            v = f"criteria.{s}.verdict"
+            aggs += [pl.when(one(v)).then(pl.col(v).first())
+                     .otherwise(pl.lit("undetermined")).alias(v),
+                     pl.col(f"criteria.{s}.score_min").min(),
+                     pl.col(f"criteria.{s}.score_max").max()]
+        hull = per.group_by("_row", maintain_order=True).agg(aggs)
+        df = _put(df, hull, ids + [POSSIBLE + d for d in ids])
+        return df, hull.drop(ids + [POSSIBLE + d for d in ids])
 
     def columns(self) -> list[str]:
         """The output columns (what ``score`` returns for any input)."""
@@ -496,50 +781,86 @@ class Scorer:
 
     # --- ESSDAI / ClinESSDAI ---------------------------------------------------------------
 
-    def _essdai(self, df: pl.DataFrame) -> pl.DataFrame:
+    def _essdai(self, df: pl.DataFrame, hull: pl.DataFrame | None = None) -> pl.DataFrame:
         import polars as pl
 
         from sicca.scores import essdai
 
         p = self.program
         cols: list[pl.Expr] = []
-        for d in self.domains:
+        final: list[pl.Expr] = []
+        zero: list[pl.Expr] = []
+        third: list[pl.Expr] = []
+        order: list[str] = []
+
+        def und(i: int) -> pl.Expr:  # the bounds moved: undetermined
+            key = f"essdai.domains.{self.domains[i].name}"
+            return (pl.col(f"{key}.level_min") != pl.col(f"~lo{i}")) | \
+                (pl.col(f"{key}.level_max") != pl.col(f"~hi{i}"))
+
+        for i, d in enumerate(self.domains):
             name = f"{essdai.RULESET}.{d.name}"
-            lv = [pl.when(pl.col(did)).then(pl.lit(int(Decimal(p.derived[did]["value"]))))
-                  for did in p.by_name.get(f"{name}.level", [])
-                  if p.derived[did]["value"] is not None]
+            lv: list[pl.Expr] = [
+                pl.when(pl.col(did)).then(pl.lit(int(Decimal(p.derived[did]["value"]))))
+                for did in p.by_name.get(f"{name}.level", [])
+                if p.derived[did]["value"] is not None]
             lvl = pl.max_horizontal(lv) if lv else pl.lit(None, dtype=pl.Int64)
             pv = [pl.when(pl.col(did)).then(pl.lit(int(Decimal(p.derived[did]["value"]))))
                   for did in p.by_name.get(f"{name}.level_possible", [])
                   if p.derived[did]["value"] is not None]
             poss = pl.max_horizontal(pv) if pv else pl.lit(None, dtype=pl.Int64)
+            zero += [lvl.alias(f"~l{i}"), poss.alias(f"~ps{i}"),
+                     p.has(f"{name}.assessment", "not_assessable").alias(f"~na{i}"),
+                     p.has(f"{name}.assessment", "assumed_absent").alias(f"~aa{i}")]
+            lvl, poss, na, aa = (pl.col(f"~l{i}"), pl.col(f"~ps{i}"), pl.col(f"~na{i}"),
+                                 pl.col(f"~aa{i}"))
             met = lvl.fill_null(0)
             # a higher level left open by missing data: the level met, bounds met .. possible
             partly = poss.is_not_null() & (poss > met)
-            na = p.has(f"{name}.assessment", "not_assessable")
-            aa = p.has(f"{name}.assessment", "assumed_absent")
             rated = lvl.is_not_null()
             key = f"essdai.domains.{d.name}"
-            cols += [
-                pl.when(partly).then(pl.lit("partly_assessable"))
-                .when(rated).then(pl.lit("rated")).when(na).then(pl.lit("not_assessable"))
-                .when(aa).then(pl.lit("assumed_absent")).otherwise(pl.lit("rated"))
+            state = (pl.when(partly).then(pl.lit("partly_assessable"))
+                     .when(rated).then(pl.lit("rated")).when(na).then(pl.lit("not_assessable"))
+                     .when(aa).then(pl.lit("assumed_absent")).otherwise(pl.lit("rated")))
+            level = (pl.when(partly).then(met).when(rated).then(lvl)
+                     .when(na).then(pl.lit(None, dtype=pl.Int64)).otherwise(0).cast(pl.Int64))
+            lmin = pl.when(partly).then(met).when(rated).then(lvl).otherwise(0).cast(pl.Int64)
+            lmax = (pl.when(partly).then(poss).when(rated).then(lvl)
+                    .when(na).then(d.max_level).otherwise(0).cast(pl.Int64))
+            # conclusions a censored value leaves open widen the bounds (essdai.domain_state)
+            mv: list[pl.Expr] = [pl.when(pl.col(POSSIBLE + did) & ~pl.col(did))
+                  .then(pl.lit(int(Decimal(p.derived[did]["value"]))))
+                  for did in p.by_name.get(f"{name}.level", [])
+                  if p.derived[did]["value"] is not None]
+            zero += [(pl.max_horizontal(mv) if mv else pl.lit(None, pl.Int64)).alias(f"~mv{i}"),
+                     p.may(f"{name}.assessment", "not_assessable").alias(f"~mna{i}"),
+                     p.may(f"{name}.assessment", "assumed_absent").alias(f"~maa{i}")]
+            cols += [state.alias(f"~st{i}"), level.alias(f"~lv{i}"), lmin.alias(f"~lo{i}"),
+                     lmax.alias(f"~hi{i}")]
+            st, lv_c, lmin, lmax = (pl.col(f"~st{i}"), pl.col(f"~lv{i}"), pl.col(f"~lo{i}"),
+                                    pl.col(f"~hi{i}"))
+            hi = pl.when(pl.col(f"~mna{i}")).then(pl.lit(d.max_level, pl.Int64)) \
+                .otherwise(pl.max_horizontal(lmax, pl.col(f"~mv{i}")))
+            lo = pl.when(pl.col(f"~maa{i}") | (st == "not_assessable")) \
+                .then(pl.lit(0, pl.Int64)).otherwise(lmin)
+            final += [lo.cast(pl.Int64).alias(f"{key}.level_min"),
+                      hi.cast(pl.Int64).alias(f"{key}.level_max")]
+            third += [
+                pl.when(und(i)).then(pl.lit("undetermined")).otherwise(st)
                 .alias(f"{key}.state"),
-                pl.when(partly).then(met)
-                .when(rated).then(lvl).when(na).then(pl.lit(None, dtype=pl.Int64))
-                .otherwise(0).cast(pl.Int64).alias(f"{key}.level"),
-                pl.when(partly).then(met)
-                .when(rated).then(lvl).otherwise(0).cast(pl.Int64).alias(f"{key}.level_min"),
-                pl.when(partly).then(poss)
-                .when(rated).then(lvl).when(na).then(d.max_level).otherwise(0)
-                .cast(pl.Int64).alias(f"{key}.level_max"),
-            ]
-        res = df.select(cols)
+                pl.when(und(i)).then(pl.lit(None, pl.Int64)).otherwise(lv_c)
+                .alias(f"{key}.level")]
+            order += [f"{key}.state", f"{key}.level", f"{key}.level_min", f"{key}.level_max"]
+        res = df.select(zero).with_columns(cols).with_columns(final)
+        res = res.with_columns(third).select(order)
+        if hull is not None:  # a split row's domains: their hull over its cells
+            res = _put(res, hull, order)
         for clin in (False, True):
-            res = res.hstack(self._totals(res, clin))
+            res = res.hstack(self._totals(res, clin, hull))
         return res
 
-    def _totals(self, st: pl.DataFrame, clin: bool) -> pl.DataFrame:
+    def _totals(self, st: pl.DataFrame, clin: bool,
+                hull: pl.DataFrame | None = None) -> pl.DataFrame:
         import polars as pl
 
         from sicca.scores import essdai
@@ -552,6 +873,7 @@ class Scorer:
         high_possible: list[pl.Expr] = []
         na: list[pl.Expr] = []  # bit i: the i-th domain is not assessable
         pa: list[pl.Expr] = []  # bit i: the i-th domain is partly assessable
+        ud: list[pl.Expr] = []  # bit i: a censored value leaves the i-th domain undetermined
         names: list[str] = []
         pts: list[pl.Expr] = []
         for d in self.domains:
@@ -560,7 +882,10 @@ class Scorer:
                 continue
             wf = float(w)
             key = f"essdai.domains.{d.name}"
-            doc.append((pl.col(f"{key}.level") * wf).fill_null(0.0))
+            # an undetermined domain is documented at its lowest level, for certain
+            doc.append(pl.when(pl.col(f"{key}.state") == "undetermined")
+                       .then(pl.col(f"{key}.level_min") * wf)
+                       .otherwise((pl.col(f"{key}.level") * wf).fill_null(0.0)))
             lo.append(pl.col(f"{key}.level_min") * wf)
             hi.append(pl.col(f"{key}.level_max") * wf)
             if essdai.HIGH_LEVEL in d.levels:
@@ -570,6 +895,8 @@ class Scorer:
                       .then(pl.lit(1 << len(na), dtype=pl.Int64)).otherwise(0))
             pa.append(pl.when(pl.col(f"{key}.state") == "partly_assessable")
                       .then(pl.lit(1 << len(pa), dtype=pl.Int64)).otherwise(0))
+            ud.append(pl.when(pl.col(f"{key}.state") == "undetermined")
+                      .then(pl.lit(1 << len(ud), dtype=pl.Int64)).otherwise(0))
             names.append(d.name)
             if not clin:
                 pts += [(pl.col(f"{key}.level") * wf).alias(f"{key}.points"),
@@ -586,7 +913,11 @@ class Scorer:
             (pl.sum_horizontal(na) if na else pl.lit(0, dtype=pl.Int64))
             .alias(f"_{inst}.na_mask"),
             (pl.sum_horizontal(pa) if pa else pl.lit(0, dtype=pl.Int64))
-            .alias(f"_{inst}.pa_mask")])
+            .alias(f"_{inst}.pa_mask"),
+            (pl.sum_horizontal(ud) if ud else pl.lit(0, dtype=pl.Int64))
+            .alias(f"_{inst}.ud_mask")])
+        if hull is not None:  # a split row's range: lowest to highest cell (_hull_total)
+            t = _put(t, hull, [f"{inst}.min", f"{inst}.max"])
 
         def na_list(mask: int) -> list[str]:  # a cohort has few distinct masks
             return [n for i, n in enumerate(names) if mask >> i & 1]
@@ -594,11 +925,16 @@ class Scorer:
         t = t.with_columns(map_unique(t, [f"_{inst}.na_mask"], na_list, pl.List(pl.Utf8))
                            .alias(f"{inst}.not_assessable"),
                            map_unique(t, [f"_{inst}.pa_mask"], na_list, pl.List(pl.Utf8))
-                           .alias(f"{inst}.partly_assessable"))
+                           .alias(f"{inst}.partly_assessable"),
+                           # the report has this key only when some domain is undetermined
+                           map_unique(t, [f"_{inst}.ud_mask"],
+                                      lambda m: na_list(m) if m else None, pl.List(pl.Utf8))
+                           .alias(f"{inst}.undetermined"))
 
-        def label(na_mask: int, pa_mask: int) -> str | None:
+        def label(na_mask: int, pa_mask: int, ud_mask: int) -> str | None:
             parts = ([essdai.DOCUMENTED_LABEL] if na_mask else []) + \
-                ([essdai.PARTLY_LABEL] if pa_mask else [])
+                ([essdai.PARTLY_LABEL] if pa_mask else []) + \
+                ([essdai.UNDETERMINED_LABEL] if ud_mask else [])
             return "; ".join(parts) or None
 
         def cat(x: float | None) -> str | None:
@@ -611,7 +947,8 @@ class Scorer:
         t = t.with_columns(
             (pl.col(f"{inst}.category_min") == pl.col(f"{inst}.category_max"))
             .alias(f"{inst}.category_determined"),
-            map_unique(t, [f"_{inst}.na_mask", f"_{inst}.pa_mask"], label, pl.Utf8)
+            map_unique(t, [f"_{inst}.na_mask", f"_{inst}.pa_mask", f"_{inst}.ud_mask"], label,
+                       pl.Utf8)
             .alias(f"{inst}.documented_label"))
         if not clin:
             above = float(essdai.SEVERE_ABOVE)
@@ -623,6 +960,9 @@ class Scorer:
                 ((pl.col("essdai.documented") > above) | pl.col("_high_now"))
                 .alias("essdai.severe_documented"),
                 (sev_lo == sev_hi).alias("essdai.severe_determined"))
+            if hull is not None:  # a split row: severe when every cell says the same
+                t = _put(t, hull, ["essdai.severe"]).with_columns(
+                    pl.col("essdai.severe").is_not_null().alias("essdai.severe_determined"))
         return t.drop("_high_now", "_high_possible")
 
     # --- ESSPRI -----------------------------------------------------------------------------
@@ -636,9 +976,16 @@ class Scorer:
         items = list(esspri.INPUTS_READ)
         ok = p.has("esspri.state", "computable") & _all([pl.col(i).is_not_null()
                                                           for i in items])
-        t = df.select(pl.when(ok).then(pl.sum_horizontal([pl.col(i) for i in items]).round(9))
-                      .otherwise(pl.lit(None, pl.Float64)).alias("_esspri_sum"))
+        cen = _any([pl.col(i + CENSOR).is_not_null() for i in items])
+        t = df.select(
+            pl.when(ok & ~cen).then(pl.sum_horizontal([pl.col(i) for i in items]).round(9))
+            .otherwise(pl.lit(None, pl.Float64)).alias("_esspri_sum"),
+            (ok & cen).alias("_cen"),
+            *[pl.when(ok & cen).then(pl.col(i)).alias(f"_v{k}") for k, i in enumerate(items)],
+            *[pl.when(ok & cen).then(pl.col(i + CENSOR)).alias(f"_c{k}")
+              for k, i in enumerate(items)])
         n = len(items)
+        sicca = self.sicca
 
         def score(s: float | None) -> float | None:
             return None if s is None else float(esspri.shown(_mean(s, n)))
@@ -646,19 +993,42 @@ class Scorer:
         def passes(s: float | None) -> bool | None:
             return None if s is None else bool(_mean(s, n) < esspri.PASS_BELOW)
 
-        missing = [pl.when(pl.col(did)).then(pl.lit(p.derived[did]["code"]))
-                   for did in p.by_name.get("esspri.missing", [])]
-        return t.with_columns(
+        def ranged(on: bool, *vc: Any) -> dict[str, Any]:
+            """A censored rating: the mean's range (esspri.bounds), else not computable."""
+            if not on:
+                return {"b": None, "p": None, "ok": False}
+            b = esspri.bounds(_Ratings(items, vc), sicca)  # type: ignore[arg-type]
+            if b is None:
+                return {"b": None, "p": None, "ok": False}
+            return {"b": f"{b[0]}|{int(b[1])}|{b[2]}|{int(b[3])}", "p": esspri._pass(b),
+                    "ok": True}
+
+        keys = ["_cen"] + [f"_v{k}" for k in range(n)] + [f"_c{k}" for k in range(n)]
+        rng = map_unique(t, keys, ranged, pl.Struct({"b": pl.Utf8, "p": pl.Boolean,
+                                                     "ok": pl.Boolean}))
+        t = t.select("_esspri_sum", rng.struct.field("b").alias("_esspri_b"),
+                     rng.struct.field("p").alias("_p"), rng.struct.field("ok").alias("_ok"))
+        miss = [did for did in p.by_name.get("esspri.missing", [])]
+        ranged_ok = pl.col("_ok").fill_null(False)
+        out = t.with_columns(
             map_unique(t, ["_esspri_sum"], score, pl.Float64).alias("esspri.score"),
-            map_unique(t, ["_esspri_sum"], passes, pl.Boolean).alias("esspri.pass"),
+            pl.when(ranged_ok).then(pl.col("_p"))
+            .otherwise(map_unique(t, ["_esspri_sum"], passes, pl.Boolean)).alias("esspri.pass"),
             pl.when(pl.col("_esspri_sum").is_not_null()).then(pl.lit("computable"))
+            .when(ranged_ok).then(pl.lit("censored"))
             .otherwise(pl.lit("not_computable")).alias("esspri.state"),
-            pl.lit(None, dtype=pl.Utf8).alias("_esspri_b"),  # a censored row's range
-        ).hstack(df.select(
-            pl.when(~ok).then(
-                pl.concat_list(missing).list.drop_nulls().list.unique().list.sort()
-                if missing else pl.lit([], dtype=pl.List(pl.Utf8)))
-            .alias("esspri.missing")))
+        )
+
+        def names(*on: bool) -> list[str]:  # per distinct combination, not per row
+            return sorted({str(p.derived[d]["code"]) for d, x in zip(miss, on, strict=True)
+                           if x})
+
+        m = df.select(miss)
+        out = out.drop("_p", "_ok").with_columns(
+            (map_unique(m, miss, names, pl.List(pl.Utf8)) if miss
+             else pl.Series([[]] * df.height, dtype=pl.List(pl.Utf8))).alias("_m"))
+        return out.with_columns(pl.when(pl.col("esspri.state") == "not_computable")
+                                .then(pl.col("_m")).alias("esspri.missing")).drop("_m")
 
     # --- criteria -----------------------------------------------------------------------------
 
@@ -672,25 +1042,36 @@ class Scorer:
         others = [did for did in p.by_name.get(fact, []) if did not in ids]
         count = pl.sum_horizontal([pl.col(d).cast(pl.Int32) for d in ids + others]) \
             if ids + others else pl.lit(0)
+        # criteria._one_state: with conclusions a censored value leaves open, one value
+        # possible (the definite one included) is that value, several the set's unknown state
+        maybe = _any([pl.col(POSSIBLE + d) & ~pl.col(d) for d in ids + others])
+        stray = _any([pl.col(POSSIBLE + d) for d in others])
+        codes = sorted({str(p.derived[d]["code"]) for d in ids})
+        can = [_any([pl.col(POSSIBLE + d) for d in ids if p.derived[d]["code"] == c])
+               for c in codes]
+        n_can = pl.sum_horizontal([x.cast(pl.Int32) for x in can]) if can else pl.lit(0)
+        firsts: list[pl.Expr] = [pl.when(x).then(pl.lit(c))
+                                 for x, c in zip(can, codes, strict=True)]
+        one = pl.coalesce(firsts or [pl.lit(None, pl.Utf8)])
+        open_ = maybe & (count <= 1) & ~stray
+        sure: list[pl.Expr] = [pl.when(pl.col(d)).then(pl.lit(p.derived[d]["code"]))
+                               for d in ids]
+        definite = pl.coalesce(sure or [pl.lit(None, pl.Utf8)])
         got = df.select(
-            pl.coalesce([pl.when(pl.col(d)).then(pl.lit(p.derived[d]["code"])).otherwise(None)
-                         for d in ids] or [pl.lit(None, pl.Utf8)]).alias("s"),
-            count.alias("n"), pl.col("patient"), pl.col("timepoint"))
-        # a row with a censored value is scored per visit (its item may be unknown through
-        # the possible pass): not checked here, its columns are replaced
-        skip = pl.Series(self._per_visit, dtype=pl.UInt32)
-        bad = got.with_row_index("_i").filter(
-            ~pl.col("_i").is_in(skip.implode()) & ((pl.col("n") != 1) | pl.col("s").is_null())
-        ).drop("_i").head(1)
+            pl.when(open_).then(pl.when(n_can == 1).then(one).otherwise(pl.lit(allowed[-1])))
+            .otherwise(definite).alias("s"),
+            open_.alias("o"), count.alias("n"), pl.col("patient"), pl.col("timepoint"))
+        bad = got.filter(~pl.col("o") & ((pl.col("n") != 1) | pl.col("s").is_null())).head(1)
         if bad.height:
-            _, n, patient, tp = bad.row(0)
+            _, _, n, patient, tp = bad.row(0)
             raise EvaluationError(Problem(
                 f"'{fact}' concluded {n} states at patient '{patient}' timepoint '{tp}'",
                 code="E401", timepoint=str(tp), expected=f"exactly one of {' | '.join(allowed)}",
                 hint="the rules for this fact must cover every input state exactly once"))
         return got["s"]
 
-    def _criteria(self, df: pl.DataFrame, name: str) -> pl.DataFrame:
+    def _criteria(self, df: pl.DataFrame, name: str,
+                  hull: pl.DataFrame | None = None) -> pl.DataFrame:
         import polars as pl
 
         from sicca.scores import criteria
@@ -733,11 +1114,14 @@ class Scorer:
         got = map_unique(t, keys, lambda *r: dict(zip(("v", "lo", "hi"), verdict(*r),
                                                        strict=True)),
                          pl.Struct({"v": pl.Utf8, "lo": pl.Int64, "hi": pl.Int64}))
-        return pl.DataFrame([
+        out = pl.DataFrame([
             got.struct.field("v").alias(f"criteria.{name}.verdict"),
             got.struct.field("lo").alias(f"criteria.{name}.score_min"),
             got.struct.field("hi").alias(f"criteria.{name}.score_max"),
-        ]).hstack(t)
+        ])
+        if hull is not None:  # a split row: the verdict and range over its cells
+            out = _put(out, hull, out.columns)
+        return out.hstack(t)
 
     # --- changes between a patient's visits --------------------------------------------------
 

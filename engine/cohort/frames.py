@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sicca.base.errors import InputError, Problem
-from sicca.cohort.columnar import PER_VISIT_ENGINE, TRACE_NOTE, Scorer
+from sicca.cohort.columnar import TRACE_NOTE, Scorer
 from sicca.cohort.table import TableWriter, count_rows, read_table, table_batches
 
 if TYPE_CHECKING:
@@ -35,12 +35,13 @@ class CohortSummary:
     seconds: float = 0.0
     verdicts: dict[str, dict[str, int]] = field(default_factory=dict)
     essdai_categories: dict[str, int] = field(default_factory=dict)
-    per_visit: int = 0  # visits with a censored value, scored per visit (engine native)
+    #: visits past MAX_CELLS combinations of censored cells: ranges sound, maybe loose
+    approximate: int = 0
 
     def add(self, out: pl.DataFrame) -> None:
         self.visits += out.height
-        if "engine" in out.columns:
-            self.per_visit += int((out["engine"] == PER_VISIT_ENGINE).sum())
+        if "approximate" in out.columns:
+            self.approximate += int(out["approximate"].sum())
         for c in out.columns:
             if c.startswith("criteria.") and c.endswith(".verdict"):
                 counts = self.verdicts.setdefault(c.split(".")[1], {})
@@ -55,15 +56,15 @@ class CohortSummary:
         rate = self.visits / self.seconds if self.seconds else 0.0
         out = [f"{self.visits} visits of {self.patients} patients scored in "
                f"{self.seconds:.1f} s ({rate:,.0f} visits/s, engine columnar)"]
-        if self.per_visit:
-            out.append(f"{self.per_visit} visits with a censored value are scored per visit "
-                       "(engine native: a censored value leaves a possible result the "
-                       "columnar plan does not compute)")
         if self.essdai_categories:
             out.append("ESSDAI category: " + ", ".join(
                 f"{k} {v}" for k, v in sorted(self.essdai_categories.items())))
         for s, counts in self.verdicts.items():
             out.append(f"{s}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        if self.approximate:
+            out.append(f"{self.approximate} visits with too many censored combinations to "
+                       "split (column approximate): their ranges are sound, maybe wider "
+                       "than exact")
         out.append(TRACE_NOTE)
         return out
 
@@ -228,12 +229,28 @@ POOL_PATIENTS = 400
 
 
 def synth_table(sicca: Sicca, visits: int, seed: int, pool: int = POOL_PATIENTS) -> pl.DataFrame:
-    """A synthetic wide table of ``visits`` rows, made fast: ``pool`` patients are drawn by the
-    synth generator (as `sicca synth` writes them, no deliberate problems) and turned into rows
-    once; whole patients are then resampled from that pool with numpy (seeded) under new ids
-    ``synth-<seed>-t<i>`` until the count is reached (the last patient cut short)."""
-    import numpy as np
+    """A synthetic wide table of ``visits`` rows (``synth_chunks``, held whole)."""
     import polars as pl
+
+    parts: list[pl.DataFrame] = []
+    for t in synth_chunks(sicca, visits, seed, pool, dictionary=False):
+        got = pl.from_arrow(t)
+        assert isinstance(got, pl.DataFrame)
+        parts.append(got)
+    return pl.concat(parts)
+
+
+def synth_chunks(sicca: Sicca, visits: int, seed: int, pool: int = POOL_PATIENTS,
+                 rows: int = SLICE_ROWS, dictionary: bool = True) -> Iterator[Any]:
+    """A synthetic wide table of ``visits`` rows, as Arrow tables of ``rows`` rows, made fast:
+    ``pool`` patients are drawn by the synth generator (as `sicca synth` writes them, no
+    deliberate problems) and turned into rows once; whole patients are then resampled from
+    that pool with numpy (seeded) under new ids ``synth-<seed>-t<i>`` until the count is
+    reached (the last patient cut short). No per-visit object is made beyond the pool: each
+    chunk is the pool's columns gathered by index (``dictionary``: as dictionary arrays over
+    the pool's distinct values, which Parquet writes without spelling each row out)."""
+    import numpy as np
+    import pyarrow as pa
 
     from sicca.base.yamlsrc import Sourced
     from sicca.cohort.synth import Generator, load_config
@@ -242,16 +259,16 @@ def synth_table(sicca: Sicca, visits: int, seed: int, pool: int = POOL_PATIENTS)
 
     layout = Layout(sicca)
     gen = Generator(sicca.catalogue, load_config(list(sicca.extra_dirs)), seed, problems=False)
-    rows: list[dict[str, Any]] = []
+    pool_rows: list[dict[str, Any]] = []
     spans: list[tuple[int, int]] = []
     for rec in gen.cohort(n_patients=pool):
         if rec.problem is not None or not rec.visits:
             continue
         case = parse_case(Sourced(rec.data, f"synth:{rec.index}", {}, []), sicca.catalogue)
         got = case_rows(sicca, case, layout)
-        spans.append((len(rows), len(got)))
-        rows += got
-    base = layout.frame(rows)
+        spans.append((len(pool_rows), len(got)))
+        pool_rows += got
+    base = layout.frame(pool_rows).to_arrow()
     rng = np.random.default_rng(seed)
     lengths = np.array([n for _, n in spans])
     starts = np.array([s for s, _ in spans])
@@ -264,7 +281,84 @@ def synth_table(sicca: Sicca, visits: int, seed: int, pool: int = POOL_PATIENTS)
                                               np.repeat(np.cumsum(reps) - reps, reps))
     pid = np.repeat(np.arange(len(picks)), reps)
     take, pid = take[:visits], pid[:visits]
-    out = base[take]
-    ids = pl.Series("patient", [f"synth-{seed}-t{i}" for i in pid], dtype=pl.Utf8)
-    done: pl.DataFrame = out.with_columns(ids)
-    return done
+    schema = base.schema
+    empty = {name: base.column(name).null_count == base.num_rows for name in schema.names}
+    combined = {name: base.column(name).combine_chunks() for name in schema.names}
+    codes: dict[str, tuple[Any, Any]] = {}  # text column: (pool row -> word index or -1, words)
+    for col in schema:
+        if dictionary and col.name != "patient" and not empty[col.name]:
+            words = combined[col.name].to_pylist()
+            vocab = sorted({w for w in words if w is not None})
+            at = {w: i for i, w in enumerate(vocab)}
+            codes[col.name] = (np.array([at.get(w, -1) if w is not None else -1
+                                         for w in words], dtype=np.int32),
+                               pa.array(vocab, type=col.type))
+    prefix = f"synth-{seed}-t"
+    for start in range(0, visits, rows):
+        idx = pa.array(take[start:start + rows], type=pa.int32())
+        n = len(idx)
+        cols = []
+        for col in schema:
+            name = col.name
+            if name == "patient":
+                ids = pid[start:start + rows].astype(str)
+                cols.append(pa.array(np.char.add(prefix, ids), type=pa.string()))
+            elif empty[name]:
+                cols.append(pa.nulls(n, col.type))
+            elif name in codes:
+                code, vocab = codes[name]
+                got = code[take[start:start + rows]]
+                cols.append(pa.DictionaryArray.from_arrays(pa.array(got, mask=got < 0), vocab))
+            else:
+                cols.append(combined[name].take(idx))
+        yield pa.Table.from_arrays(cols, names=schema.names)
+
+
+def write_synth(sicca: Sicca, visits: int, seed: int, output: Path) -> tuple[int, int]:
+    """``synth_chunks`` written to ``output`` chunk by chunk (Parquet: one row group a chunk,
+    dictionary pages straight from the pool; Arrow / CSV through polars), atomically.
+    Returns (visits, patients)."""
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    from sicca.cohort.table import table_format
+
+    rows = patients = 0
+    last = None
+    if table_format(output) != "parquet":
+        writer = TableWriter(output)
+        try:
+            for t in synth_chunks(sicca, visits, seed, dictionary=False):
+                df = pl.from_arrow(t)
+                assert isinstance(df, pl.DataFrame)
+                writer.write(df)
+                rows, patients, last = _count(df["patient"], rows, patients, last)
+            writer.close()
+        finally:
+            writer.discard()
+        return rows, patients
+    tmp = output.with_name(f".{output.name}.tmp")
+    pw = None
+    try:
+        for t in synth_chunks(sicca, visits, seed):
+            if pw is None:  # stored schema off: readers see plain columns, not dictionaries
+                pw = pq.ParquetWriter(tmp, t.schema, store_schema=False,
+                                      write_statistics=False)
+            pw.write_table(t)
+            rows, patients, last = _count(pl.Series(t.column("patient")), rows, patients, last)
+        if pw is not None:
+            pw.close()
+            pw = None
+            tmp.replace(output)
+    finally:
+        if pw is not None:
+            pw.close()
+        tmp.unlink(missing_ok=True)
+    return rows, patients
+
+
+def _count(ids: pl.Series, rows: int, patients: int, last: str | None
+           ) -> tuple[int, int, str | None]:
+    """Running (rows, patients) over contiguous patient ids, chunk by chunk."""
+    n = ids.n_unique() - (1 if last is not None and ids[0] == last else 0)
+    return rows + len(ids), patients + n, ids[-1]

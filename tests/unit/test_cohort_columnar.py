@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +14,10 @@ import polars as pl
 import pytest
 
 from sicca.base.yamlsrc import Sourced
-from sicca.cohort.agreement import disagreements
-from sicca.cohort.columnar import Program, Scorer, decided
+from sicca.cohort.agreement import disagreements, row_disagreements
+from sicca.cohort.columnar import POSSIBLE, Program, Scorer, decided
 from sicca.cohort.synth import Generator, load_config
-from sicca.cohort.table import CENSOR, STATE, Layout, read_table, write_table
+from sicca.cohort.table import CENSOR, STATE, Layout, case_rows, read_table, write_table
 from sicca.records.models import parse_case
 from sicca.running.evaluate import Sicca
 from sicca.running.native import NativeBackend
@@ -71,8 +75,8 @@ def _whole_bounds(visits: list[list[dict[str, Any]]], sicca: Sicca) -> None:
 
 
 def _agree_on_random(sicca: Sicca, n: int, seed: int) -> None:
-    # censored visits are concluded by the native backend (columnar.censored_rows): compared
-    # here too, so that the row -> facts round trip is checked
+    # both passes compared: the definite conclusions and the possible-only ones (a censored
+    # value its interval does not decide), row by row
     catalog = sicca.compiled.catalog
     visits = random_visits(sicca.program, catalog, n, seed=seed)
     _options_reported(visits, sicca)
@@ -85,11 +89,17 @@ def _agree_on_random(sicca: Sicca, n: int, seed: int) -> None:
     got = prog.conclude(prog.prepare(df, sicca.check_options({})))
     ids = list(prog.derived)
     mat = got.select(ids).rows()
+    pmat = got.select([POSSIBLE + d for d in ids]).rows()
     native = NativeBackend(sicca.program)
+    possible = 0
     for i, facts in enumerate(visits):
-        want = native.evaluate(facts).derived
+        raw = native.evaluate(facts)
         have = {d for d, on in zip(ids, mat[i], strict=True) if on}
-        assert have == want, (i, sorted(have ^ want))
+        assert have == raw.derived, (i, sorted(have ^ raw.derived))
+        may = {d for d, on in zip(ids, pmat[i], strict=True) if on} - have
+        assert may == raw.possible, (i, sorted(may ^ raw.possible))
+        possible += bool(may)
+    assert possible > n // 100  # the possible pass is exercised, not vacuously empty
 
 
 def test_columnar_concludes_what_native_does_on_2000_random_visits(sicca: Sicca) -> None:
@@ -97,10 +107,128 @@ def test_columnar_concludes_what_native_does_on_2000_random_visits(sicca: Sicca)
     _agree_on_random(sicca, 2000, seed=20261203)
 
 
+def _random_frame(sicca: Sicca, n: int, seed: int) -> pl.DataFrame:
+    catalog = sicca.compiled.catalog
+    visits = random_visits(sicca.program, catalog, n, seed=seed)
+    _options_reported(visits, sicca)
+    rows = [dict(_row(v, catalog), patient=f"p{i}") for i, v in enumerate(visits)]
+    present = {c for r in rows for c in r}
+    return pl.DataFrame(rows, schema={c: t for c, t in Layout(sicca).schema().items()
+                                      if c in present}, strict=False)
+
+
+def _agree_reports_on_random(sicca: Sicca, n: int, seed: int) -> tuple[int, int]:
+    """Every output column of every random visit against the per-visit report of the same
+    visit (Sicca.evaluate_visit: a censored value split into cells, the instruments' hull):
+    (rows split into cells, rows marked approximate)."""
+    df = _random_frame(sicca, n, seed)
+    compared, approximate, bad = row_disagreements(sicca, df)
+    assert compared > n * 100 and not bad, bad
+    cen = [c for c in df.columns if c.endswith(CENSOR)]
+    split = df.select(pl.any_horizontal([pl.col(c).is_not_null() for c in cen])).to_series()
+    return int(split.sum()), approximate
+
+
+def test_columnar_scores_what_native_reports_on_200_random_visits(sicca: Sicca) -> None:
+    # censored values read by several rules: the columnar hull over cells equals native's
+    # (fever ">=37.5" is constitutional [1, 2], not the three-valued [0, 2])
+    split, approximate = _agree_reports_on_random(sicca, 200, seed=20261204)
+    assert split > 30  # the cells are exercised, not vacuously absent
+    # random visits carry many censored values: some pass MAX_CELLS (64 combinations) and
+    # are marked approximate by both paths, the others are split into cells
+    assert 0 < approximate < split
+
+
+def test_the_summary_counts_the_visits_marked_approximate(sicca: Sicca) -> None:
+    from sicca.cohort.frames import CohortSummary
+
+    out = Scorer(sicca).score(_random_frame(sicca, 60, seed=20261205))
+    summary = CohortSummary()
+    summary.add(out)
+    n = int(out["approximate"].sum())
+    assert n > 0 and summary.approximate == n
+    assert any(line.startswith(f"{n} visits with too many censored combinations")
+               for line in summary.lines())
+
+
+#: Visits of the slow agreement test (each: its conclusions against the native backend, and
+#: every report column against Sicca.evaluate_visit with its cells). Issue 15 asks for 10^5:
+#: SICCA_AGREEMENT_VISITS=100000 (17-22 ms CPU a visit, mostly the per-visit side: 10^4 took
+#: 168 CPU-s, so ~28 CPU-min on the shared 2-core machine, bench/README.md); the default
+#: fits 60 s of CPU
+AGREEMENT_VISITS = int(os.environ.get("SICCA_AGREEMENT_VISITS", "2500"))
+
+
 @pytest.mark.slow
-def test_columnar_concludes_what_native_does_on_100000_random_visits(sicca: Sicca) -> None:
-    for k in range(10):
-        _agree_on_random(sicca, 10_000, seed=20261300 + k)
+def test_columnar_scores_what_native_reports_on_many_random_visits(sicca: Sicca) -> None:
+    approximate = 0
+    for k in range(0, AGREEMENT_VISITS, 5_000):
+        m = min(5_000, AGREEMENT_VISITS - k)
+        _agree_on_random(sicca, m, seed=20261300 + k // 5_000)
+        approximate += _agree_reports_on_random(sicca, m, seed=20261400 + k // 5_000)[1]
+    # past MAX_CELLS combinations both paths fall back to the three-valued pass and say so
+    assert AGREEMENT_VISITS < 2_000 or approximate > 0
+
+
+@pytest.mark.slow
+def test_columnar_scores_every_visit_the_feature_scenarios_build_as_native(
+        sicca: Sicca, tmp_path: Path) -> None:
+    # issue 15 item 5: the BDD run writes down every case it scores on native, with its
+    # options (tests/support/columnar_probe.py); each is scored both ways here (all columns,
+    # the changes included). Measured: 482 (case, options), 529 visits, ~90,000 cells
+    # compared, 0 differences (6 with the three-valued pass in place of the cells)
+    out = tmp_path / "probe.jsonl"
+    env = dict(os.environ, SICCA_COLUMNAR_PROBE=str(out))
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "tests.support.columnar_probe",
+         "-p", "no:cacheprovider", "-m", "not slow", "-n", "0", "tests/bdd"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    groups: dict[str, list[Any]] = {}
+    for i, line in enumerate(out.read_text(encoding="utf-8").splitlines()):
+        rec = json.loads(line)
+        data = rec["data"]
+        if isinstance(data.get("patient"), dict):  # one patient per case: no changes across
+            data["patient"]["id"] = f"feature-{i:05d}"
+        groups.setdefault(json.dumps(rec["options"], sort_keys=True), []).append(data)
+    visits = censored = compared = 0
+    for opts, datas in groups.items():
+        cases = [parse_case(Sourced(d, f"feature:{k}", {}, []), sicca.catalogue)
+                 for k, d in enumerate(datas)]
+        cases = [c for c in cases if c.timepoints]
+        visits += sum(len(c.timepoints) for c in cases)
+        censored += sum('"<' in json.dumps(d) or '">' in json.dumps(d) for d in datas)
+        n, bad = disagreements(sicca, cases, json.loads(opts))
+        compared += n
+        assert not bad, (opts, bad)
+    assert visits > 400 and compared > 50_000 and censored > 10, (visits, compared, censored)
+
+
+def test_per_eye_bounds_split_per_eye_as_native_does(sicca: Sicca) -> None:
+    # both eyes measured, one or both a bound: each eye split at the test's thresholds, the
+    # worse eye worked out per cell (right ">5", left 8 mm: the worse eye is in (5, 8], so
+    # Schirmer > 5 holds, where the recorded bound "<=8" alone would leave it open); one eye
+    # missing: the recorded bound is the whole truth. Every column against the report.
+    eyes = [">5", "<=5", "<5", ">=5", "8", "3", "5", None]
+    cases = []
+    for i, right in enumerate(eyes):
+        for j, left in enumerate(eyes):
+            sch = {k: v for k, v in (("right", right), ("left", left)) if v is not None}
+            oss = {k: v for k, v in (("right", right), ("left", left)) if v is not None}
+            data = {"sicca_case": 1, "patient": {"id": f"eye-{i}-{j}"},
+                    "timepoints": [{"id": "v", "date": "2024-01",
+                                    "symptoms": {"dry_eyes_3_months": True},
+                                    "tests": {"schirmer": sch,
+                                              "ocular_staining_score": oss}}]}
+            if sch:
+                cases.append(parse_case(Sourced(data, f"eye:{i}:{j}", {}, []),
+                                        sicca.catalogue))
+    compared, bad = disagreements(sicca, cases)
+    assert compared > 5_000 and not bad, bad
+    layout = Layout(sicca)
+    df = layout.frame([r for c in cases for r in case_rows(sicca, c, layout)])
+    cells, _ = Program(sicca).cells(Program(sicca).prepare(df, sicca.check_options({})))
+    assert cells is not None and cells["_row"].n_unique() > 20  # the eye cells are used
 
 
 @pytest.mark.parametrize("op,c,value,censor,expected", [
@@ -169,7 +297,6 @@ def test_output_columns_come_from_the_program_not_the_data(sicca: Sicca) -> None
     scorer = Scorer(sicca)
     cases = _synth_cases(sicca, 5, seed=2)
     layout = Layout(sicca)
-    from sicca.cohort.table import case_rows
     rows = [r for c in cases for r in case_rows(sicca, c, layout)]
     one = scorer.score(layout.frame(rows[:1])).columns
     many = scorer.score(layout.frame(rows)).columns
@@ -180,7 +307,6 @@ def test_output_columns_come_from_the_program_not_the_data(sicca: Sicca) -> None
 @pytest.mark.parametrize("suffix", [".parquet", ".arrow", ".csv"])
 def test_the_table_reads_back_as_written(sicca: Sicca, tmp_path: Path, suffix: str) -> None:
     layout = Layout(sicca)
-    from sicca.cohort.table import case_rows
     cases = _synth_cases(sicca, 4, seed=9)
     df = layout.frame([r for c in cases for r in case_rows(sicca, c, layout)])
     path = tmp_path / f"t{suffix}"
@@ -202,24 +328,59 @@ def test_a_bad_state_in_a_table_is_an_error_naming_column_and_row(sicca: Sicca) 
     assert p.code == "E142" and "row 2" in str(p.field) and "not_done" in str(p.expected)
 
 
-def test_a_visit_with_a_censored_value_is_scored_per_visit_and_says_so(sicca: Sicca) -> None:
-    from sicca.cohort.frames import CohortSummary
-    from sicca.cohort.table import case_rows
-
+def test_a_visit_with_a_censored_value_is_scored_column_wise_and_agrees(sicca: Sicca) -> None:
+    # censored_edges.yaml holds bounds a level's cut does not decide: undetermined domains,
+    # unknown criteria items; the same visit with its bounds read as exact is beside it
     layout = Layout(sicca)
     case = sicca.load_case(ROOT / "tests" / "data" / "cases" / "censored_edges.yaml")
     df = layout.frame(case_rows(sicca, case, layout))
     cen_cols = [c for c in df.columns if c.endswith(CENSOR)]
     exact = df.head(1).with_columns([pl.lit(None, pl.Utf8).alias(c) for c in cen_cols] +
-                                    [pl.lit("q").alias("patient")])  # the bounds as exact
+                                    [pl.lit("q").alias("patient")])
     df = pl.concat([df, exact])
     censored = df.select(pl.any_horizontal([pl.col(c).is_not_null()
                                             for c in cen_cols]))[:, 0].to_list()
     assert any(censored) and not all(censored)  # both kinds of row
     out = Scorer(sicca).score(df)
-    want = ["native" if c else "columnar" for c in censored]
-    assert out["engine"].to_list() == want
-    summary = CohortSummary()
-    summary.add(out)
-    assert summary.per_visit == sum(censored)
-    assert any("scored per visit" in line for line in summary.lines())
+    assert out["engine"].to_list() == ["columnar"] * df.height
+    states = {v for c in out.columns if c.endswith(".state") for v in out[c].to_list()}
+    assert "undetermined" in states  # the possible pass is planned, not skipped
+    compared, bad = disagreements(sicca, [case])
+    assert compared > 500 and not bad, bad
+
+
+@pytest.mark.parametrize("tests", [
+    [("gt", 5.0, False)], [("ge", 5.0, False)], [("lt", 5.0, False)], [("le", 5.0, False)],
+    [("eq", 5.0, False)], [("ne", 5.0, False)], [("gt", 5.0, True)], [("le", 5.0, True)],
+    [("ge", 3.0, False), ("lt", 5.0, False)],   # a band: [3, 5)
+    [("gt", 3.0, False), ("lt", 5.0, True)],    # (3, inf) minus (-inf, 5): [5, inf)
+])
+def test_a_censored_literal_is_true_unknown_or_false_as_native_says(
+        sicca: Sicca, tests: list[tuple[str, float, bool]]) -> None:
+    # every value on and either side of each cut, exact and under each censor mark, and
+    # missing: (TRUE, TRUE-or-UNKNOWN) column-wise == native _literal's FALSE 0 / UNKNOWN 1 /
+    # TRUE 2; e.g. "<5" against gt 3: (-inf, 5) meets (3, inf) without lying in it -> UNKNOWN
+    from sicca.running.native import _literal
+
+    prog = Program(sicca)
+    name = next(n for n in prog.numeric if n not in prog.integers)
+    spec = [{"field": "value", "op": op, "value": c, "neg": neg} for op, c, neg in tests]
+    values = [None, 2.0, 3.0, 4.0, 5.0, 6.0, 2.5, 3.5, 4.5, 5.5]
+    censors = ["", "<", "<=", ">", ">="]
+    rows = [(v, c) for v in values for c in censors]
+    df = pl.DataFrame({name: [v for v, _ in rows],
+                       name + CENSOR: [c or None for _, c in rows]},
+                      schema={name: pl.Float64, name + CENSOR: pl.Utf8})
+    df = prog.prepare(df.with_columns(pl.lit("p").alias("patient"), pl.lit("t").alias("timepoint"),
+                                      pl.lit(None, pl.Utf8).alias("date")),
+                      sicca.check_options({}))
+    t, m = prog._literal(name, spec)
+    got = df.select(t.alias("t"), m.alias("m")).rows()
+    native = _literal(spec)
+    seen = set()
+    for (v, c), (is_true, maybe) in zip(rows, got, strict=True):
+        want = native({"state": "reported" if v is not None else "not_reported", "value": v,
+                       "code": "", "censor": c if v is not None else ""})
+        assert (is_true, maybe) == (want == 2, want >= 1), (tests, v, c, want)
+        seen.add(want)
+    assert seen == {0, 1, 2}  # every truth value occurs
