@@ -92,14 +92,27 @@ def _rows(reader: csv.DictReader[str], source: str, text: str) -> Iterator[dict[
         except StopIteration:
             return
         except csv.Error as exc:
-            # csv counts lines by "\n" and has not counted the one it failed on
-            lines = [line.rstrip("\r") for line in text.split("\n")]
-            line_no = min(reader.line_num + 1, len(lines))
-            raise InputError(Sourced(None, source, {(): (line_no, 1)}, lines).problem(
-                (), f"the CSV cannot be read here: {exc}", code="E534",
-                expected="one row per line; quote a cell that holds a line break "
-                         "or a carriage return")) from None
+            raise _unreadable(exc, reader, source, text) from None
         yield row
+
+
+def _header(reader: csv.DictReader[str], source: str, text: str) -> list[str]:
+    """The table's column names; a malformed header line is E534 at line 1, as a row is."""
+    try:
+        return list(reader.fieldnames or [])
+    except csv.Error as exc:
+        raise _unreadable(exc, reader, source, text) from None
+
+
+def _unreadable(exc: csv.Error, reader: csv.DictReader[str], source: str,
+                text: str) -> InputError:
+    # csv counts lines by "\n" and has not counted the one it failed on
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    line_no = min(reader.line_num + 1, len(lines))
+    return InputError(Sourced(None, source, {(): (line_no, 1)}, lines).problem(
+        (), f"the CSV cannot be read here: {exc}", code="E534",
+        expected="one row per line; quote a cell that holds a line break "
+                 "or a carriage return"))
 
 
 def parse_timepoint_columns(specs: list[str]) -> dict[str, str]:
@@ -127,7 +140,7 @@ def read_lab_table(path: str | Path, timepoint_columns: dict[str, str], table: A
     check_text(text, str(path))  # control characters, at their line and column
     lines = text.splitlines()
     reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    header = _header(reader, str(path), text)
     problems = Problems()
     head = Sourced(None, str(path), {(): (1, 1)}, lines)
     for col in REQUIRED_COLUMNS:

@@ -25,7 +25,7 @@ passes one).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from sicca.base.errors import Problem, UnitError
@@ -225,7 +225,9 @@ def convert(value: Decimal, src: str, dst: str, problem: Problem | None = None) 
 def _clean(x: Decimal) -> Decimal:
     """Drop exponent noise from a product (1.0E+3 -> 1000; 25.30 stays 25.30 if exact)."""
     if x == x.to_integral_value() and x.as_tuple().exponent > 0:  # type: ignore[operator]
-        return x.quantize(D(1))
+        with localcontext() as ctx:  # 1E+28 has 29 digits: past the default precision
+            ctx.prec = max(ctx.prec, x.adjusted() + 1)
+            return x.quantize(D(1))
     return x
 
 

@@ -397,6 +397,20 @@ def test_fuzz_found_patient_id_mapping(tmp_path: Path) -> None:
     assert "patient <a mapping>: E" in err, err  # its type, not a Python repr
 
 
+# Found by the 10,000-input campaign (SICCA_FUZZ_SLOW=10000, 2026-12-03): a rule constant of
+# 1e+30 mg/dL converted to 1E+28 g/L, whose 29 digits broke the unit module's exponent clean-up
+# (decimal.InvalidOperation); and a carriage return in a lab table's header line.
+def test_fuzz_found_a_huge_rule_constant_in_another_unit(tmp_path: Path) -> None:
+    data = yaml.safe_load(RULE_FILE.read_text(encoding="utf-8"))
+    data["rules"][0]["when"] = {"fact": "lab.igg", "gt": 1e30, "unit": "mg/dL"}
+    check_rules(_dump(data, "yaml"), tmp_path)
+
+
+def test_fuzz_found_a_carriage_return_in_the_table_header(tmp_path: Path) -> None:
+    head, _, rest = TABLE.read_text(encoding="utf-8").partition("\n")
+    check_table(head + "\r\t\n" + rest, tmp_path)
+
+
 @pytest.mark.parametrize("key", ["a\u2028b", "a\x85b", "a\u2029b", "a\x0bb", "a\nb"])
 def test_a_key_with_a_line_break_is_shown_escaped(key: str, tmp_path: Path) -> None:
     # issue 12: the key, in the message and in the field path, stays on its error line

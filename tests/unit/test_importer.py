@@ -169,6 +169,18 @@ def test_cli_import_stray_carriage_return_is_located(tmp_path: Path,
     assert f"{path}:3:1" in err and "E534" in err and "quote a cell" in err
 
 
+def test_cli_import_stray_carriage_return_in_the_header_is_located(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Found by the 10,000-input fuzzing campaign: the same "\r" in the header line escaped
+    # as a traceback, since the header is read before the rows
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"panel,analyte,unit,reference,before_rfib\r\t\n"
+                     b"immunoglobulin,IgA,g/L,1.0-4.2,2.37\r\n")
+    code, _, err = run(["import", "labs", str(path), "-t", "before_rfib=baseline"], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert f"{path}:1:1" in err and "E534" in err and "quote a cell" in err
+
+
 def test_table1_round_trip(tmp_path: Path, table: AnalyteTable) -> None:
     imp = read_lab_table(TABLE1, parse_timepoint_columns(COLS), table)
     assert [len(v) for v in imp.timepoints.values()] == [30, 30, 30]
