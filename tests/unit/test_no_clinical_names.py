@@ -51,8 +51,11 @@ ALLOWED: dict[str, str] = {
     "engine/language/catalogue.py":
         "error hints show a case-file example (`findings: {cutaneous: {purpura: ...}}`)",
     "engine/records/case_schema.py": "the case schema's description shows a nesting example",
-    "engine/cohort/columnar.py": "cohort code, being edited by another helper in parallel",
-    "engine/cohort/frames.py": "cohort code, being edited by another helper in parallel",
+    "engine/cohort/columnar.py":
+        "the instruments' column-wise forms (ESSDAI hull, ESSPRI, STAR over a frame) live in the "
+        "columnar scorer; moving them behind a columnar method of the instrument interface in "
+        "scores/ is a follow-up",
+    "engine/cohort/frames.py": "the cohort summary names the ESSDAI category count: as above",
     "engine/testing/steps/activity.py":
         "the step library of the bundled features: its Gherkin phrases are those features' "
         "words (\"the ESSPRI is {score}\"); moving the steps beside the features is a "
