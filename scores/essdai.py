@@ -186,6 +186,7 @@ def conclusion_problems(program: dict[str, Any], ds: list[Domain]) -> list[Probl
     """A rule concluding a level its domain does not have is an error (e.g. CNS level 1)."""
     table = {d["id"]: d for d in program["derived"]}
     by_name = {f"{RULESET}.{d.name}.level": d for d in ds}
+    levels = {d.name: [Decimal(x) for x in d.levels] for d in ds}  # once, not once per rule
     out: list[Problem] = []
     for rule in program["rules"]:
         concl = table[rule["then"]]
@@ -193,7 +194,7 @@ def conclusion_problems(program: dict[str, Any], ds: list[Domain]) -> list[Probl
         if dom is None:
             continue
         value = Decimal(concl["value"]) if concl["value"] is not None else None
-        if value is None or value not in [Decimal(x) for x in dom.levels] or value == 0:
+        if value is None or value not in levels[dom.name] or value == 0:
             file, line, col = _split_loc(str(rule["loc"]))
             out.append(Problem(
                 f"rule '{rule['id']}' concludes level {concl['value'] or concl['code']} for "

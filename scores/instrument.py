@@ -27,12 +27,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from sicca.base.errors import InputError, Problem
-from sicca.language.lint import MetaCheck
 from sicca.language.loader import Manifest, RuleFile
 from sicca.running.evaluate import Evaluation, Sicca
 from sicca.scores import criteria, essdai, esspri, response
@@ -54,6 +53,9 @@ from sicca.scores.results import (
     VerdictPoint,
     VerdictSeries,
 )
+
+if TYPE_CHECKING:
+    from sicca.language.lint import MetaCheck
 
 __all__ = ["REGISTRY", "Instrument", "Scored", "declared", "meta_checks", "resolve", "titles"]
 

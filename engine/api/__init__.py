@@ -9,16 +9,29 @@ Results are typed: ``score`` returns the pydantic Report (``dump_json()`` is the
 command's JSON.
 """
 
-from sicca.api.session import (
-    Explanation,
-    Hypothetical,
-    LabsReport,
-    OptionInfo,
-    RuleListing,
-    Session,
-    WhatIf,
-    load,
-)
+from typing import TYPE_CHECKING, Any
+
+from sicca.api.session import Session, load
+
+if TYPE_CHECKING:
+    from sicca.api.results import (
+        Explanation,
+        Hypothetical,
+        LabsReport,
+        OptionInfo,
+        RuleListing,
+        WhatIf,
+    )
 
 __all__ = ["Explanation", "Hypothetical", "LabsReport", "OptionInfo", "RuleListing", "Session",
            "WhatIf", "load"]
+
+
+def __getattr__(name: str) -> Any:
+    """The result classes of the commands other than `score` (sicca.api.results), made on
+    first use: `sicca score` does not need them."""
+    if name in __all__:
+        import sicca.api.results
+
+        return getattr(sicca.api.results, name)
+    raise AttributeError(f"module 'sicca.api' has no attribute '{name}'")

@@ -13,7 +13,6 @@ Everything a command prints is computed here; sicca.cli only parses arguments an
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,15 @@ from sicca.records import labs
 from sicca.records.models import Case, Catalogue, load_case, parse_case
 from sicca.running.evaluate import ENGINES, Sicca
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # re-exported (sicca.api.session.DomainLevels, ...): see __getattr__
+    from sicca.api.results import DomainLevels as DomainLevels
+    from sicca.api.results import Explanation as Explanation
+    from sicca.api.results import Hypothetical as Hypothetical
+    from sicca.api.results import LabsReport as LabsReport
+    from sicca.api.results import LevelDefinition as LevelDefinition
+    from sicca.api.results import OptionInfo as OptionInfo
+    from sicca.api.results import RuleListing as RuleListing
+    from sicca.api.results import WhatIf as WhatIf
     from sicca.report.model import Report
     from sicca.report.visit import VisitReport
 
@@ -31,123 +38,17 @@ if TYPE_CHECKING:
 CaseLike = str | Path | Mapping[str, Any] | Case
 
 
-@dataclass(frozen=True)
-class LabsReport:
-    """``sicca labs``: every timepoint's lab flags and the changes between timepoints."""
-
-    case: str
-    conventions: dict[str, Any]
-    timepoints: list[dict[str, Any]]
-    changes: list[dict[str, Any]]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON of ``sicca labs --format json`` (a public contract)."""
-        return {"case": self.case, "conventions": self.conventions,
-                "timepoints": self.timepoints, "changes": self.changes}
+#: the result classes of the other commands, moved to sicca.api.results (made on first use)
+_RESULTS = ("DomainLevels", "Explanation", "Hypothetical", "LabsReport", "LevelDefinition",
+            "OptionInfo", "RuleListing", "WhatIf")
 
 
-@dataclass(frozen=True)
-class Hypothetical:
-    """One ``--set ITEM=VALUE``: always marked hypothetical."""
+def __getattr__(name: str) -> Any:
+    if name in _RESULTS:
+        import sicca.api.results
 
-    item: str
-    value: str
-    kind: str = "item"  # item | lab | option
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"set": f"{self.item}={self.value}", "item": self.item, "value": self.value,
-                "hypothetical": True, "kind": self.kind}
-
-
-@dataclass(frozen=True)
-class WhatIf:
-    """``sicca what-if``: per timepoint and instrument (criteria sets, ESSDAI, ClinESSDAI,
-    ESSPRI) and per change between timepoints, before → after the hypotheticals."""
-
-    case: str
-    engine: str
-    rulesets: list[dict[str, Any]]
-    options: dict[str, str]
-    hypothetical: list[Hypothetical]
-    timepoints: list[dict[str, Any]]
-    #: The two full score reports compared (not part of the command's JSON).
-    before: dict[str, Any] = field(repr=False, default_factory=dict)
-    after: dict[str, Any] = field(repr=False, default_factory=dict)
-    #: The response between timepoints (ΔESSDAI, MCII, STAR …) before → after.
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    #: The options of the hypothetical run (differ from ``options`` when one is set).
-    options_after: dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON of ``sicca what-if --format json``."""
-        return {"case": self.case, "engine": self.engine, "rulesets": self.rulesets,
-                "options": self.options,
-                "hypothetical": [h.as_dict() for h in self.hypothetical],
-                "timepoints": self.timepoints, "changes": self.changes,
-                "options_after": self.options_after or self.options}
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """``sicca explain``: every conclusion at one timepoint with its rules and matched inputs."""
-
-    case: str
-    timepoint: str
-    date: str
-    engine: str
-    rulesets: list[dict[str, Any]]
-    options: dict[str, str]
-    conclusions: list[dict[str, Any]]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON of ``sicca explain --format json``."""
-        return {"case": self.case, "timepoint": self.timepoint, "engine": self.engine,
-                "rulesets": self.rulesets, "options": self.options,
-                "conclusions": self.conclusions}
-
-
-@dataclass(frozen=True)
-class OptionInfo:
-    """A judgement call: its choices and default (``sicca options``)."""
-
-    name: str
-    choices: list[str] | None
-    default: str | None
-    description: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "choices": self.choices, "default": self.default,
-                "description": self.description}
-
-
-@dataclass(frozen=True)
-class RuleListing:
-    """``sicca rules list``: one row per rule, and how many problems loading met."""
-
-    rows: list[dict[str, Any]]
-    problems: int
-
-
-@dataclass(frozen=True)
-class LevelDefinition:
-    """One rule that sets a domain's level: its id, the level and the rule's description."""
-
-    rule: str
-    level: int
-    description: str
-
-
-@dataclass(frozen=True)
-class DomainLevels:
-    """An activity domain of a scored instrument (from its rule file's ``meta``): its weight
-    and the rules that set each level, in file order (what a visit form shows beside inputs)."""
-
-    ruleset: str
-    domain: str
-    weight: int | None
-    levels: list[LevelDefinition]
-    #: whether the domain's rules read lab values (the form points to the lab grid)
-    reads_labs: bool = False
+        return getattr(sicca.api.results, name)
+    raise AttributeError(f"module 'sicca.api.session' has no attribute '{name}'")
 
 
 def check_engine(engine: str) -> str:
@@ -277,6 +178,8 @@ class Session:
         c = self.case(case)
         name = str(case) if isinstance(case, (str, Path)) else c.file
         d = labs_data(c, name)
+        from sicca.api.results import LabsReport
+
         return LabsReport(d["case"], d["conventions"], d["timepoints"], d["changes"])
 
     def what_if(self, case: CaseLike, set: Mapping[str, Any],
@@ -310,6 +213,8 @@ class Session:
         for tid, facts in option_overrides(hyp_case, h.options).items():
             per_tp.setdefault(tid, {}).update(facts)
         after = build(sicca, hyp_case, after_opts, timepoints=tps, per_timepoint=per_tp)
+        from sicca.api.results import Hypothetical, WhatIf
+
         return WhatIf(c.file, sicca.engine, sicca.rulesets(), before["options"],
                       [Hypothetical(k, v, h.kinds.get(k, "item")) for k, v in pairs],
                       compare(before, after), before, after,
@@ -323,6 +228,8 @@ class Session:
         tp = c.timepoint(timepoint)
         ev = sicca.evaluate(c, tp, dict(options or {}))
         names = sorted(n for n in ev.derived if not only or n.startswith(only))
+        from sicca.api.results import Explanation
+
         return Explanation(c.file, tp.id, str(tp.date), sicca.engine, sicca.rulesets(),
                            ev.options, [t for n in names for t in ev.trace(n)])
 
@@ -360,11 +267,15 @@ class Session:
         rows = [{"id": r.id, "ruleset": f.ruleset, "version": f.version, "status": r.status,
                  "tag": r.source.tag, "loc": r.loc, "source": r.source.as_dict()}
                 for f in files for r in f.rules]
+        from sicca.api.results import RuleListing
+
         return RuleListing(rows, len(problems.items))
 
     def domain_levels(self) -> list[DomainLevels]:
         """Every rule file whose ``meta`` names a ``domain``, with the rules concluding that
         domain's ``<ruleset>.<domain>.level`` (bundled order)."""
+        from sicca.api.results import DomainLevels, LevelDefinition
+
         out: list[DomainLevels] = []
         lab_files = {r["file"] for r in self.sicca.program["rules"]
                      if any(lit["fact"].startswith(labs.FACT_PREFIX)
@@ -386,6 +297,8 @@ class Session:
 
     def options(self) -> list[OptionInfo]:
         """The judgement calls of the rule set, with their choices and defaults."""
+        from sicca.api.results import OptionInfo
+
         return [OptionInfo(i.name, i.spec.choices, i.spec.default,
                            (i.spec.description or "").strip())
                 for i in self.catalogue.vocabulary.options()]

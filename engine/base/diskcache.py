@@ -76,8 +76,8 @@ def fingerprint(dirs: Iterable[Path]) -> str:
     from sicca import __version__
 
     h = hashlib.sha256(f"sicca {__version__} format {FORMAT}\n".encode())
-    for py in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
-        st = py.stat()
+    for py in _modules(str(Path(__file__).resolve().parents[1])):
+        st = os.stat(py)
         h.update(f"code {py}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     for d in dirs:
         h.update(f"dir {d}\n".encode())
@@ -89,6 +89,23 @@ def fingerprint(dirs: Iterable[Path]) -> str:
         h.update(f"{p}\0{len(data)}\0".encode())
         h.update(data)
     return h.hexdigest()
+
+
+def _modules(root: str) -> list[str]:
+    """Every ``*.py`` file below ``root``, sorted by path parts, found with os.scandir
+    (pathlib's rglob made a Path object of every file and folder of the package on every
+    start)."""
+    out: list[tuple[list[str], str]] = []
+    todo = [root]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for e in entries:
+                if e.is_dir():
+                    todo.append(e.path)
+                elif e.name.endswith(".py"):
+                    out.append((e.path.split(os.sep), e.path))
+    out.sort()
+    return [path for _, path in out]
 
 
 def _enc(x: Any) -> Any:

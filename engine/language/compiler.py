@@ -18,7 +18,7 @@ when a literal is true, ``possible`` patterns when it is true or unknown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,6 @@ from sicca.language.loader import (
     CMP_OPS,
     ENDS,
     LEAF_KEYS,
-    Manifest,
     Rule,
     RuleFile,
     load_manifest,
@@ -40,6 +39,7 @@ from sicca.language.loader import (
     rule_dirs,
     ruleset_infos,
 )
+from sicca.language.program import Catalog, Compiled, FactSpec
 
 FORMAT = 1
 MAX_BRANCHES = 64
@@ -47,48 +47,6 @@ MAX_SIBLINGS = 60      # durable-rules error 303 past ~64 matching comparison no
 MAX_CONSTANTS = 511    # durable-rules hangs at 512 distinct constants on one field
 INPUT_STATES = ("reported", "not_reported", "not_done", "unknown", "invalid")
 NUMERIC_OPS = ("lt", "le", "gt", "ge")
-
-
-@dataclass(frozen=True)
-class FactSpec:
-    """What the compiler knows of an input fact: kind, unit, allowed codes, censorable."""
-
-    name: str
-    kind: str  # number | code
-    unit: str | None = None
-    choices: tuple[str, ...] | None = None
-    censorable: bool = False
-
-
-@dataclass
-class Catalog:
-    """Every input fact a visit can carry (from the vocabulary and the analyte table)."""
-
-    facts: dict[str, FactSpec] = field(default_factory=dict)
-    #: What later layers work out of this catalog once (the visit plan of sicca.running.facts),
-    #: kept here so it lives and dies with the loaded rule set instead of in a global.
-    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_catalogue(cls, catalogue: Any) -> Catalog:
-        vocab, analytes = catalogue.vocabulary, catalogue.analytes
-        out: dict[str, FactSpec] = {}
-        kinds = vocab.fact_kinds()
-        for item in vocab.items.values():
-            for name in item.fact_names():
-                kind = kinds.get(name, "code")
-                choices = vocab.fact_choices(name)
-                # every number may be recorded as a bound (the case model keeps the censor of
-                # measurements, per-eye values, counts, ratings and numeric attributes alike)
-                censorable = kind == "number"
-                out[name] = FactSpec(name, kind, vocab.fact_unit(name),
-                                     tuple(choices) if choices else None, censorable)
-        for a in analytes.all():
-            out[f"lab.{a.key}"] = FactSpec(f"lab.{a.key}", "number", a.unit, None, True)
-            out[f"lab.{a.key}.flag"] = FactSpec(f"lab.{a.key}.flag", "code", None,
-                                                ("low", "normal", "high"))
-            out[f"lab.{a.key}.x_uln"] = FactSpec(f"lab.{a.key}.x_uln", "number", None, None, True)
-        return cls(out)
 
 
 # --- the compiled form ------------------------------------------------------------------------
@@ -499,15 +457,6 @@ def _stratify(rules: list[dict[str, Any]], derived: list[dict[str, Any]],
 
 
 # --- whole pipeline -------------------------------------------------------------------------
-
-@dataclass
-class Compiled:
-    program: dict[str, Any]
-    files: list[RuleFile]
-    catalog: Catalog
-    #: the pack manifest in force (``kind: pack``): which instruments score a case
-    manifest: Manifest | None = None
-
 
 def build(extra_dirs: list[Path] | None = None, catalogue: Any = None,
           only: list[str] | None = None, read: Reader = load) -> Compiled:

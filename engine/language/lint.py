@@ -41,7 +41,7 @@ from sicca.base.errors import InputError, Problem, Problems, SiccaError
 from sicca.base.kinds import discover_kinds
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import PathKey, dotted, load, read_text
-from sicca.language.compiler import Catalog, FactSpec, check_limits, compile_program
+from sicca.language.compiler import check_limits, compile_program
 from sicca.language.docs import point_to_reference
 from sicca.language.loader import (
     CMP_OPS,
@@ -53,6 +53,7 @@ from sicca.language.loader import (
     load_rule_files,
     shown_path,
 )
+from sicca.language.program import Catalog, FactSpec
 
 __all__ = ["LintReport", "MetaCheck", "check", "lint"]
 

@@ -18,6 +18,7 @@ checks only its shape; which ids exist is the instruments' business (``sicca.sco
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -230,9 +231,17 @@ def _parse_manifest(src: Sourced, problems: Problems) -> Manifest | None:
 
 def _origin(path: Path, roots: list[Path]) -> int:
     """The index of the last rules dir (bundled first, then packs) that holds ``path``."""
-    p = path.resolve()
-    hits = [i for i, r in enumerate(roots) if p == r or r in p.parents]
+    p = os.path.normcase(path.resolve())
+    hits = [i for i, r in enumerate(roots)
+            if p == os.path.normcase(r) or p.startswith(_below(r))]
     return hits[-1] if hits else 0
+
+
+def _below(root: Path) -> str:
+    """The text every path under ``root`` starts with: ``root in p.parents`` by text (pathlib
+    makes each parent an object, for every rule file of every start)."""
+    text = os.path.normcase(root)
+    return text if text.endswith(os.sep) else text + os.sep
 
 
 def ruleset_infos(files: list[RuleFile], problems: Problems | None = None) -> list[RuleSetInfo]:
@@ -270,8 +279,6 @@ def _version_conflicts(name: str, fs: list[RuleFile], versions: list[str],
 
 def shown_path(file: str) -> str:
     """A path relative to the working directory when it lies below it (as messages show it)."""
-    import os
-
     try:
         rel = os.path.relpath(file)
     except ValueError:

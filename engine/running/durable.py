@@ -48,7 +48,6 @@ from typing import Any
 import durable_rules_engine as _core  # durable-rules' C core: the one import of durable_rules
 
 from sicca.base.errors import EvaluationError, Problem
-from sicca.language.compiler import to_durable
 from sicca.running.native import _derived_fact
 from sicca.running.trace import Firing, RawResult
 
@@ -88,9 +87,10 @@ class DurableBackend:
         self.program = program
         self.derived = {d["id"]: d for d in program["derived"]}
         self._pool: queue.Queue[str] = queue.Queue()
-        for i in range(POOL_SIZE):
-            self._pool.put(str(i))
+        # filled before any thread can wait on it: no lock and no wake-up needed per id
+        self._pool.queue.extend(str(i) for i in range(POOL_SIZE))
         self._lock = threading.Lock()
+        self._create_lock = threading.Lock()
         self._lost: set[str] = set()  # ids of sessions that could not be closed
         self._replaced = 0
         plan = None
@@ -102,18 +102,34 @@ class DurableBackend:
             plan = durable_plan(program)
         self._reads: list[frozenset[str]] = [frozenset(r) for r in plan["reads"]]
         self._needs_visit: list[bool] = [bool(x) for x in plan["needs_visit"]]
-        self._rulesets: list[tuple[int, dict[str, Action]]] = []
-        self._possible: list[tuple[int, dict[str, Action]]] = []
-        for mode, out in (("definite", self._rulesets), ("possible", self._possible)):
-            for s, (text, specs) in enumerate(plan[mode]):
-                actions: dict[str, Action] = {"__catch_all": _noop, "__end": _noop}
-                for rname, i, j, aliases in specs:
-                    then = program["rules"][i]["then"]
-                    actions[rname] = self._action(
-                        i, j, aliases, then, self.derived[then]["name"] in self._reads[s],
-                        1 if mode == "definite" else 0)
-                out.append((_core.create_ruleset(f"{mode[0]}{s}", text), actions))
+        self._plan = plan
+        self._rulesets = self._create("definite")
+        #: the possible rulesets, created when the first visit with a censored value comes
+        #: (most visits have none: creating them is ~40 % of a backend's start)
+        self._possible_sets: list[tuple[int, dict[str, Action]]] | None = None
         self.strata = len(self._rulesets)
+
+    def _create(self, mode: str) -> list[tuple[int, dict[str, Action]]]:
+        """The core's rulesets of ``mode`` (one per stratum), with their actions."""
+        out: list[tuple[int, dict[str, Action]]] = []
+        for s, (text, specs) in enumerate(self._plan[mode]):
+            actions: dict[str, Action] = {"__catch_all": _noop, "__end": _noop}
+            for rname, i, j, aliases in specs:
+                then = self.program["rules"][i]["then"]
+                actions[rname] = self._action(
+                    i, j, aliases, then, self.derived[then]["name"] in self._reads[s],
+                    1 if mode == "definite" else 0)
+            out.append((_core.create_ruleset(f"{mode[0]}{s}", text), actions))
+        return out
+
+    @property
+    def _possible(self) -> list[tuple[int, dict[str, Action]]]:
+        """The possible rulesets (created on first use, once, whichever thread asks)."""
+        if self._possible_sets is None:
+            with self._create_lock:
+                if self._possible_sets is None:
+                    self._possible_sets = self._create("possible")
+        return self._possible_sets
 
     def _action(self, i: int, j: int, aliases: list[str], then: str, read_here: bool,
                 sure: int) -> Action:
@@ -244,6 +260,8 @@ def durable_plan(program: dict[str, Any]) -> dict[str, Any]:
     whether a branch waits for the visit fact. A pure function of the program, so a session
     keeps it in its disk cache beside the program (to_durable and the JSON text are most of a
     backend's start)."""
+    from sicca.language.compiler import to_durable  # only on a cache miss: a warm start skips it
+
     # the fact names each stratum's rules read: any other fact could only meet the
     # catch-all there, so it is not asserted in that stratum (not the inputs, not the lower
     # strata's conclusions, not the stratum's own conclusions): same firings, far fewer

@@ -20,9 +20,9 @@ from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.jsonenc import number
 from sicca.base.yamlsrc import Reader
 from sicca.base.yamlsrc import load as load_yaml
-from sicca.language.compiler import Catalog, Compiled, build
 from sicca.language.intervals import OPS, cell_points
 from sicca.language.loader import load_manifest, load_rule_files, rule_dirs
+from sicca.language.program import Catalog, Compiled
 from sicca.records.models import Case, Catalogue, Record, load_case
 from sicca.running.facts import Fact, Visit, build_visit
 from sicca.running.trace import Firing, RawResult
@@ -255,6 +255,8 @@ class Sicca:
         """Compile the bundled rules plus ``rules`` packs; ``read`` parses each file (a session
         passes its disk cache), ``catalogue`` is reused when already loaded, ``memo`` keeps
         what the backend derives from the program (see :func:`make_backend`)."""
+        from sicca.language.compiler import build  # a start from the disk cache never compiles
+
         catalogue = catalogue or Catalogue.load(list(rules or []), read)
         compiled = build(list(rules or []), catalogue, only, read)
         return cls(compiled, catalogue, engine, rules, memo)

@@ -13,7 +13,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from sicca.base.errors import InputError, Problem
-from sicca.language.compiler import Catalog
+from sicca.language.program import Catalog
 from sicca.records.models import Case, ItemValue, Record
 
 MAX_DIGITS = 15  # floats order exactly any two decimals of at most 15 significant digits

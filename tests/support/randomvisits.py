@@ -10,7 +10,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from sicca.language.compiler import Catalog
+from sicca.language.program import Catalog
 
 STATES = ("reported",) * 7 + ("not_reported", "not_done", "unknown")
 CENSORS = ("",) * 8 + ("<", "<=", ">", ">=")

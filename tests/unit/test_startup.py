@@ -89,3 +89,47 @@ def test_the_fast_path_prints_what_typer_prints(argv: list[str],
         out = capsys.readouterr()
         got.append((exc.value.code or 0, out.out, out.err))
     assert got[0] == got[1]
+
+
+def test_a_warm_score_imports_neither_compiler_nor_linter(tmp_path: Path) -> None:
+    """With the compiled program (and the durable plan) in the disk cache, `sicca score` only
+    loads it: the compiler and the linter are for a cold start and `sicca rules check`."""
+    case = str(EXAMPLES_DIR / "rfib-case.yaml")
+    cold = _imported(["score", case], tmp_path)
+    assert "sicca.language.compiler" in cold  # a cold start compiles: the check can fail
+    warm = _imported(["score", case], tmp_path)
+    assert not warm & {"sicca.language.compiler", "sicca.language.lint"}, \
+        sorted(warm & {"sicca.language.compiler", "sicca.language.lint"})
+    assert "sicca.language.program" in warm
+
+
+def test_durable_creates_its_possible_rulesets_on_first_use() -> None:
+    """The possible rulesets (the three-valued pass) are created for the first visit that needs
+    them, not at start: the seed case, scored by cells, never does."""
+    from sicca.api import load
+    from sicca.running.durable import DurableBackend
+
+    session = load(cache=False)
+    session.score(EXAMPLES_DIR / "rfib-case.yaml")
+    backend = session.sicca.backend
+    assert isinstance(backend, DurableBackend)
+    assert backend._possible_sets is None
+    case = session.case(EXAMPLES_DIR / "rfib-case.yaml")
+    sicca = session.sicca
+    visit = sicca.visit(case, case.timepoints[0])
+    # the visit's input facts with every censor taken off (the seed's baseline has one): a
+    # definite visit, as each cell of a censored one is
+    facts = [dict(visit.facts[n].engine(), censor="") for n in sicca._input_names
+             if n in visit.facts]
+    plain = backend.evaluate(facts)
+    assert backend._possible_sets is None
+    numeric = next(f for f in facts if f["state"] == "reported" and f["value"] is not None)
+    censored = [dict(f, censor="<") if f is numeric else f for f in facts]
+    got = backend.evaluate(censored)
+    assert backend._possible_sets is not None
+    assert len(backend._possible_sets) == backend.strata
+    # the same rulesets once made: a second censored visit reuses them
+    made = backend._possible_sets
+    assert backend.evaluate(censored).firings == got.firings
+    assert backend._possible_sets is made
+    assert plain.firings  # the seed visit fires rules
