@@ -102,9 +102,10 @@ def _agree_on_random(sicca: Sicca, n: int, seed: int) -> None:
     assert possible > n // 100  # the possible pass is exercised, not vacuously empty
 
 
-def test_columnar_concludes_what_native_does_on_2000_random_visits(sicca: Sicca) -> None:
-    # unknown / not_done / censored inputs and random option values in every visit
-    _agree_on_random(sicca, 2000, seed=20261203)
+def test_columnar_concludes_what_native_does_on_1000_random_visits(sicca: Sicca) -> None:
+    # unknown / not_done / censored inputs and random option values in every visit (the slow
+    # test below runs more, every report column)
+    _agree_on_random(sicca, 1000, seed=20261203)
 
 
 def _random_frame(sicca: Sicca, n: int, seed: int) -> pl.DataFrame:
