@@ -111,7 +111,7 @@ class Program:
 
         self.numeric_set = set(self.numeric)
         #: per-eye tests the program reads, with the side that is worse (min | max)
-        self.per_eye: dict[str, str] = dict(sicca._per_eye)
+        self.per_eye: dict[str, str] = dict(sicca.per_eye)
         self.integers = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog).integers
         # distinct input literals (a literal recurs in many branches): computed once a frame
         self.literals: dict[str, tuple[pl.Expr, pl.Expr | None]] = {}
@@ -399,8 +399,8 @@ class Program:
         from sicca.running.facts import whole_bound
 
         sicca = self.sicca
-        tests: list[tuple[str, float]] = sicca._tests.get(name, [])
-        bounds = sicca._ranges.get(name, (None, None))
+        tests: list[tuple[str, float]] = sicca.tests_by_fact.get(name, [])
+        bounds = sicca.value_ranges.get(name, (None, None))
         integer = name in self.integers
         worse = self.per_eye.get(name)
 
@@ -415,7 +415,7 @@ class Program:
         if worse is None:
             return one
         eye_tests = sorted(set(tests) | {t for side in ("right", "left")
-                                         for t in sicca._tests.get(f"{name}.{side}", [])})
+                                         for t in sicca.tests_by_fact.get(f"{name}.{side}", [])})
         pick = min if worse == "min" else max
 
         def eyes(v: float | None, c: str | None, rv: float | None, rc: str | None,

@@ -229,13 +229,16 @@ class Sicca:
                       Decimal(d["value"]) if d["value"] is not None else None, d["code"])
             for d in self.program["derived"]}
         self._then = [r["then"] for r in self.program["rules"]]
-        self._tests = numeric_tests(self.program)
-        self._ranges = {i.name: i.spec.bounds() for i in catalogue.vocabulary.items.values()
-                        if i.type != "option"}
+        #: per fact, the comparisons the program makes on it (op, constant): where a censored
+        #: value's cells split (read by the per-visit cells and the columnar path alike)
+        self.tests_by_fact = numeric_tests(self.program)
+        #: per vocabulary item, the range its values may take (the ends of the outer cells)
+        self.value_ranges = {i.name: i.spec.bounds() for i in catalogue.vocabulary.items.values()
+                             if i.type != "option"}
         #: per-eye tests the program reads, with the side that is worse (min | max)
-        self._per_eye = {i.name: i.spec.worse or "max"
-                         for i in catalogue.vocabulary.items.values()
-                         if i.type == "per_eye" and i.name in inputs}
+        self.per_eye = {i.name: i.spec.worse or "max"
+                        for i in catalogue.vocabulary.items.values()
+                        if i.type == "per_eye" and i.name in inputs}
         self._memo: dict[str, Any] = {}
         #: the instruments that score a case, as the pack manifest declares them (in order)
         self.declared: list[str] = list(compiled.manifest.instruments) \
@@ -331,7 +334,7 @@ class Sicca:
         dims: list[list[dict[int, float]]] = []
         pos = {f["name"]: k for k, f in enumerate(facts)}
         done: set[int] = set()
-        for name, worse in self._per_eye.items():
+        for name, worse in self.per_eye.items():
             k = pos.get(name)
             if k is not None and facts[k]["censor"]:
                 pair = self._eye_cells(visit, name, worse, k, pos)
@@ -342,8 +345,8 @@ class Sicca:
         for k, f in enumerate(facts):
             if f["censor"] and k not in done:
                 fact = visit.facts[f["name"]]
-                pts = cell_points(self._tests.get(f["name"], []), f["value"], f["censor"],
-                                  self._ranges.get(f["name"], (None, None)), fact.integer)
+                pts = cell_points(self.tests_by_fact.get(f["name"], []), f["value"], f["censor"],
+                                  self.value_ranges.get(f["name"], (None, None)), fact.integer)
                 dims.append([{k: x} for x in pts])
         total = 1
         for dim in dims:
@@ -394,9 +397,9 @@ class Sicca:
         if any(s is None or s.state != "reported" or s.value is None for s in sides):
             return None
         names = [f"{name}.right", f"{name}.left"]
-        tests = sorted(set(self._tests.get(name, [])) |
-                       {t for n in names for t in self._tests.get(n, [])})
-        bounds = self._ranges.get(name, (None, None))
+        tests = sorted(set(self.tests_by_fact.get(name, [])) |
+                       {t for n in names for t in self.tests_by_fact.get(n, [])})
+        bounds = self.value_ranges.get(name, (None, None))
         pts = [cell_points(tests, float(s.value), s.censor or "", bounds, False)
                for s in sides if s is not None and s.value is not None]
         pick = min if worse == "min" else max
