@@ -43,6 +43,25 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _compare_row(where: str, row: dict[str, Any], native: dict[str, Any],
+                 out: list[str]) -> int:
+    """Each visit column of a columnar ``row`` against the report key of the same dotted
+    name in ``native`` (a flattened timepoint); differences appended to ``out``; returns how
+    many cells were compared. A column the report does not have must be null."""
+    compared = 0
+    for col, val in row.items():
+        if col in ("patient", "timepoint", "date") or col in RUN_COLUMNS or \
+                col.startswith(RUN_PREFIXES):
+            continue
+        compared += 1
+        if col not in native:
+            if val is not None:  # a key the report leaves out is a null column
+                out.append(f"{where}: column {col} has no report key")
+        elif not _same(val, native[col]):
+            out.append(f"{where}: {col} columnar={val!r} native={native[col]!r}")
+    return compared
+
+
 def disagreements(sicca: Any, cases: Sequence[Any], options: dict[str, str] | None = None,
                   limit: int = 20) -> tuple[int, list[str]]:
     """(cells compared, the first ``limit`` disagreements as text) over every visit of
@@ -69,16 +88,7 @@ def disagreements(sicca: Any, cases: Sequence[Any], options: dict[str, str] | No
             i += 1
             native = flatten({k: v for k, v in tp.items() if k not in ("id", "date", "label")})
             where = f"{rep['patient']}/{tp['id']}"
-            for col, val in row.items():
-                if col in ("patient", "timepoint", "date") or col in RUN_COLUMNS or \
-                        col.startswith(RUN_PREFIXES):
-                    continue
-                compared += 1
-                if col not in native:
-                    if val is not None:  # a key the report leaves out is a null column
-                        out.append(f"{where}: column {col} has no report key")
-                elif not _same(val, native[col]):
-                    out.append(f"{where}: {col} columnar={val!r} native={native[col]!r}")
+            compared += _compare_row(where, row, native, out)
             for k, v in opts.items():
                 compared += 1
                 if row[f"options.{k}"] != v:
@@ -112,10 +122,10 @@ def disagreements(sicca: Any, cases: Sequence[Any], options: dict[str, str] | No
 def visit_of_row(sicca: Sicca, row: dict[str, Any], options: dict[str, str]) -> Visit:
     """One table row back to the Visit the per-visit reader built (``Layout.row`` inverted;
     options: the row's ``option.N`` words, else ``options``)."""
-    from sicca.running.facts import Fact, Visit, _plan
+    from sicca.running.facts import Fact, Visit, visit_plan
 
     specs = sicca.compiled.catalog.facts
-    plan = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog)
+    plan = visit_plan(sicca.catalogue.vocabulary, sicca.compiled.catalog)
     facts = plan.defaults.copy()
     recorded: list[str] = []
     for name, fid in plan.ids.items():
@@ -150,8 +160,8 @@ def row_disagreements(sicca: Sicca, frame: pl.DataFrame, options: dict[str, str]
     per-visit report keys (``Sicca.evaluate_visit`` on ``visit_of_row``, then every declared
     instrument); the changes between rows are not compared (``disagreements`` does)."""
     from sicca.cohort.batch import flatten
-    from sicca.report.build import _timepoint
-    from sicca.scores.instrument import Scored, declared
+    from sicca.report.build import score_evaluation, timepoint_report
+    from sicca.scores.instrument import declared
 
     opts = sicca.check_options(dict(options or {}))
     got = Scorer(sicca, opts).score(frame).to_dicts()
@@ -161,12 +171,8 @@ def row_disagreements(sicca: Sicca, frame: pl.DataFrame, options: dict[str, str]
     for i, (row, res) in enumerate(zip(frame.to_dicts(), got, strict=True)):
         word = {k: str(row.get(f"option.{k}") or v) for k, v in opts.items()}
         ev = sicca.evaluate_visit(visit_of_row(sicca, row, word), word)
-        s = Scored(str(row["timepoint"]), "", ev)
-        for inst in insts:
-            r = inst.score(ev, sicca)
-            if r is not None:
-                s.results[inst.id] = r
-        tp = _timepoint(s, insts, sicca).out()
+        s = score_evaluation(sicca, ev, insts, str(row["timepoint"]), "")
+        tp = timepoint_report(s, insts, sicca).out()
         native = flatten({k: v for k, v in tp.items() if k not in ("id", "date", "label")})
         where = f"row {i}"
         compared += 1
@@ -174,14 +180,5 @@ def row_disagreements(sicca: Sicca, frame: pl.DataFrame, options: dict[str, str]
         if res["approximate"] != ev.approximate:
             out.append(f"{where}: approximate columnar={res['approximate']!r} "
                        f"native={ev.approximate!r}")
-        for col, val in res.items():
-            if col in ("patient", "timepoint", "date") or col in RUN_COLUMNS or \
-                    col.startswith(RUN_PREFIXES):
-                continue
-            compared += 1
-            if col not in native:
-                if val is not None:
-                    out.append(f"{where}: column {col} has no report key")
-            elif not _same(val, native[col]):
-                out.append(f"{where}: {col} columnar={val!r} native={native[col]!r}")
+        compared += _compare_row(where, res, native, out)
     return compared, approximate, out[:limit]

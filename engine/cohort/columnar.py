@@ -107,12 +107,12 @@ class Program:
                                for lit in br for t in lit["tests"]
                                if lit["fact"] in self.specs and t["field"] == "value"
                                and not isinstance(t["value"], list)})
-        from sicca.running.facts import _plan
+        from sicca.running.facts import visit_plan
 
         self.numeric_set = set(self.numeric)
         #: per-eye tests the program reads, with the side that is worse (min | max)
         self.per_eye: dict[str, str] = dict(sicca.per_eye)
-        self.integers = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog).integers
+        self.integers = visit_plan(sicca.catalogue.vocabulary, sicca.compiled.catalog).integers
         # distinct input literals (a literal recurs in many branches): computed once a frame
         self.literals: dict[str, tuple[pl.Expr, pl.Expr | None]] = {}
         self._lit_ids: dict[str, str] = {}

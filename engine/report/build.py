@@ -41,7 +41,7 @@ def assemble(sicca: Sicca, case: Case, opts: dict[str, str], scored: list[Scored
              per_timepoint: dict[str, dict[str, Any]] | None = None) -> Report:
     """The Report of timepoints already scored (``score_timepoints``) and their changes:
     the visit report reuses the scored timepoints for its plots and traces."""
-    outs = [_timepoint(s, insts, sicca) for s in scored]
+    outs = [timepoint_report(s, insts, sicca) for s in scored]
     changes = []
     pairs = [(0, j) for j in range(1, len(scored))]
     pairs += [(j - 1, j) for j in range(2, len(scored))]
@@ -81,16 +81,23 @@ def score_timepoints(sicca: Sicca, case: Case, opts: dict[str, str],
         if per_timepoint and per_timepoint.get(tp.id):
             ov = {**(overrides or {}), **per_timepoint[tp.id]}
         ev = sicca.evaluate(case, tp, opts, ov)
-        s = Scored(tp.id, str(tp.date), ev, label=tp.label)
-        for inst in insts:
-            res = inst.score(ev, sicca)
-            if res is not None:
-                s.results[inst.id] = res
-        out.append(s)
+        out.append(score_evaluation(sicca, ev, insts, tp.id, str(tp.date), tp.label))
     return out
 
 
-def _timepoint(s: Scored, insts: list[Instrument], sicca: Sicca) -> Timepoint:
+def score_evaluation(sicca: Sicca, ev: Evaluation, insts: list[Instrument], timepoint: str,
+                     date: str, label: str | None = None) -> Scored:
+    """One evaluated visit scored by every instrument of ``insts`` (those with a result)."""
+    s = Scored(timepoint, date, ev, label=label)
+    for inst in insts:
+        res = inst.score(ev, sicca)
+        if res is not None:
+            s.results[inst.id] = res
+    return s
+
+
+def timepoint_report(s: Scored, insts: list[Instrument], sicca: Sicca) -> Timepoint:
+    """A scored visit as the report's typed timepoint (its JSON keys are the contract)."""
     out: dict[str, Any] = {"id": s.timepoint, "date": s.date,
                            "label": s.label}
     for inst in insts:

@@ -141,7 +141,7 @@ class _Plan:
     options: list[tuple[str, str | None]]   # (option fact name, default choice)
 
 
-def _plan(vocab: Any, catalog: Catalog) -> _Plan:
+def visit_plan(vocab: Any, catalog: Catalog) -> _Plan:
     # Kept on the catalog (one per loaded rule set), for the vocabulary it was made with.
     hit = catalog.memo.get("facts.plan")
     if hit is not None and hit[0] is vocab:
@@ -167,7 +167,7 @@ def build_visit(case: Case, tp: Record, catalog: Catalog, options: dict[str, str
                 overrides: dict[str, Any] | None = None) -> Visit:
     """The facts of ``tp``; cumulative sections take the latest record dated on or before it."""
     vocab = case.vocabulary
-    plan = _plan(vocab, catalog)
+    plan = visit_plan(vocab, catalog)
     index, ids, unit_of = plan.index, plan.ids, plan.units
     current: dict[str, ItemValue] = {}
     cumulative = plan.cumulative

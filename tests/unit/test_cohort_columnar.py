@@ -64,9 +64,9 @@ def _whole_bounds(visits: list[list[dict[str, Any]]], sicca: Sicca) -> None:
     ">=6". A table row holds the reader's value, so the columnar path converts it too."""
     from decimal import Decimal
 
-    from sicca.running.facts import _plan, whole_bound
+    from sicca.running.facts import visit_plan, whole_bound
 
-    counts = _plan(sicca.catalogue.vocabulary, sicca.compiled.catalog).integers
+    counts = visit_plan(sicca.catalogue.vocabulary, sicca.compiled.catalog).integers
     for facts in visits:
         for f in facts:
             if f["name"] in counts and f["censor"] and f["value"] is not None:
