@@ -136,13 +136,20 @@ def _get_plugins() -> Any:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point (`sicca`, `python -m sicca`): the fast path, else the typer app."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if run_fast(args):
-        if argv is None:
-            _exit_now()
-        return
-    from sicca.cli.app import main as typer_main
+    try:
+        if run_fast(args):
+            if argv is None:
+                _exit_now()
+            return
+        from sicca.cli.app import main as typer_main
 
-    typer_main(args, fast=False)
+        typer_main(args, fast=False)
+    except BrokenPipeError:
+        # the reader went away (`sicca score x | head`): stop quietly, as a Unix tool does;
+        # stdout goes to devnull so that the interpreter's last flush does not raise again
+        # (the recipe of Python's signal module documentation)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 def _exit_now() -> None:

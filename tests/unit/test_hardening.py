@@ -233,3 +233,21 @@ def test_a_long_value_is_read_in_linear_time(tmp_path: Path) -> None:
     # blanks took seconds; the number reader strips and bounds the text first
     path = INVALID / "long_value.yaml"
     _refused_fast(lambda: load_case(path), "E111")
+
+
+# Found in the review's wheel check: `sicca score CASE | grep -m2 ESSDAI` printed a
+# BrokenPipeError traceback once grep had what it wanted and closed the pipe.
+@pytest.mark.parametrize("command", [["score"], ["explain", "--timepoint", "baseline"]])
+def test_a_reader_that_closes_the_pipe_gets_no_traceback(command: list[str]) -> None:
+    import subprocess
+    import sys
+
+    case = ROOT / "examples" / "rfib-case.yaml"
+    proc = subprocess.Popen([sys.executable, "-m", "sicca", command[0], str(case),
+                             *command[1:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the command writes its first line
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert proc.returncode == 1  # stopped, not finished: what a Unix tool says
