@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from typing import Any
 
 import typer
 
@@ -59,6 +61,18 @@ def _register() -> None:
         importlib.import_module(f"sicca.cli.{family}")
 
 
+@functools.cache
+def _command() -> Any:
+    """The click command tree of the app, built once per process: typer builds it anew on
+    every ``app(...)`` call (~25 ms), which a notebook or a test suite calling ``main`` many
+    times would pay each time. (Uncaught errors then keep Python's own traceback rather than
+    typer's pretty one; every expected error is handled in ``main``.)"""
+    import typer.main
+
+    _register()
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None, fast: bool = True) -> None:
     """Run the app, turning Sicca errors into exit code 2 (a plain `sicca score` takes the
     typer-free path of sicca.cli.fast unless ``fast`` is False)."""
@@ -67,9 +81,8 @@ def main(argv: list[str] | None = None, fast: bool = True) -> None:
 
         if run_fast(list(sys.argv[1:] if argv is None else argv)):
             return
-    _register()
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = _command()(args=argv, standalone_mode=False)
         if code == INTERRUPTED:  # typer >= 0.2x turns a KeyboardInterrupt into Exit(130)
             typer.echo("Interrupted.", err=True)
         if isinstance(code, int) and code:  # non-standalone click returns typer.Exit's code

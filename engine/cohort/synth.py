@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from sicca.base.errors import InputError, Problem
-from sicca.base.filekind import yaml_files
 from sicca.base.jsonenc import number
+from sicca.base.kinds import files_of_kind
 from sicca.base.outfiles import atomic_text, write_text_atomic
 from sicca.base.paths import RULES_DIR
 from sicca.base.yamlsrc import load
@@ -61,11 +61,12 @@ class SynthRecord:
 def load_config(dirs: list[Path] | None = None) -> Json:
     """Merge every ``kind: synth`` file under the rule directories (later keys win)."""
     out: Json = {}
+    # the kind of each file is known to the process once read (kinds.data_kind): only the
+    # synth files are parsed again, not the ~30 rule files beside them on every call
     for d in [RULES_DIR] + list(dirs or []):
-        files = yaml_files(d)
-        for p in files:
+        for p in files_of_kind([d], "synth"):
             src = load(p)
-            if isinstance(src.data, dict) and src.data.get("kind") == "synth":
+            if isinstance(src.data, dict):
                 _merge(out, src.data)
     if not out:
         raise InputError(Problem("no 'kind: synth' data file found", file=str(RULES_DIR),

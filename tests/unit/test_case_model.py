@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sicca.records.models import PartialDate, load_case
+from sicca.testing.steps.common import sicca_for
 from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,9 +74,7 @@ def test_seed_case_timepoints_and_treatments() -> None:
 
 
 def test_cumulative_tests_hold_at_later_timepoints() -> None:
-    from sicca.running.evaluate import Sicca
-
-    sicca = Sicca.load(engine="native")
+    sicca = sicca_for("native")
     case = sicca.load_case(SEED)
     for tp in case.timepoints:
         visit = sicca.visit(case, tp)
@@ -88,7 +87,6 @@ def test_cumulative_tests_take_the_latest_record_by_date_not_by_section(tmp_path
     # Focus score: 'not_done' at v1 (2023-10); 3 in a history entry of 2024-01, listed before
     # an older history entry of 2022-05 (0). At v2 (2024-06) the latest record is the 2024-01
     # one (3), not v1's 'not_done' and not the 2022 value; at v1 it is v1's own.
-    from sicca.running.evaluate import Sicca
 
     data = {"sicca_case": 1, "patient": {"id": "h-1"},
             "history": [{"date": "2024-01", "label": "ophthalmology", "tests": {"focus_score": 3}},
@@ -97,7 +95,7 @@ def test_cumulative_tests_take_the_latest_record_by_date_not_by_section(tmp_path
                            {"id": "v2", "date": "2024-06"}]}
     path = tmp_path / "case.json"
     path.write_text(json.dumps(data))
-    sicca = Sicca.load(engine="native")
+    sicca = sicca_for("native")
     case = sicca.load_case(path)
     v1, v2 = (sicca.visit(case, tp).facts["focus_score"] for tp in case.timepoints)
     assert (v1.state, v1.record) == ("not_done", "v1")
@@ -108,7 +106,6 @@ def test_within_one_month_the_timepoint_record_wins(tmp_path: Path) -> None:
     # History 2023-10-20 (focus score 3) and the timepoint of 2023-10 (month precision, 0):
     # which came first is unknown, so the visit's own record is taken for its month; at the
     # next visit (2023-12, nothing recorded) the same 0 holds.
-    from sicca.running.evaluate import Sicca
 
     data = {"sicca_case": 1, "patient": {"id": "m-1"},
             "history": [{"date": "2023-10-20", "label": "biopsy", "tests": {"focus_score": 3}}],
@@ -116,7 +113,7 @@ def test_within_one_month_the_timepoint_record_wins(tmp_path: Path) -> None:
                            {"id": "v2", "date": "2023-12"}]}
     path = tmp_path / "case.json"
     path.write_text(json.dumps(data))
-    sicca = Sicca.load(engine="native")
+    sicca = sicca_for("native")
     case = sicca.load_case(path)
     v1, v2 = (sicca.visit(case, tp).facts["focus_score"] for tp in case.timepoints)
     assert (v1.value, v1.record) == (Decimal(0), "v1")

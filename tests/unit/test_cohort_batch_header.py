@@ -10,11 +10,12 @@ import pytest
 from sicca.cohort.batch import csv_header, run
 from sicca.cohort.synth import Generator, load_config, write_jsonl
 from sicca.running.evaluate import Sicca
+from sicca.testing.steps.common import sicca_for
 
 
 @pytest.fixture(scope="module")
 def sicca() -> Sicca:
-    return Sicca.load(engine="native")
+    return sicca_for("native")
 
 
 def _cohort(sicca: Sicca, path: Path, n: int, seed: int) -> Path:

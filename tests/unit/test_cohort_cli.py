@@ -12,6 +12,7 @@ import pytest
 import sicca
 from sicca.cohort.frames import patient_slices, score_table
 from sicca.running.evaluate import Sicca
+from sicca.testing.steps.common import sicca_for
 from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +21,7 @@ SEED = ROOT / "examples" / "rfib-case.yaml"
 
 @pytest.fixture(scope="module")
 def native() -> Sicca:
-    return Sicca.load(engine="native")
+    return sicca_for("native")
 
 
 def test_to_table_then_score_gives_the_seed_cases_verdicts(

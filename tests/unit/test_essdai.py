@@ -12,11 +12,12 @@ from sicca.base.errors import InputError
 from sicca.base.paths import RULES_DIR
 from sicca.running.evaluate import Sicca
 from sicca.scores import essdai, esspri, response
+from sicca.testing.steps.common import sicca_for
 
 
 @pytest.fixture(scope="module")
 def sicca() -> Sicca:
-    return Sicca.load(engine="native")
+    return sicca_for("native")
 
 
 def test_weights_are_the_spec_weights_and_the_maximum_is_123(sicca: Sicca) -> None:
@@ -135,9 +136,7 @@ def test_star_points_range_and_verdict(star: response.StarTable, items: dict[str
 
 @pytest.fixture(scope="module")
 def star() -> response.StarTable:
-    from sicca.running.evaluate import Sicca
-
-    t = response.star_table(Sicca.load(engine="native"))
+    t = response.star_table(sicca_for("native"))
     assert t is not None and t.file == "response/star.yaml"
     return t
 

@@ -28,6 +28,7 @@ from sicca.records.models import Case, parse_case
 from sicca.report.build import build
 from sicca.report.fhir import report_to_bundle
 from sicca.running.evaluate import Sicca
+from sicca.testing.steps.common import sicca_for
 from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ SEED_BUNDLE = ROOT / "examples" / "rfib-bundle.json"
 
 @pytest.fixture(scope="module")
 def native() -> Sicca:
-    return Sicca.load(engine="native")
+    return sicca_for("native")
 
 
 def _through_fhir(sicca: Sicca, case: Case, tmp: Path) -> Case:

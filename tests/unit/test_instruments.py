@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from sicca.base.paths import RULES_DIR
-from sicca.running.evaluate import Sicca
+from sicca.testing.steps.common import sicca_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "rfib-case.yaml"
@@ -60,7 +60,7 @@ def test_the_dict_callers_get_todays_dict() -> None:
     from sicca.cli.common import dumps
     from sicca.report.build import build
 
-    sicca = Sicca.load(engine="native")
+    sicca = sicca_for("native")
     rep = build(sicca, sicca.load_case("examples/rfib-case.yaml"))
     # Decimals stay Decimals for the dict callers (what-if, batch): 11 = 2 + 9, seed baseline
     assert rep["timepoints"][0]["essdai"]["documented"] == Decimal(11)
@@ -127,7 +127,7 @@ def test_series_are_plain_data_for_plots() -> None:
     from sicca.report.build import score_timepoints
     from sicca.scores.instrument import REGISTRY, CriteriaSet
 
-    sicca = Sicca.load(engine="native")
+    sicca = sicca_for("native")
     case = sicca.load_case(SEED)
     scored = score_timepoints(sicca, case, sicca.check_options({}))
     ess = REGISTRY["essdai"].series(scored).model_dump()
@@ -148,7 +148,7 @@ def test_star_series_gives_one_verdict_per_consecutive_pair() -> None:
     from sicca.report.build import score_timepoints
     from sicca.scores.instrument import REGISTRY
 
-    sicca = Sicca.load(engine="native")
+    sicca = sicca_for("native")
     scored = score_timepoints(sicca, sicca.load_case(SEED), sicca.check_options({}))
     star = REGISTRY["star"].series(scored, sicca).model_dump(by_alias=True)
     assert star["responder_from"] == 5

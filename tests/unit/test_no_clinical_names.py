@@ -33,6 +33,7 @@ import pytest
 
 from sicca.report.model import Change, Report, Timepoint
 from sicca.running.evaluate import Sicca
+from sicca.testing.steps.common import sicca_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "engine"
@@ -81,7 +82,7 @@ class Hit:
 
 @cache
 def _sicca() -> Sicca:
-    return Sicca.load(engine="native")
+    return sicca_for("native")
 
 
 @cache

@@ -25,9 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
 from sicca.language.intervals import FALSE, TRUE, UNKNOWN, fact_interval, satisfying, truth
-from sicca.running.evaluate import Sicca
 from sicca.running.facts import Fact, whole_bound
 from sicca.scores import essdai, esspri
+from sicca.testing.steps.common import sicca_for
 from tests.support import oracle
 from tests.support.oracle import Input, Universe
 
@@ -46,13 +46,13 @@ SLOW_VISITS = {"native": int(os.environ.get("SICCA_ORACLE_VISITS", "10000")),
 
 @pytest.fixture(scope="module")
 def native() -> Universe:
-    return oracle.universe(Sicca.load(engine="native"))
+    return oracle.universe(sicca_for("native"))
 
 
 @pytest.fixture(scope="module")
 def durable(native: Universe) -> Universe:
     """The durable engine on the uncertain visit; completions stay on native (``reference``)."""
-    return oracle.universe(Sicca.load(engine="durable"))
+    return oracle.universe(sicca_for("durable"))
 
 
 def _run(u: Universe, ref: Universe, inputs: list[Input]) -> None:
@@ -190,7 +190,7 @@ def test_a_bound_on_a_count_is_the_nearest_whole_number_it_allows(
 
 @pytest.mark.parametrize("engine", ["native", "durable"])
 def test_censored_values_across_a_band_edge_give_a_range(engine: str) -> None:
-    s = Sicca.load(engine=engine)
+    s = sicca_for(engine)
     case = s.load_case(PROBE)
     ds = {d.name: d for d in essdai.domains(s)}
     got = {}
@@ -220,7 +220,7 @@ def _bounds(st: dict[str, object]) -> tuple[object, object, object]:
 
 @pytest.mark.parametrize("engine", ["native", "durable"])
 def test_a_censored_esspri_rating_gives_a_range(engine: str) -> None:
-    s = Sicca.load(engine=engine)
+    s = sicca_for(engine)
     case = s.load_case(PROBE)
     by = {tp.id: s.evaluate(case, tp) for tp in case.timepoints}
     # dryness "<5", fatigue 4, pain 4: mean in [(0+4+4)/3, (5+4+4)/3) = [8/3, 13/3): PASS (< 5)
