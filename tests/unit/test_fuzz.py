@@ -457,6 +457,11 @@ def test_fuzz_slow_libyaml_reader_agrees(fmt: str) -> None:
     "- 1\r\n- 2\r- 3\n", "\ufeffa: 1\n", "a: &x [1]\nb: *x\n", "a: *x\n", "a: [1\n",
     "a: 1\n---\nb: 2\n", "%YAML 1.2\n---\na: 1\n", "? [a]\n: 1\n", "a: !!binary aGk=\n",
     "a: 1\na: 2\n", "'a\n  b': 1\n", "a: |\n  x\n  y\n", "k: 'unterminated\n",
+    # the limits, each side (the fast reader counts them on libyaml's events first): a
+    # mapping holding 62 / 63 nested lists puts its scalar at depth 64 (allowed) / 65
+    "a: " + "[" * 62 + "1" + "]" * 62 + "\n", "a: " + "[" * 63 + "1" + "]" * 63 + "\n",
+    "a: " + "[" * 70 + "]" * 70 + "\n", "a: &x 1\nb: [" + ", ".join(["*x"] * 100) + "]\n",
+    "a: &x 1\nb: [" + ", ".join(["*x"] * 101) + "]\n", "a: &x [1]\nb: *y\n",
 ])
 def test_libyaml_reader_agrees_on_edge_cases(text: str) -> None:
     readers_agree(text, "case.yaml")
