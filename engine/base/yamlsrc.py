@@ -232,12 +232,18 @@ class _Build:
     expanded: int = 0
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _at(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _construct(node: yaml.Node, path: PathKey, b: _Build) -> Any:
-    b.marks[path] = _at(node)
+    mark = node.start_mark
+    b.marks[path] = (mark.line + 1, mark.column + 1)
+    if node.tag == _STR and node.__class__ is yaml.ScalarNode:
+        return node.value  # most nodes: a safe tag, never an alias's repeat that counts
     if node.tag not in SAFE_TAGS:
         what = ("a merge key (<<)" if node.tag == "tag:yaml.org,2002:merge"
                 else f"the tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}'")
@@ -299,9 +305,6 @@ def _size(node: yaml.Node) -> int:
         elif isinstance(x, yaml.SequenceNode):
             todo += x.value
     return n
-
-
-_STR = "tag:yaml.org,2002:str"
 
 
 def _scalar(node: yaml.Node, b: _Build) -> Any:
