@@ -114,7 +114,7 @@ def test_export_then_import_from_the_command_line(capsys: pytest.CaptureFixture[
 def test_synthetic_cases_round_trip(native: Sicca, tmp_path: Path, seed: int) -> None:
     gen = Generator(native.catalogue, load_config(), seed, problems=False)
     seen: set[str] = set()
-    for rec in gen.cohort(n_visits=30 if seed == 1 else 60):  # the fast sample is smaller
+    for rec in gen.cohort(n_visits=15 if seed == 1 else 60):  # the fast sample is smaller
         case = parse_case(Sourced(rec.data, f"synth:{rec.index}", {}, []), native.catalogue)
         bundle = case_to_bundle(case)
         seen |= {e["resource"]["resourceType"] for e in bundle["entry"]}
