@@ -28,7 +28,6 @@ import json
 import marshal
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -401,6 +400,8 @@ def _write_json(path: Path, doc: Any) -> None:
 
 def _write(path: Path, data: bytes) -> None:
     """``data`` written to ``path`` atomically (a temporary file, then a rename)."""
+    import tempfile  # (and shutil, bz2, lzma) only when a cache file is written
+
     fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
