@@ -39,7 +39,8 @@ from sicca.base.yamlsrc import PathKey, Sourced, load
 #: marks of paths one or two deep, which every rule's location needs, kept apart).
 #: 4: each file's digest kept too, so loading rules never decodes the lines; 5: the lines and
 #: the full marks in a side file (``.marks.json``), read only when an error needs a place;
-#: 6: the main file in marshal (``.marshal``), each file's data as marshal bytes.
+#: 6: the main file in marshal (``.marshal``), each file's data and shallow marks as marshal
+#: bytes.
 FORMAT = 6
 #: the suffix of a main cache file (a side file is ``.marks.json``); ``.json``: formats 1-5
 MAIN = ".marshal"
@@ -124,9 +125,8 @@ def encode(src: Sourced) -> dict[str, Any]:
             "lines": json.dumps(src.lines, ensure_ascii=False, separators=(",", ":")),
             "marks": json.dumps([[list(p), m[0], m[1]] for p, m in src.marks.items()],
                                 ensure_ascii=False, separators=(",", ":")),
-            "shallow": json.dumps([[list(p), m[0], m[1]] for p, m in src.marks.items()
-                                   if len(p) <= SHALLOW],
-                                  ensure_ascii=False, separators=(",", ":"))}
+            "shallow": marshal.dumps({p: m for p, m in src.marks.items()
+                                      if len(p) <= SHALLOW})}
 
 
 class _CachedSourced(Sourced):
@@ -135,11 +135,11 @@ class _CachedSourced(Sourced):
     (a damaged cache) is taken from the file parsed again by ``reparse``."""
 
     def __init__(self, file: str, data: Any, deep: Callable[[], dict[str, Any] | None],
-                 shallow: str, reparse: Callable[[], Sourced],
+                 shallow: bytes, reparse: Callable[[], Sourced],
                  digest: str | None = None) -> None:
         self.data, self.file = data, file
         self._digest = digest
-        self._shallow_text: str | None = shallow
+        self._shallow: bytes | None = shallow
         self._top: Sourced | None = None
         #: fetches the entry's ``lines`` and ``marks`` texts (the side file); None once done
         self._deep: Callable[[], dict[str, Any] | None] | None = deep
@@ -210,17 +210,19 @@ class _CachedSourced(Sourced):
         marks alone (they hold every mark its search could reach) while the rest are unread."""
         if (self._deep is None and self._marks_text is None) or len(path) > SHALLOW:
             return super().mark(path)
-        if self._shallow_text is not None:
+        if self._shallow is not None:
             try:
-                self._top = Sourced(self.data, self.file, {
-                    tuple(p): (int(line), int(col))
-                    for p, line, col in json.loads(self._shallow_text)})
-            except (TypeError, ValueError):
-                self._top = None
-            self._shallow_text = None
-        if self._top is None:
-            return super().mark(path)
-        return self._top.mark(path)
+                marks = marshal.loads(self._shallow)  # {path tuple: (line, col)}
+            except (TypeError, ValueError, EOFError):
+                marks = None
+            self._top = Sourced(self.data, self.file, marks) if isinstance(marks, dict) \
+                else None
+            self._shallow = None
+        got = self._top.mark(path) if self._top is not None else None
+        if not (isinstance(got, tuple) and len(got) == 2
+                and all(x is None or type(x) is int for x in got)):
+            return super().mark(path)  # no shallow marks, or a damaged one
+        return got
 
 
 def decode(file: str, entry: dict[str, Any], reparse: Callable[[], Sourced] | None = None,
@@ -228,9 +230,10 @@ def decode(file: str, entry: dict[str, Any], reparse: Callable[[], Sourced] | No
     """A fresh :class:`Sourced` from :func:`encode`'s output (never shared between calls);
     ``reparse`` parses the file again should its lines or marks turn out damaged; ``deep``
     fetches the lines and marks when they are not in ``entry`` (the side file)."""
-    if not isinstance(entry["data"], bytes):
-        raise TypeError("cache entry part data is not marshal bytes")
-    for part in ("shallow", *(DEEP if deep is None else ())):
+    for part in ("data", "shallow"):
+        if not isinstance(entry[part], bytes):
+            raise TypeError(f"cache entry part {part} is not marshal bytes")
+    for part in DEEP if deep is None else ():
         if not isinstance(entry[part], str):
             raise TypeError(f"cache entry part {part} is not JSON text")
     data = marshal.loads(entry["data"])  # ValueError, EOFError, TypeError when damaged

@@ -202,6 +202,25 @@ def test_damaged_cached_marks_are_read_again_from_the_file(tmp_path: Path) -> No
     assert cache.misses == 1
 
 
+@pytest.mark.parametrize("shallow", [b"\xff junk", marshal.dumps([1, 2]),
+                                     marshal.dumps({("rules", 0): ["1", 2], ("rules",): 7})])
+def test_damaged_shallow_marks_are_taken_from_the_full_marks(tmp_path: Path,
+                                                             shallow: bytes) -> None:
+    # a rule's place comes from the marks one or two deep (marshal bytes in the main file);
+    # damaged ones give way to the full marks of the side file, never to a wrong place
+    session = sicca.api.Session([], "native", cache_dir=tmp_path)
+    session.sicca  # noqa: B018 - fills the cache
+    path = session.cache_path
+    assert path is not None
+    doc = marshal.loads(path.read_bytes())
+    file = str(RULES_DIR / "essdai" / "cutaneous.yaml")
+    doc["files"][file]["shallow"] = shallow
+    path.write_bytes(marshal.dumps(doc))
+    src, fresh = SourceCache([RULES_DIR], tmp_path).read(file), load_yaml(file)
+    for place in [("rules", 0), ("rules",), ("rules", 1, "id")]:
+        assert src.mark(place) == fresh.mark(place) != (None, None)
+
+
 def test_scoring_never_reads_the_side_file_of_lines_and_marks(tmp_path: Path) -> None:
     # a warm start reads the data and the shallow marks only; the lines and full marks (the
     # larger half of the cache) are read when an error needs a place: if the side file is gone,
