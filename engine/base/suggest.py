@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 CUTOFF = 0.6  # difflib's default similarity: below it a guess misleads more than it helps
@@ -10,6 +9,8 @@ CUTOFF = 0.6  # difflib's default similarity: below it a guess misleads more tha
 
 def closest(word: str, pool: Iterable[str], cutoff: float = CUTOFF) -> str | None:
     """The name in ``pool`` most like ``word`` (difflib ratio >= ``cutoff``), or None."""
+    import difflib  # only when a name is misspelt: not on the way to a score
+
     hit = difflib.get_close_matches(word, list(pool), n=1, cutoff=cutoff)
     return hit[0] if hit else None
 

@@ -8,7 +8,6 @@ different states and stay different all the way to the output.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,6 +51,14 @@ def _clip(text: object) -> str:
     return t if len(t) <= 40 else t[:37] + "..."
 
 
+def _days_in_month(year: int, month: int) -> int:
+    """As ``calendar.monthrange(year, month)[1]`` (the Gregorian leap rule), without
+    importing calendar and locale on every start."""
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
 @total_ordering
 @dataclass(frozen=True)
 class PartialDate:
@@ -68,7 +75,7 @@ class PartialDate:
             raise ValueError(f"'{_clip(text)}' is not a date: write YYYY-MM or YYYY-MM-DD")
         y, mo, d = int(m.group(1)), int(m.group(2)), m.group(3)
         if not 1 <= y or not 1 <= mo <= 12 or (
-                d is not None and not 1 <= int(d) <= calendar.monthrange(y, mo)[1]):
+                d is not None and not 1 <= int(d) <= _days_in_month(y, mo)):
             raise ValueError(f"'{text}' is not a date of the calendar")
         return cls(y, mo, int(d) if d else None)
 

@@ -7,7 +7,8 @@ computable, a change's ``star`` without a STAR table) is a field with a default,
 when set (``exclude_unset``); a field set to None is dumped as ``null``.
 """
 
-from __future__ import annotations
+# (no `from __future__ import annotations` here: pydantic would compile every field's
+# annotation string again when the models are made, ~1 % of a `sicca score`)
 
 from typing import Any
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import re
 import shutil
 import subprocess
@@ -153,24 +154,33 @@ def test_cache_hits_when_unchanged_and_misses_after_an_edit(tmp_path: Path) -> N
     assert edited._cache is not None and edited._cache.misses > 0
 
 
-@pytest.mark.parametrize("damage", ["not json {", "[]", "truncated"])
+@pytest.mark.parametrize("damage", ["not json {", "[]", "cut short", "entry", "bad entry",
+                                    "code"])
 def test_a_damaged_cache_is_ignored_and_rebuilt(tmp_path: Path, damage: str) -> None:
     pack, where = _pack(tmp_path), tmp_path / "cache"
     good = sicca.api.Session([pack], "native", cache_dir=where)
     want = good.score(CASE).dump_json()
     path = good.cache_path
-    assert path is not None and path.exists()
-    if damage == "truncated":  # right shape, one entry broken
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        first = next(iter(doc["files"]))
-        doc["files"][first]["data"] = "junk"
-        path.write_text(json.dumps(doc), encoding="utf-8")
+    assert path is not None and path.exists() and path.suffix == ".marshal"
+    whole = path.read_bytes()
+    doc = marshal.loads(whole)
+    first = next(iter(doc["files"]))
+    if damage == "cut short":
+        path.write_bytes(whole[:len(whole) // 2])
+    elif damage in ("entry", "bad entry"):  # right shape, one entry broken
+        doc["files"][first]["data"] = "junk" if damage == "entry" else b"\xff junk"
+        path.write_bytes(marshal.dumps(doc))
+    elif damage == "code":  # marshal can hold a code object: it is inert data, never run
+        boom = compile("raise SystemExit('ran code from the cache')", "<cache>", "exec")
+        doc["files"][first]["data"] = boom
+        doc["program"] = boom
+        path.write_bytes(marshal.dumps(doc))
     else:
         path.write_text(damage, encoding="utf-8")
     again = sicca.api.Session([pack], "native", cache_dir=where)
     assert again.score(CASE).dump_json()["timepoints"] == want["timepoints"]
     assert again._cache is not None and again._cache.misses > 0
-    json.loads(path.read_text(encoding="utf-8"))  # rewritten whole
+    assert isinstance(marshal.loads(path.read_bytes())["program"], dict)  # rewritten whole
 
 
 def test_damaged_cached_marks_are_read_again_from_the_file(tmp_path: Path) -> None:
@@ -190,6 +200,25 @@ def test_damaged_cached_marks_are_read_again_from_the_file(tmp_path: Path) -> No
     fresh = load_yaml(file)
     assert (src.marks, src.lines) == (fresh.marks, fresh.lines)
     assert cache.misses == 1
+
+
+@pytest.mark.parametrize("shallow", [b"\xff junk", marshal.dumps([1, 2]),
+                                     marshal.dumps({("rules", 0): ["1", 2], ("rules",): 7})])
+def test_damaged_shallow_marks_are_taken_from_the_full_marks(tmp_path: Path,
+                                                             shallow: bytes) -> None:
+    # a rule's place comes from the marks one or two deep (marshal bytes in the main file);
+    # damaged ones give way to the full marks of the side file, never to a wrong place
+    session = sicca.api.Session([], "native", cache_dir=tmp_path)
+    session.sicca  # noqa: B018 - fills the cache
+    path = session.cache_path
+    assert path is not None
+    doc = marshal.loads(path.read_bytes())
+    file = str(RULES_DIR / "essdai" / "cutaneous.yaml")
+    doc["files"][file]["shallow"] = shallow
+    path.write_bytes(marshal.dumps(doc))
+    src, fresh = SourceCache([RULES_DIR], tmp_path).read(file), load_yaml(file)
+    for place in [("rules", 0), ("rules",), ("rules", 1, "id")]:
+        assert src.mark(place) == fresh.mark(place) != (None, None)
 
 
 def test_scoring_never_reads_the_side_file_of_lines_and_marks(tmp_path: Path) -> None:
@@ -250,12 +279,12 @@ def test_the_durable_plan_is_cached_beside_the_program(tmp_path: Path) -> None:
     want = cold.score(CASE).dump_json()
     path = cold.cache_path
     assert path is not None
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc = marshal.loads(path.read_bytes())
     assert doc["memo"][PLAN_KEY] == durable_plan(cold.sicca.program)
     warm = sicca.api.Session([], "durable", cache_dir=where)
     assert warm.score(CASE).dump_json() == want
     doc["memo"][PLAN_KEY]["definite"][0][1][0][1] = "junk"  # a rule index that is not an int
-    path.write_text(json.dumps(doc), encoding="utf-8")
+    path.write_bytes(marshal.dumps(doc))
     damaged = sicca.api.Session([], "durable", cache_dir=where)
     assert damaged.score(CASE).dump_json() == want
 
@@ -304,18 +333,18 @@ def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
     where = tmp_path / "cache"
     where.mkdir()
     for i in range(KEEP + 3):  # stale files of earlier rule versions, oldest first
-        f = where / f"sources-old{i:02d}.json"
+        # (the oldest three in the JSON main files of cache formats 1-5)
+        f = where / f"sources-old{i:02d}{'.json' if i < 3 else '.marshal'}"
         f.write_text("{}", encoding="utf-8")
         os.utime(f, ns=(i * 10**9, i * 10**9))
         (where / f"sources-old{i:02d}.marks.json").write_text("{}", encoding="utf-8")
     s = sicca.api.Session([], "native", cache_dir=where)
     s.catalogue  # noqa: B018 - writes this rule set's files (main and side)
-    left = sorted(p.name for p in where.glob("sources-*.json")
+    left = sorted(p.stem for p in where.glob("sources-*")
                   if not p.name.endswith(".marks.json"))
-    assert len(left) == KEEP and s.cache_path is not None and s.cache_path.name in left
-    assert "sources-old00.json" not in left  # the oldest went first
-    sides = sorted(p.name[:-len(".marks.json")] + ".json"
-                   for p in where.glob("sources-*.marks.json"))
+    assert len(left) == KEEP and s.cache_path is not None and s.cache_path.stem in left
+    assert "sources-old00" not in left and "sources-old03" not in left  # the oldest went first
+    sides = sorted(p.name[:-len(".marks.json")] for p in where.glob("sources-*.marks.json"))
     assert sides == left  # a side file goes with its main file
 
 
