@@ -1,7 +1,7 @@
 """Startup cost of an everyday command: ``sicca score examples/rfib-case.yaml`` (warm disk
 cache) against ``python -c 'import pydantic, yaml'``, measured in the same run.
 
-    python -m bench.cli [--repeats 7] [--engine durable]
+    python -m bench.cli [--repeats 11] [--engine durable]
 
 Prints each median (wall clock and CPU) and, as the last line, the wall-clock ratio
 ``ratio sicca_score/import_baseline=<x>``.
@@ -26,22 +26,31 @@ import time
 from sicca.base.paths import EXAMPLES_DIR
 
 
-def _time(cmd: list[str], env: dict[str, str], repeats: int) -> tuple[float, float]:
-    """Median wall-clock and median CPU (user + system) seconds of ``cmd``."""
-    wall, cpu = [], []
+def _once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one run of ``cmd``."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+
+
+def _time(cmds: list[list[str]], env: dict[str, str], repeats: int
+          ) -> list[tuple[float, float]]:
+    """Median wall-clock and median CPU seconds of each command, the commands run in turn
+    (a, b, a, b, ...) so that a change in the machine's load falls on both alike."""
+    runs: list[list[tuple[float, float]]] = [[] for _ in cmds]
     for _ in range(repeats):
-        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t = time.perf_counter()
-        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-        wall.append(time.perf_counter() - t)
-        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
-    return statistics.median(wall), statistics.median(cpu)
+        for k, cmd in enumerate(cmds):
+            runs[k].append(_once(cmd, env))
+    return [(statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
+            for r in runs]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=11)
     ap.add_argument("--engine", default="durable")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="sicca-bench-cache-") as cache:
@@ -53,8 +62,7 @@ def main() -> None:
         baseline = [sys.executable, "-c", "import pydantic, yaml"]
         for cmd in (score, baseline):  # warm the caches (rules, bytecode)
             subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-        base = _time(baseline, env, args.repeats)
-        sicca = _time(score, env, args.repeats)
+        base, sicca = _time([baseline, score], env, args.repeats)
     print(f"import baseline (python -c 'import pydantic, yaml'): {base[0] * 1000:.0f} ms "
           f"wall, {base[1] * 1000:.0f} ms CPU")
     print(f"sicca score examples/rfib-case.yaml --engine {args.engine} (warm cache): "
