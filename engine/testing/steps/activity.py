@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pytest_bdd import given, parsers, then, when
 
 from sicca.running.evaluate import Sicca
-from sicca.testing.steps.common import flow, merge
+from sicca.testing.steps.common import case_text, flow, merge
 
 
 class Visits:
@@ -41,7 +40,7 @@ class Visits:
         case = {"sicca_case": 1, "patient": {"id": "scenario"}, "timepoints": self.timepoints}
         if self.history:
             case["history"] = self.history
-        return yaml.safe_dump(case, sort_keys=False)
+        return case_text(case)
 
 
 def _domains(sicca: Sicca) -> list[str]:

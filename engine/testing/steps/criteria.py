@@ -14,11 +14,10 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pytest_bdd import given, parsers, then, when
 
 from sicca.running.evaluate import ENGINES, Sicca
-from sicca.testing.steps.common import flow, merge, sicca_for
+from sicca.testing.steps.common import case_text, flow, merge, sicca_for
 
 criteria_sicca = sicca_for  # the shared, session-wide compiled rules
 
@@ -37,7 +36,7 @@ class Record:
                                 "timepoints": [self.timepoint]}
         if self.history:
             case["history"] = self.history
-        return yaml.safe_dump(case, sort_keys=False, allow_unicode=True)
+        return case_text(case)
 
 
 class Classified:
