@@ -389,3 +389,45 @@ def test_a_censored_literal_is_true_unknown_or_false_as_native_says(
         assert (is_true, maybe) == (want == 2, want >= 1), (tests, v, c, want)
         seen.add(want)
     assert seen == {0, 1, 2}  # every truth value occurs
+
+
+def test_a_criteria_item_without_exactly_one_state_is_e401_on_both_paths(tmp_path: Path) -> None:
+    # a toy criteria set whose rules forget anti-SSB left unreported: no state is concluded
+    # for the item, which both paths refuse naming the fact and the visit (E401)
+    from sicca.base.errors import EvaluationError
+    from sicca.report.build import build
+
+    (tmp_path / "toy.yaml").write_text("""kind: rules
+ruleset: toy_criteria
+version: 0.1.0
+source: {citation: sicca_clinical_spec, note: unit test, tag: CONVENTION}
+meta:
+  set: toy_criteria
+  verdict: {kind: count, threshold: 1}
+  items: {anti_ssb: {label: "anti-SSB"}}
+rules:
+  - id: toy_criteria.anti_ssb.positive
+    when: {fact: anti_ssb, eq: positive}
+    then: {fact: toy_criteria.item.anti_ssb, value: positive}
+  - id: toy_criteria.anti_ssb.negative
+    when: {fact: anti_ssb, eq: negative}
+    then: {fact: toy_criteria.item.anti_ssb, value: negative}
+""", encoding="utf-8")
+    (tmp_path / "pack.yaml").write_text("kind: pack\ninstruments: [toy_criteria]\n",
+                                        encoding="utf-8")
+    sicca = Sicca.load(rules=[tmp_path], engine="native", only=["toy_criteria"])
+    case = parse_case(Sourced({"sicca_case": 1, "patient": {"id": "p-1"},
+                               "timepoints": [{"id": "v1", "date": "2024-01"},
+                                              {"id": "v2", "date": "2024-06",
+                                               "tests": {"anti_ssb": "positive"}}]},
+                              "<test>"), sicca.catalogue)
+    with pytest.raises(EvaluationError) as per_visit:
+        build(sicca, case)
+    assert per_visit.value.problems[0].code == "E401"
+    layout = Layout(sicca)
+    frame = layout.frame(case_rows(sicca, case, layout))
+    with pytest.raises(EvaluationError) as columnar:
+        Scorer(sicca).score(frame)
+    p = columnar.value.problems[0]
+    assert p.code == "E401" and p.timepoint == "v1"  # v2 concludes positive: 1 state
+    assert "'toy_criteria.item.anti_ssb' concluded 0 states at patient 'p-1'" in p.message
