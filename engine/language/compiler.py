@@ -27,7 +27,7 @@ from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Reader, load
 from sicca.language.docs import point_to_reference
-from sicca.language.intervals import INF, satisfying
+from sicca.language.intervals import INF, OPEN, satisfying
 from sicca.language.loader import (
     CMP_OPS,
     ENDS,
@@ -564,6 +564,8 @@ def _num_neg(op: str, c: float, censorable: bool) -> dict[str, Any]:
 
 
 _NEVER = {"state": "__never__"}
+_OPEN = {"censor": OPEN}
+_NOT_OPEN = {"$neq": {"censor": OPEN}}
 
 
 def _bound(op: str, c: float) -> dict[str, Any]:
@@ -644,13 +646,24 @@ def durable_literal(lit: dict[str, Any], censorable: set[str], mode: str = "defi
             parts.append({"sure": 1})
         parts += [durable_test(t, False) for t in lit["tests"]]
         return _and(parts)
-    if mode == "possible":
-        parts += [_code_test(t) for t in lit["tests"] if not _is_num(t)]
-        num = [t for t in lit["tests"] if _is_num(t)]
-        if num:
-            parts.append(_num_possible(num, cens))
+    states = [t for t in lit["tests"] if t["field"] == "state"]
+    words = [t for t in lit["tests"] if t["field"] != "state" and not _is_num(t)]
+    num = [t for t in lit["tests"] if _is_num(t)]
+    parts += [_code_test(t) for t in states]
+    if not (words or num):
         return _and(parts)
-    parts += [durable_test(t, cens) for t in lit["tests"]]
+    if mode == "possible":
+        # an OPEN fact (a value nobody knows) leaves its value and code tests unknown
+        # (native._literal): possible unless its numeric tests hold nowhere
+        given = [_code_test(t) for t in words]
+        if num:
+            given.append(_num_possible(num, cens))
+        sat = words or satisfying([(t["op"], float(t["value"]), bool(t["neg"]))
+                                   for t in num])
+        parts.append(_or([_OPEN, _and(given)]) if sat else _and(given))
+        return _and(parts)
+    parts.append(_NOT_OPEN)  # decided only on a value someone knows
+    parts += [durable_test(t, cens) for t in words + num]
     return _and(parts)
 
 

@@ -9,7 +9,8 @@ value its interval does not decide; sicca.language.intervals). Each stratum is r
 the *definite* pass needs every literal true (a negated conclusion: not even possibly
 concluded), the *possible* pass needs every literal true or unknown (a negated conclusion: not
 definitely concluded). A visit with no censored value has no unknown literal, and its possible
-pass is skipped (it would repeat the definite one).
+pass is skipped (it would repeat the definite one). An input given as ``OPEN`` (a value
+nobody knows) counts as censored here: its value and code tests are unknown.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from sicca.language.intervals import FALSE, OPS, TRUE, fact_interval, satisfying, truth
+from sicca.language.intervals import (
+    EVERYTHING,
+    FALSE,
+    OPEN,
+    OPS,
+    TRUE,
+    UNKNOWN,
+    fact_interval,
+    satisfying,
+    truth,
+)
 from sicca.running.trace import Firing, RawResult
 
 Fact = dict[str, Any]
@@ -110,27 +121,46 @@ def _conj(preds: list[Pred]) -> Pred:
 def _literal(tests: list[dict[str, Any]]) -> Lit:
     """One literal's tests judged together on one fact: TRUE, FALSE or UNKNOWN.
 
-    Words and states are always decided. Numbers: a missing value fails every test and passes
-    every negated one (missing data is asked about with ``state:``); an exact value is
-    decided; a censored value is decided only when its whole interval is (intervals.truth
+    States are always decided. A fact that holds a value nobody knows (censor ``OPEN``: an
+    unknown state the program completes, README "Honest uncertainty") leaves every value and
+    code test UNKNOWN. Otherwise words are decided; numbers: a missing value fails every test
+    and passes every negated one (missing data is asked about with ``state:``); an exact value
+    is decided; a censored value is decided only when its whole interval is (intervals.truth
     over the tests' common set)."""
     numeric = [(t["op"], float(t["value"]), bool(t["neg"])) for t in tests
                if t["field"] == "value" and not isinstance(t["value"], list)]
-    others = _conj([_pred(t) for t in tests
-                    if not (t["field"] == "value" and not isinstance(t["value"], list))])
+    states = _conj([_pred(t) for t in tests if t["field"] == "state"])
+    words = [t for t in tests if t["field"] != "state"
+             and not (t["field"] == "value" and not isinstance(t["value"], list))]
+    codes = _conj([_pred(t) for t in words])
+    has_codes = bool(words)
     if not numeric:
-        return lambda f: TRUE if others(f) else FALSE
+        if not has_codes:
+            return lambda f: TRUE if states(f) else FALSE
+
+        def word(f: Fact) -> int:
+            if not states(f):
+                return FALSE
+            if f["censor"] == OPEN:
+                return UNKNOWN
+            return TRUE if codes(f) else FALSE
+
+        return word
     all_neg = all(neg for _, _, neg in numeric)
     sat = satisfying(numeric)
     exact = [(OPS[op], c, neg) for op, c, neg in numeric]
 
     def lit(f: Fact) -> int:
-        if not others(f):
+        if not states(f):
+            return FALSE
+        cen = f["censor"]
+        if cen == OPEN:
+            return UNKNOWN if has_codes else truth(EVERYTHING, sat)
+        if not codes(f):
             return FALSE
         x = f["value"]
         if x is None:
             return TRUE if all_neg else FALSE
-        cen = f["censor"]
         if not cen:
             for cmp, c, neg in exact:
                 if cmp(x, c) == neg:

@@ -64,7 +64,7 @@ def _run(u: Universe, ref: Universe, inputs: list[Input]) -> None:
 
 def test_oracle_fast_sample_native(native: Universe) -> None:
     @FAST
-    @given(inputs=oracle.visit_inputs(native))
+    @given(inputs=oracle.visit_inputs(native, unknowns=True))
     def run(inputs: list[Input]) -> None:
         _run(native, native, inputs)
     run()
@@ -72,7 +72,7 @@ def test_oracle_fast_sample_native(native: Universe) -> None:
 
 def test_oracle_fast_sample_durable(durable: Universe, native: Universe) -> None:
     @settings(FAST, max_examples=12)
-    @given(inputs=oracle.visit_inputs(durable))
+    @given(inputs=oracle.visit_inputs(durable, unknowns=True))
     def run(inputs: list[Input]) -> None:
         _run(durable, native, inputs)
     run()
@@ -86,7 +86,7 @@ def _agree(u: Universe, ref: Universe, inputs: list[Input]) -> None:
 def test_durable_reports_what_native_reports_fast_sample(durable: Universe,
                                                           native: Universe) -> None:
     @settings(FAST, max_examples=25)
-    @given(inputs=oracle.visit_inputs(native))
+    @given(inputs=oracle.visit_inputs(native, unknowns=True))
     def run(inputs: list[Input]) -> None:
         _agree(durable, native, inputs)
     run()
@@ -106,7 +106,7 @@ def test_oracle_slow(kind: str, shard: int, native: Universe, durable: Universe)
 
     @seed(20261203 + 10 * shard)
     @settings(max_examples=-(-SLOW_VISITS[kind] // SHARDS), **_COMMON)  # type: ignore[arg-type]
-    @given(inputs=oracle.visit_inputs(native))
+    @given(inputs=oracle.visit_inputs(native, unknowns=True))
     def run(inputs: list[Input]) -> None:
         if kind == "native":
             _run(native, native, inputs)
