@@ -646,25 +646,35 @@ def durable_literal(lit: dict[str, Any], censorable: set[str], mode: str = "defi
             parts.append({"sure": 1})
         parts += [durable_test(t, False) for t in lit["tests"]]
         return _and(parts)
+    # an OPEN fact (a value nobody knows) is read as recorded and as any completion (state
+    # reported, any value): decided only where both readings agree (native._literal)
     states = [t for t in lit["tests"] if t["field"] == "state"]
-    words = [t for t in lit["tests"] if t["field"] != "state" and not _is_num(t)]
-    num = [t for t in lit["tests"] if _is_num(t)]
-    parts += [_code_test(t) for t in states]
-    if not (words or num):
-        return _and(parts)
+    values = [t for t in lit["tests"] if t["field"] != "state"]
+    on_reported = all(state_holds(t, "reported") for t in states)
+    num = [(t["op"], float(t["value"]), bool(t["neg"])) for t in values if _is_num(t)]
+    completed_may = on_reported and (any(not _is_num(t) for t in values)
+                                     or not num or bool(satisfying(num)))
+    completed_true = on_reported and not values
     if mode == "possible":
-        # an OPEN fact (a value nobody knows) leaves its value and code tests unknown
-        # (native._literal): possible unless its numeric tests hold nowhere
-        given = [_code_test(t) for t in words]
-        if num:
-            given.append(_num_possible(num, cens))
-        sat = words or satisfying([(t["op"], float(t["value"]), bool(t["neg"]))
-                                   for t in num])
-        parts.append(_or([_OPEN, _and(given)]) if sat else _and(given))
-        return _and(parts)
-    parts.append(_NOT_OPEN)  # decided only on a value someone knows
-    parts += [durable_test(t, cens) for t in words + num]
+        parts += [_code_test(t) for t in lit["tests"] if not _is_num(t)]
+        nums = [t for t in lit["tests"] if _is_num(t)]
+        if nums:
+            parts.append(_num_possible(nums, cens))
+        recorded = _and(parts)
+        return _or([recorded, _and([{"name": lit["fact"]}, _OPEN])]) if completed_may \
+            else recorded
+    if not completed_true:
+        parts.append(_NOT_OPEN)  # the completions do not all satisfy it
+    parts += [durable_test(t, cens) for t in lit["tests"]]
     return _and(parts)
+
+
+def state_holds(t: dict[str, Any], state: str) -> bool:
+    """Whether a state test holds on a fact in ``state``."""
+    vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
+    if t["op"] in ("eq", "in"):
+        return (state in vals) != bool(t["neg"])
+    return (state != "" and state not in vals) != bool(t["neg"])
 
 
 def to_durable(program: dict[str, Any], mode: str = "definite"

@@ -244,8 +244,9 @@ class Sicca:
         #: the backends see it ``OPEN`` and it is split into cells (README "Honest uncertainty")
         self.no_value_when_not_done = frozenset(
             i.name for i in catalogue.vocabulary.items.values() if i.not_done_no_value)
-        #: per input fact, the codes an OPEN word may take (its choices; else the codes the
-        #: program tests and one that none of them is)
+        #: per input word, the codes an OPEN value of it takes, one cell each: its choices
+        #: (else the codes the program tests and one none of them is); one code when no rule
+        #: reads its code
         self.open_codes = open_codes(self.program, compiled.catalog)
         self._input_pos = {n: k for k, n in enumerate(self._input_names)}
         self._integers = frozenset(i.name for i in catalogue.vocabulary.items.values()
@@ -529,9 +530,11 @@ def open_codes(program: dict[str, Any], catalog: Catalog) -> dict[str, list[str]
         spec = catalog.facts.get(name)
         if spec is None or spec.kind != "code":
             continue
-        if spec.choices:
+        codes = tested.get(name, set())
+        if not codes:  # no rule reads the code: one cell (its state reported) is enough
+            out[name] = [spec.choices[0] if spec.choices else "__other__"]
+        elif spec.choices:
             out[name] = list(spec.choices)
         else:  # a code no rule tests stands for every other one
-            codes = sorted(tested.get(name, set()))
-            out[name] = codes + ["__other__"]
+            out[name] = sorted(codes) + ["__other__"]
     return out

@@ -118,55 +118,69 @@ def _conj(preds: list[Pred]) -> Pred:
     return every
 
 
+#: a fact as a completion of an OPEN input has it: reported (state tests read only this)
+_REPORTED: Fact = {"id": "", "name": "", "state": "reported", "value": None, "code": "",
+                   "censor": ""}
+
+
 def _literal(tests: list[dict[str, Any]]) -> Lit:
     """One literal's tests judged together on one fact: TRUE, FALSE or UNKNOWN.
 
-    States are always decided. A fact that holds a value nobody knows (censor ``OPEN``: an
-    unknown state the program completes, README "Honest uncertainty") leaves every value and
-    code test UNKNOWN. Otherwise words are decided; numbers: a missing value fails every test
-    and passes every negated one (missing data is asked about with ``state:``); an exact value
-    is decided; a censored value is decided only when its whole interval is (intervals.truth
-    over the tests' common set)."""
+    Words and states are decided; numbers: a missing value fails every test and passes every
+    negated one (missing data is asked about with ``state:``); an exact value is decided; a
+    censored value is decided only when its whole interval is (intervals.truth over the
+    tests' common set).
+
+    A fact that holds a value nobody knows (censor ``OPEN``, README "Honest uncertainty")
+    is read two ways: as recorded (its state, no value) and as any completion (state
+    reported, any value or code of the item). The literal is TRUE or FALSE when both readings
+    agree, UNKNOWN otherwise: a value or code test is never decided on it, and a state test
+    that tells its recorded state from ``reported`` is UNKNOWN, so the rules that read the
+    missing state (a criteria item ``unknown``, a domain ``not_assessable``) may conclude
+    but never definitely."""
     numeric = [(t["op"], float(t["value"]), bool(t["neg"])) for t in tests
                if t["field"] == "value" and not isinstance(t["value"], list)]
     states = _conj([_pred(t) for t in tests if t["field"] == "state"])
     words = [t for t in tests if t["field"] != "state"
              and not (t["field"] == "value" and not isinstance(t["value"], list))]
     codes = _conj([_pred(t) for t in words])
-    has_codes = bool(words)
+    on_reported = states(_REPORTED)
+    if not numeric and not words:
+        if on_reported:
+            return lambda f: TRUE if states(f) else UNKNOWN if f["censor"] == OPEN else FALSE
+        return lambda f: (UNKNOWN if f["censor"] == OPEN else TRUE) if states(f) else FALSE
+    sat = satisfying(numeric)
+    # the literal on every completion of an OPEN fact (never TRUE: a test reads its value)
+    completed = FALSE if not on_reported else UNKNOWN if words else truth(EVERYTHING, sat)
     if not numeric:
-        if not has_codes:
-            return lambda f: TRUE if states(f) else FALSE
-
         def word(f: Fact) -> int:
-            if not states(f):
-                return FALSE
-            if f["censor"] == OPEN:
+            r = TRUE if states(f) and codes(f) else FALSE
+            if f["censor"] == OPEN and r != completed:
                 return UNKNOWN
-            return TRUE if codes(f) else FALSE
+            return r
 
         return word
     all_neg = all(neg for _, _, neg in numeric)
-    sat = satisfying(numeric)
     exact = [(OPS[op], c, neg) for op, c, neg in numeric]
 
     def lit(f: Fact) -> int:
-        if not states(f):
-            return FALSE
-        cen = f["censor"]
-        if cen == OPEN:
-            return UNKNOWN if has_codes else truth(EVERYTHING, sat)
-        if not codes(f):
-            return FALSE
-        x = f["value"]
-        if x is None:
-            return TRUE if all_neg else FALSE
-        if not cen:
-            for cmp, c, neg in exact:
-                if cmp(x, c) == neg:
-                    return FALSE
-            return TRUE
-        return truth(fact_interval(x, cen), sat)
+        if not states(f) or not codes(f):
+            r = FALSE
+        else:
+            x = f["value"]
+            if x is None:
+                r = TRUE if all_neg else FALSE
+            else:
+                cen = f["censor"]
+                if not cen:
+                    for cmp, c, neg in exact:
+                        if cmp(x, c) == neg:
+                            return FALSE
+                    return TRUE
+                return truth(fact_interval(x, cen), sat)
+        if f["censor"] == OPEN and r != completed:
+            return UNKNOWN
+        return r
 
     return lit
 
