@@ -16,7 +16,6 @@ A failure prints the generated visit; hypothesis shrinks it.
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +29,7 @@ from sicca.running.facts import Fact, whole_bound
 from sicca.scores import essdai, esspri
 from tests.support import oracle
 from tests.support.oracle import Input, Universe
+from tests.support.sizes import size
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = ROOT / "tests" / "data" / "cases" / "censored_edges.yaml"
@@ -40,8 +40,9 @@ _COMMON = dict(derandomize=True, deadline=None, database=None, print_blob=True,
                                       HealthCheck.function_scoped_fixture])
 FAST = settings(max_examples=40, **_COMMON)  # type: ignore[arg-type]
 SHARDS = 2
-SLOW_VISITS = {"native": int(os.environ.get("SICCA_ORACLE_VISITS", "10000")),
-               "durable": int(os.environ.get("SICCA_ORACLE_DURABLE_VISITS", "400"))}
+#: visits of the slow runs, censored values and unknowns both (``visit_inputs(u, True)``)
+SLOW_VISITS = {"native": size("SICCA_ORACLE_VISITS", 10_000),
+               "durable": size("SICCA_ORACLE_DURABLE_VISITS", 400)}
 
 
 @pytest.fixture(scope="module")
