@@ -660,9 +660,11 @@ def durable_literal(lit: dict[str, Any], censorable: set[str], mode: str = "defi
         nums = [t for t in lit["tests"] if _is_num(t)]
         if nums:
             parts.append(_num_possible(nums, cens))
-        recorded = _and(parts)
-        return _or([recorded, _and([{"name": lit["fact"]}, _OPEN])]) if completed_may \
-            else recorded
+        if not completed_may:
+            return _and(parts)
+        # the two alternatives exclude each other: durable-rules fires once per alternative
+        # that matches
+        return _or([_and(parts + [_NOT_OPEN]), _and([{"name": lit["fact"]}, _OPEN])])
     if not completed_true:
         parts.append(_NOT_OPEN)  # the completions do not all satisfy it
     parts += [durable_test(t, cens) for t in lit["tests"]]

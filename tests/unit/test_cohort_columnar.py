@@ -22,7 +22,7 @@ from sicca.records.models import parse_case
 from sicca.running.evaluate import Sicca
 from sicca.running.native import NativeBackend
 from sicca.running.native import decided as native_decided
-from tests.support.randomvisits import random_visits
+from tests.support.randomvisits import mark_open, random_visits
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,18 +74,6 @@ def _whole_bounds(visits: list[list[dict[str, Any]]], sicca: Sicca) -> None:
                 f.update(value=float(v), censor=c)
 
 
-def _mark_open(visits: list[list[dict[str, Any]]], sicca: Sicca) -> None:
-    """An input holding a value nobody knows as the backends receive it from
-    ``Sicca.mark_open`` (censor OPEN); the columnar path reads the same from its state."""
-    from sicca.language.intervals import OPEN
-
-    for facts in visits:
-        for f in facts:
-            if f["value"] is None and not f["code"] and not f["censor"] \
-                    and sicca.is_open(f["name"], f["state"]):
-                f["censor"] = OPEN
-
-
 def _agree_on_random(sicca: Sicca, n: int, seed: int) -> None:
     # both passes compared: the definite conclusions and the possible-only ones (a censored
     # value its interval does not decide), row by row
@@ -95,7 +83,7 @@ def _agree_on_random(sicca: Sicca, n: int, seed: int) -> None:
     _whole_bounds(visits, sicca)
     prog = Program(sicca)
     rows = [_row(v, catalog) for v in visits]
-    _mark_open(visits, sicca)
+    mark_open(visits, sicca)
     present = {c for r in rows for c in r}
     df = pl.DataFrame(rows, schema={c: t for c, t in prog.layout.schema().items()
                                     if c in present}, strict=False)
