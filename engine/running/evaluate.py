@@ -244,9 +244,8 @@ class Sicca:
         #: the backends see it ``OPEN`` and it is split into cells (README "Honest uncertainty")
         self.no_value_when_not_done = frozenset(
             i.name for i in catalogue.vocabulary.items.values() if i.not_done_no_value)
-        #: per input word, the codes an OPEN value of it takes, one cell each: its choices
-        #: (else the codes the program tests and one none of them is); one code when no rule
-        #: reads its code
+        #: per input word, the codes an OPEN value of it takes, one cell each: one per class
+        #: of its choices that the program's code tests answer alike
         self.open_codes = open_codes(self.program, compiled.catalog)
         self._input_pos = {n: k for k, n in enumerate(self._input_names)}
         self._integers = frozenset(i.name for i in catalogue.vocabulary.items.values()
@@ -517,24 +516,26 @@ def numeric_tests(program: dict[str, Any]) -> dict[str, list[tuple[str, float]]]
 
 def open_codes(program: dict[str, Any], catalog: Catalog) -> dict[str, list[str]]:
     """Per input word, the codes an OPEN value of it may take (``Sicca.open_codes``)."""
-    tested: dict[str, set[str]] = {}
+    tested: dict[str, set[frozenset[str]]] = {}
     for r in program["rules"]:
         for br in r["branches"]:
             for lit in br:
                 for t in lit["tests"]:
                     if t["field"] == "code":
                         vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
-                        tested.setdefault(lit["fact"], set()).update(str(v) for v in vals)
+                        tested.setdefault(lit["fact"], set()).add(
+                            frozenset(str(v) for v in vals))
     out: dict[str, list[str]] = {}
     for name in program["inputs"]:
         spec = catalog.facts.get(name)
         if spec is None or spec.kind != "code":
             continue
-        codes = tested.get(name, set())
-        if not codes:  # no rule reads the code: one cell (its state reported) is enough
-            out[name] = [spec.choices[0] if spec.choices else "__other__"]
-        elif spec.choices:
-            out[name] = list(spec.choices)
-        else:  # a code no rule tests stands for every other one
-            out[name] = sorted(codes) + ["__other__"]
+        sets = sorted(tested.get(name, set()), key=sorted)
+        codes = list(spec.choices or sorted({c for s in sets for c in s}) + ["__other__"])
+        # one code per class of codes every test of the program answers alike (a code no
+        # rule names stands for every other one; none named: one cell, its state reported)
+        classes: dict[tuple[bool, ...], str] = {}
+        for c in codes:
+            classes.setdefault(tuple(c in s for s in sets), c)
+        out[name] = list(classes.values())
     return out

@@ -71,11 +71,15 @@ class Universe:
     inputs: frozenset[str] = frozenset()
     #: per input fact, the comparisons ``(op, constant)`` the program makes on it
     tests: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    #: per input word, the sets of codes the program's code tests name
+    code_tests: dict[str, list[frozenset[str]]] = field(default_factory=dict)
     #: the items of the vocabulary's tests section (a test ``not_done`` was not performed)
     tests_section: frozenset[str] = frozenset()
     #: a completion's (ESSDAI, criteria) results by its set of conclusions (score_definite)
     memo: dict[frozenset[str], tuple[dict[str, Any], dict[str, Any]]] = field(
         default_factory=dict)
+    #: a completion's results by its inputs (score_definite)
+    completed: dict[frozenset[Input], Completion] = field(default_factory=dict)
 
 
 def universe(sicca: Sicca) -> Universe:
@@ -112,6 +116,15 @@ def universe(sicca: Sicca) -> Universe:
     # oracle enumerates its own completions from them (_points), independently of cell_points
     u.tests = numeric_tests(program)
     u.inputs = frozenset(program["inputs"])
+    for r in program["rules"]:
+        for br in r["branches"]:
+            for lit in br:
+                for t in lit["tests"]:
+                    if t["field"] == "code":
+                        vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
+                        sets = u.code_tests.setdefault(lit["fact"], [])
+                        if frozenset(vals) not in sets:
+                            sets.append(frozenset(vals))
     u.tests_section = frozenset(i.name for i in vocab.items.values() if i.section == "tests")
     return u
 
@@ -190,7 +203,12 @@ def choices(u: Universe, inp: Input, unknowns: bool = True) -> list[Input]:
         return [Input(inp.name, value=x) for x in _points(u, inp.name, *_interval(inp))]
     if inp.state != "reported" and completed(u, inp):
         if inp.name in u.codes:
-            return [Input(inp.name, code=c) for c in u.codes[inp.name]]
+            # one code per class of codes that every code test of the program on the fact
+            # answers alike (as numbers: one per region of its thresholds)
+            classes: dict[tuple[bool, ...], str] = {}
+            for c in u.codes[inp.name]:
+                classes.setdefault(tuple(c in s for s in u.code_tests.get(inp.name, [])), c)
+            return [Input(inp.name, code=c) for c in classes.values()]
         return [Input(inp.name, value=x)
                 for x in _points(u, inp.name, -math.inf, False, math.inf, False)]
     return [inp]
@@ -285,7 +303,13 @@ def score_definite(u: Universe, inputs: list[Input]) -> Completion:
     results depend on the concluded facts alone, so they are kept per set of conclusions
     (most completions of a run conclude a set seen before), and the backend is run directly
     (a definite visit is one backend run; ``Sicca.evaluate_visit`` would only wrap it). This
-    is what lets the slow oracle check 10,000 visits within its budget."""
+    is what lets the slow oracle check 10,000 visits within its budget. A completion met
+    before (generated visits share inputs, and hypothesis tries variants of a visit) is
+    looked up whole."""
+    done = u.completed.get(frozenset(inputs))
+    if done is not None:
+        STATS["completions_reused"] += 1
+        return done
     visit = visit_of(u, inputs)
     facts = [f.engine() for f in visit.facts.values() if f.name in u.inputs]
     assert not any(f["censor"] for f in facts), "a completion must be definite"
@@ -301,7 +325,10 @@ def score_definite(u: Universe, inputs: list[Input]) -> Completion:
     if any(i.name in u.esspri for i in inputs):  # ESSPRI reads the ratings themselves
         ev = ev or u.sicca.wrap(visit, raw, u.options)
         pro = esspri.score(ev, u.sicca).get("esspri", {})
-    return Completion(raw.derived, hit[0], hit[1], pro)
+    out = Completion(raw.derived, hit[0], hit[1], pro)
+    if len(u.completed) < 200_000:
+        u.completed[frozenset(inputs)] = out
+    return out
 
 
 def check(u: Universe, inputs: list[Input], unknowns: bool = False, seed: int = 0,

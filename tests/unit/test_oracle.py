@@ -1,17 +1,18 @@
-"""The completion oracle (README "Honest uncertainty"): on visits with censored inputs, each
-engine's ranges and verdicts are exactly the hull of the definite completions' results
+"""The completion oracle (README "Honest uncertainty"): on visits with censored inputs and
+values nobody knows (``oracle.completed``: unknown; not_done except a tests-section item),
+each engine's ranges and verdicts are exactly the hull of the definite completions' results
 (sound and tight, no relaxation).
 
 Fast loop: a sample per engine, and durable against native. ``-m slow``: the oracle on
 SICCA_ORACLE_VISITS visits (default 10,000) on the native backend, and the durable backend
-against native on SICCA_ORACLE_DURABLE_VISITS visits (default 400). Measured CPU per visit
-(2026-12-03, shared 2-core machine): ~11 ms for a whole native oracle check (the visit, its
-cells, its completions), ~35 ms for durable against native (durable-rules runs ~18 ms per
-cell). The slow oracle must fit 90 s on 2 cores: 10,000 x 11 ms + 1,000 x 35 ms = ~145
-CPU-s estimated; measured (2026-12-03, load ~1.5): 180 CPU-s and 92 s wall with 600, so
-400 is the default; SICCA_ORACLE_DURABLE_VISITS=10000 runs the full chain durable = native =
-hull (~350 CPU-s more). Each runs in seeded shards that pytest-xdist spreads over the cores.
-A failure prints the generated visit; hypothesis shrinks it.
+against native on SICCA_ORACLE_DURABLE_VISITS visits (default 400), all generated with
+unknowns (``visit_inputs(u, unknowns=True)``). Measured CPU per visit (2026-12-03, shared
+2-core machine, ``-n 0``): ~21 ms for a whole native oracle check (the visit, its ~12 cells,
+its ~15 completions; a completion met before is reused), ~13 ms with censored values alone;
+~65 ms for durable against native (durable-rules runs ~18 ms per cell). 10,000 x 21 ms +
+400 x 65 ms = ~235 CPU-s (censored values alone: ~140); SICCA_ORACLE_DURABLE_VISITS=10000
+runs the full chain durable = native = hull (~650 CPU-s more). Each runs in seeded shards that pytest-xdist spreads over the cores. A failure prints
+the generated visit; hypothesis shrinks it.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ def test_oracle_slow(kind: str, shard: int, native: Universe, durable: Universe)
             _agree(durable, native, inputs)
     run()
     if kind == "native":
-        # tightness is asserted on all but a few visits (too many cells or completions): < 1 %
-        assert oracle.STATS["soundness_only"] * 100 < oracle.STATS["visits"], oracle.STATS
+        # tightness is asserted on all but a few visits (too many cells or completions): < 2 %
+        # (measured 2026-12-03: 1.2 % with unknowns, which add cells; 0.5 % without)
+        assert oracle.STATS["soundness_only"] * 50 < oracle.STATS["visits"], oracle.STATS
 
 
 # --- unknowns: each unknown item takes each of its values ----------------------------------
