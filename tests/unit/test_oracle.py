@@ -11,8 +11,9 @@ unknowns (``visit_inputs(u, unknowns=True)``). Measured CPU per visit (2026-12-0
 its ~15 completions; a completion met before is reused), ~13 ms with censored values alone;
 ~65 ms for durable against native (durable-rules runs ~18 ms per cell). 10,000 x 21 ms +
 400 x 65 ms = ~235 CPU-s (censored values alone: ~140); SICCA_ORACLE_DURABLE_VISITS=10000
-runs the full chain durable = native = hull (~650 CPU-s more). Each runs in seeded shards that pytest-xdist spreads over the cores. A failure prints
-the generated visit; hypothesis shrinks it.
+runs the full chain durable = native = hull (~650 CPU-s more). Each runs in seeded shards
+that pytest-xdist spreads over the cores. A failure prints the generated visit; hypothesis
+shrinks it.
 """
 
 from __future__ import annotations
