@@ -361,8 +361,8 @@ def essdai(v: View) -> dict[str, tuple[str, int | None]]:
             lv.append(2)
         if h in ("proliferative_gn", "cryoglobulinaemic"):
             lv.append(3)
-    finish("renal", lv, (ta, gi, "renal.haematuria", "renal.biopsy_histology"),
-           ("proteinuria", "gfr"), possible=pos)
+    # labs and haematuria alone do not assess the domain (they grade ta or gi)
+    finish("renal", lv, (ta, gi, "renal.biopsy_histology"), possible=pos)
 
     # 8 muscular
     lv = []

@@ -439,11 +439,11 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
     out = {n: evaluate_set(ev, n, m, memo, flagged) for n, m in metas.items()}
     if ev.cells:
         for n, m in metas.items():
-            _hull_verdict(out[n], [_cell_verdict(c, n, m) for c in ev.cells])
+            hull_verdict(out[n], [cell_verdict(c, n, m) for c in ev.cells])
     return {"criteria": out}
 
 
-def _cell_verdict(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+def cell_verdict(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str, Any]:
     """Verdict and score range of one criteria set on one cell (``evaluate_set`` without
     the explanations: a cell only feeds the hull)."""
     states: States = {item: _one_state(ev, f"{name}.item.{item}", ITEM_STATES)
@@ -457,12 +457,16 @@ def _cell_verdict(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[st
     return {"verdict": verdict, "score_min": smin, "score_max": smax}
 
 
-def _hull_verdict(got: dict[str, Any], cells: list[dict[str, Any]]) -> None:
+def hull_verdict(got: dict[str, Any], cells: list[dict[str, Any]]) -> None:
     """The verdict and score range over the cells of a visit's censored values (each a
     definite evaluation): one verdict when every cell gives it, else ``undetermined``; the
     score range from the lowest to the highest cell (exact where the items alone, judged
-    one by one, would leave it wider)."""
+    one by one, would leave it wider). An exclusion present in some cells only is not
+    documented (spec §4.4): the verdict is that of the other cells, and ``conditional`` (from
+    the merged conclusions) says it rests on the exclusion's absence."""
     verdicts = {c["verdict"] for c in cells}
+    if len(verdicts) > 1:
+        verdicts.discard("excluded")
     got["score_min"] = min(c["score_min"] for c in cells)
     got["score_max"] = max(c["score_max"] for c in cells)
     if len(verdicts) == 1:

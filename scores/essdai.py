@@ -236,7 +236,9 @@ def domain_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
     if not ev.possible:
         return st
     name = f"{RULESET}.{d.name}"
-    maybe = [int(v) for v in ev.possible_values(f"{name}.level") if isinstance(v, Decimal)]
+    # a level, or a level left open by missing data (level_possible), that may be concluded
+    maybe = [int(v) for n in (f"{name}.level", f"{name}.level_possible")
+             for v in ev.possible_values(n) if isinstance(v, Decimal)]
     hi = max([st["level_max"]] + maybe)
     if ev.may(f"{name}.assessment", "not_assessable"):
         hi = d.max_level
@@ -246,10 +248,11 @@ def domain_state(ev: Evaluation, d: Domain) -> dict[str, Any]:
     if (lo, hi) == (st["level_min"], st["level_max"]):
         return st
     rules = list(dict.fromkeys(st["rules"] + ev.possible_rules_for(f"{name}.level")
+                               + ev.possible_rules_for(f"{name}.level_possible")
                                + ev.possible_rules_for(f"{name}.assessment")))
     return {"state": "undetermined", "level": None, "level_min": lo, "level_max": hi,
             "rules": rules, "flags": st["flags"],
-            "reason": "a censored value does not decide the level"}
+            "reason": "an uncertain value (censored or unknown) does not decide the level"}
 
 
 def _hull_state(states: list[dict[str, Any]]) -> dict[str, Any]:
@@ -266,7 +269,7 @@ def _hull_state(states: list[dict[str, Any]]) -> dict[str, Any]:
             "level_min": min(st["level_min"] for st in states),
             "level_max": max(st["level_max"] for st in states),
             "rules": rules, "flags": flags,
-            "reason": "a censored value does not decide the level"}
+            "reason": "an uncertain value (censored or unknown) does not decide the level"}
 
 
 def _definite_state(ev: Evaluation, d: Domain) -> dict[str, Any]:

@@ -395,6 +395,8 @@ def optional_keys(sicca: Any) -> list[str]:
     out: list[str] = []
     declared = set(sicca.declared)
     if {"essdai", "clinessdai"} & declared:
+        # the domains left undetermined by a censored or unknown value, when there are any
+        out += [f"{inst}.undetermined" for inst in ("essdai", "clinessdai")]
         for d in essdai.domains(sicca):
             out.append(f"essdai.domains.{d.name}.reason")
             if d.clin_weight is not None:

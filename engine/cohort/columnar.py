@@ -52,6 +52,8 @@ POSSIBLE, ENGINE_VALUE, ENGINE_CENSOR = "~p:", "~v:", "~c:"
 #: ... and a fact's state (null filled from the value) and word (null as ""), made once per
 #: frame; an input literal's truth (TRUE) and truth-or-unknown, made once per distinct literal
 STATE_COL, CODE_COL, LIT_TRUE, LIT_MAYBE = "~s:", "~k:", "~t:", "~m:"
+#: ... and whether an input holds a value nobody knows (``Sicca.is_open``: the backends' OPEN)
+OPEN_COL = "~o:"
 #: ... and a censored input's value in one cell (while the cells are made)
 CELL = "~x:"
 C_EXACT, C_LT, C_LE, C_GT, C_GE = 0, 1, 2, 3, 4
@@ -127,6 +129,13 @@ class Program:
         # input (one not compared still has no cell when its bound leaves the item's range)
         self.cell_facts = [n for n in self.inputs if n in self.specs
                            and self.specs[n].kind == "number" and not n.startswith("option.")]
+        # inputs whose value may be OPEN and is read (a value, code or state test): split into
+        # cells too (a word: one per code of ``Sicca.open_codes``), their state reported there
+        self.open_facts = sorted((self.numeric_set | set(self.code_facts)
+                                  | set(self.state_facts)) - {n for n in self.inputs
+                                                              if n.startswith("option.")})
+        self.opened = set(self.open_facts)
+        self.no_value = sicca.no_value_when_not_done
         by_stratum: list[list[dict[str, Any]]] = [[] for _ in range(program["strata"])]
         for r in program["rules"]:
             by_stratum[r["stratum"]].append(r)
@@ -223,18 +232,40 @@ class Program:
 
     def _literal(self, name: str, tests: list[dict[str, Any]]) -> tuple[pl.Expr, pl.Expr]:
         """One input literal's tests judged together (native ``_literal``): (TRUE, TRUE or
-        UNKNOWN) as two boolean expressions. Words and states are always decided; a missing
-        number fails every test and passes every negated one; an exact number is decided; a
-        censored one is TRUE when its whole interval lies in the tests' set, UNKNOWN when it
-        meets it (``intervals.truth``)."""
+        UNKNOWN) as two boolean expressions. Words and states are decided; a missing number
+        fails every test and passes every negated one; an exact number is decided; a censored
+        one is TRUE when its whole interval lies in the tests' set, UNKNOWN when it meets it
+        (``intervals.truth``); an OPEN one as native reads it."""
         import polars as pl
 
+        from sicca.language.compiler import state_holds
         from sicca.language.intervals import satisfying
 
         numeric = [(t["op"], float(t["value"]), bool(t["neg"])) for t in tests
                    if t["field"] == "value" and not isinstance(t["value"], list)]
         others = _all([self._test(name, t) for t in tests
                        if not (t["field"] == "value" and not isinstance(t["value"], list))])
+        t_m = self._recorded(name, numeric, others)
+        if name not in self.opened:
+            return t_m
+        # an OPEN value is read as recorded and as any completion (state reported, any value):
+        # decided only where both readings agree (native ``_literal``)
+        values = [t for t in tests if t["field"] != "state"]
+        on_reported = all(state_holds(t, "reported") for t in tests if t["field"] == "state")
+        c_true = on_reported and not values
+        c_may = on_reported and (len(values) > len(numeric) or not numeric
+                                 or bool(satisfying(numeric)))
+        op = pl.col(OPEN_COL + name)
+        t, m = t_m
+        return (t if c_true else t & ~op), (m | op) if c_may else m
+
+    def _recorded(self, name: str, numeric: list[tuple[str, float, bool]], others: pl.Expr
+                  ) -> tuple[pl.Expr, pl.Expr]:
+        """A literal on the fact as recorded (``_literal``): (TRUE, TRUE or UNKNOWN)."""
+        import polars as pl
+
+        from sicca.language.intervals import satisfying
+
         if not numeric:
             return others, others
         all_neg = all(neg for _, _, neg in numeric)
@@ -297,7 +328,17 @@ class Program:
         return df.with_columns([e for n in self.numeric for e in self._engine_number(n)] +
                                [state_of(n).alias(STATE_COL + n) for n in self.state_facts] +
                                [pl.col(n).fill_null("").alias(CODE_COL + n)
-                                for n in self.code_facts])
+                                for n in self.code_facts] +
+                               [self._open(n).alias(OPEN_COL + n) for n in self.open_facts])
+
+    def _open(self, name: str) -> pl.Expr:
+        """Whether the input holds a value nobody knows (``Sicca.is_open``): no value or code,
+        and a state the program completes."""
+        import polars as pl
+
+        st = state_of(name)
+        done = pl.lit(name not in self.no_value)
+        return pl.col(name).is_null() & ((st == "unknown") | ((st == "not_done") & done))
 
     def _engine_number(self, name: str) -> list[pl.Expr]:
         """A number as the backends receive it (``Fact.engine``): a censored count's bound
@@ -335,25 +376,34 @@ class Program:
 
         from sicca.running.evaluate import MAX_CELLS
 
+        opened = set(self.open_facts)
         cen = {n: pl.col(n + CENSOR).is_not_null() & pl.col(n).is_not_null()
                for n in self.cell_facts}
+        for n in self.cell_facts:
+            if n in opened:
+                cen[n] = cen[n] | pl.col(OPEN_COL + n)
+        words = [n for n in self.open_facts if self.specs[n].kind != "number"]
         no = pl.Series("approximate", [False] * df.height, dtype=pl.Boolean)
-        if not cen or not df.height:
+        if not (cen or words) or not df.height:
             return None, no
-        need: list[str] = []
+        need: list[str] = [OPEN_COL + n for n in words]
         for n in cen:
-            need += [n, n + CENSOR]
+            need += [n, n + CENSOR] + ([OPEN_COL + n] if n in opened else [])
             if n in self.per_eye:
                 need += [f"{n}.{side}{x}" for side in ("right", "left")
                          for x in ("", CENSOR, STATE)]
+        need = list(dict.fromkeys(need))
         sub = df.select(need).with_columns(pl.int_range(pl.len(), dtype=pl.Int64)
-                                           .alias("_row")).filter(_any(list(cen.values())))
+                                           .alias("_row")).filter(
+            _any(list(cen.values()) + [pl.col(OPEN_COL + n) for n in words]))
         if not sub.height:
             return None, no
         lists: dict[str, pl.Series] = {}
         for n, on in cen.items():
+            o = pl.col(OPEN_COL + n) if n in opened else pl.lit(False)
             keys = [pl.when(on).then(pl.col(n)).alias("v"),
-                    pl.when(on).then(pl.col(n + CENSOR)).alias("c")]
+                    pl.when(on).then(pl.col(n + CENSOR)).alias("c"),
+                    pl.when(on).then(o).alias("o")]
             eye = self.per_eye.get(n)
             if eye is not None:
                 for side in ("right", "left"):
@@ -363,6 +413,11 @@ class Program:
                              pl.when(on).then(state_of(m)).alias(f"{side}.s")]
             k = sub.select(keys)
             lists[n] = map_unique(k, k.columns, self._cell_fn(n), pl.List(pl.Float64))
+        codes = self.sicca.open_codes
+        for n in words:
+            k = sub.select(pl.col(OPEN_COL + n).alias("o"))
+            lists[n] = map_unique(k, ["o"], lambda o, n=n: list(codes[n]) if o else None,
+                                  pl.List(pl.Utf8))
         n_of = pl.DataFrame([s.list.len().alias(n) for n, s in lists.items()])
         sizes = n_of.select(
             pl.any_horizontal([pl.col(n) == 0 for n in lists]).alias("empty"),
@@ -374,8 +429,9 @@ class Program:
         approx = no.clone().scatter(sub["_row"], approx_sub)
         if not keep.any():
             return None, approx
-        # only compared inputs move a conclusion: the others' one cell is their bound itself
-        split = [n for n in lists if n in self.numeric_set]
+        # only inputs some test reads move a conclusion: the others' one cell is their bound
+        # itself (an OPEN one only changes its state, which no test of them reads either)
+        split = [n for n in lists if n in self.numeric_set or n in opened]
         narrow = pl.DataFrame([sub["_row"]] + [lists[n].alias(n) for n in split]).filter(keep)
         split = [n for n in split if narrow[n].null_count() < narrow.height]
         narrow = narrow.select(["_row"] + split)
@@ -384,18 +440,30 @@ class Program:
         work = [c for c in df.columns if c.startswith("~")] + ["patient", "timepoint"]
         cells = df.select(work)[narrow["_row"]].hstack(
             narrow.rename({n: CELL + n for n in split}))
-        cells = cells.with_columns(
-            [pl.coalesce(pl.col(CELL + n), pl.col(ENGINE_VALUE + n)).alias(ENGINE_VALUE + n)
-             for n in split] +
-            [pl.when(pl.col(CELL + n).is_not_null()).then(pl.lit(C_EXACT, pl.Int8))
-             .otherwise(pl.col(ENGINE_CENSOR + n)).alias(ENGINE_CENSOR + n)
-             for n in split]).drop([CELL + n for n in split])
+        have = set(cells.columns)
+        exprs: list[pl.Expr] = []
+        for n in split:
+            got = pl.col(CELL + n).is_not_null()
+            if n in self.numeric_set:
+                exprs += [pl.coalesce(pl.col(CELL + n), pl.col(ENGINE_VALUE + n))
+                          .alias(ENGINE_VALUE + n),
+                          pl.when(got).then(pl.lit(C_EXACT, pl.Int8))
+                          .otherwise(pl.col(ENGINE_CENSOR + n)).alias(ENGINE_CENSOR + n)]
+            if CODE_COL + n in have:
+                exprs.append(pl.coalesce(pl.col(CELL + n), pl.col(CODE_COL + n))
+                             .alias(CODE_COL + n))
+            if n in opened:  # a completion: the value reported
+                if STATE_COL + n in have:
+                    exprs.append(pl.when(got & pl.col(OPEN_COL + n)).then(pl.lit("reported"))
+                                 .otherwise(pl.col(STATE_COL + n)).alias(STATE_COL + n))
+                exprs.append((pl.col(OPEN_COL + n) & ~got).alias(OPEN_COL + n))
+        cells = cells.with_columns(exprs).drop([CELL + n for n in split])
         return cells, approx
 
     def _cell_fn(self, name: str) -> Callable[..., list[float] | None]:
         """Per distinct (value, censor[, right eye, left eye]) of one input: one number per
         cell, None when the value is not censored (``Sicca._evaluate_cells``)."""
-        from sicca.language.intervals import OPS, cell_points
+        from sicca.language.intervals import OPEN, OPS, cell_points
         from sicca.running.facts import whole_bound
 
         sicca = self.sicca
@@ -404,7 +472,10 @@ class Program:
         integer = name in self.integers
         worse = self.per_eye.get(name)
 
-        def one(v: float | None, c: str | None) -> list[float] | None:
+        def one(v: float | None, c: str | None, o: bool | None = False
+                ) -> list[float] | None:
+            if o:  # a value nobody knows: every region of the item's range
+                return cell_points(tests, 0.0, OPEN, bounds, integer)
             if v is None or not c:
                 return None
             val, cen = Decimal(repr(v)), c
@@ -418,9 +489,11 @@ class Program:
                                          for t in sicca.tests_by_fact.get(f"{name}.{side}", [])})
         pick = min if worse == "min" else max
 
-        def eyes(v: float | None, c: str | None, rv: float | None, rc: str | None,
-                 rs: str | None, lv: float | None, lc: str | None,
+        def eyes(v: float | None, c: str | None, o: bool | None, rv: float | None,
+                 rc: str | None, rs: str | None, lv: float | None, lc: str | None,
                  ls: str | None) -> list[float] | None:
+            if o:
+                return one(v, c, o)
             if v is None or not c:
                 return None
             if rs != "reported" or ls != "reported" or rv is None or lv is None:
@@ -726,7 +799,7 @@ class Scorer:
         """``df`` (concluded) with each split row's conclusions replaced by its cells'
         (definite: in every cell; possible: in some, as ``Sicca._evaluate_cells`` merges
         them), and the hull frame: per split row (``_row``), what the instruments take over
-        the cells (``essdai._hull_state`` / ``_hull_total``, ``criteria._hull_verdict``).
+        the cells (``essdai._hull_state`` / ``_hull_total``, ``criteria.hull_verdict``).
         Only the conclusions read after the hull are merged (``merged_ids``: ESSPRI's
         state and missing items, the criteria's states; the ESSDAI domains of a split row
         come from the hull alone): replacing all ~460 would double the path's time."""
@@ -762,7 +835,11 @@ class Scorer:
                         .otherwise(pl.lit(None, pl.Boolean)).alias("essdai.severe"))
         for s in self.sets:
             v = f"criteria.{s}.verdict"
-            aggs += [pl.when(one(v)).then(pl.col(v).first())
+            # an exclusion present in some cells only is not documented: the other cells'
+            # verdict (criteria.hull_verdict)
+            kept = pl.col(v).filter(pl.col(v) != "excluded")
+            aggs += [pl.when((pl.col(v) != "excluded").sum() == 0).then(pl.lit("excluded"))
+                     .when(kept.n_unique() == 1).then(kept.first())
                      .otherwise(pl.lit("undetermined")).alias(v),
                      pl.col(f"criteria.{s}.score_min").min(),
                      pl.col(f"criteria.{s}.score_max").max()]
@@ -827,10 +904,12 @@ class Scorer:
             lmin = pl.when(partly).then(met).when(rated).then(lvl).otherwise(0).cast(pl.Int64)
             lmax = (pl.when(partly).then(poss).when(rated).then(lvl)
                     .when(na).then(d.max_level).otherwise(0).cast(pl.Int64))
-            # conclusions a censored value leaves open widen the bounds (essdai.domain_state)
+            # conclusions a censored or unknown value leaves open widen the bounds: a level or
+            # a level left open by missing data (essdai.domain_state)
             mv: list[pl.Expr] = [pl.when(pl.col(POSSIBLE + did) & ~pl.col(did))
                   .then(pl.lit(int(Decimal(p.derived[did]["value"]))))
-                  for did in p.by_name.get(f"{name}.level", [])
+                  for n in (f"{name}.level", f"{name}.level_possible")
+                  for did in p.by_name.get(n, [])
                   if p.derived[did]["value"] is not None]
             zero += [(pl.max_horizontal(mv) if mv else pl.lit(None, pl.Int64)).alias(f"~mv{i}"),
                      p.may(f"{name}.assessment", "not_assessable").alias(f"~mna{i}"),

@@ -27,7 +27,7 @@ from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.suggest import did_you_mean
 from sicca.base.yamlsrc import KEY, PathKey, Reader, load
 from sicca.language.docs import point_to_reference
-from sicca.language.intervals import INF, satisfying
+from sicca.language.intervals import INF, OPEN, satisfying
 from sicca.language.loader import (
     CMP_OPS,
     ENDS,
@@ -564,6 +564,8 @@ def _num_neg(op: str, c: float, censorable: bool) -> dict[str, Any]:
 
 
 _NEVER = {"state": "__never__"}
+_OPEN = {"censor": OPEN}
+_NOT_OPEN = {"$neq": {"censor": OPEN}}
 
 
 def _bound(op: str, c: float) -> dict[str, Any]:
@@ -644,14 +646,37 @@ def durable_literal(lit: dict[str, Any], censorable: set[str], mode: str = "defi
             parts.append({"sure": 1})
         parts += [durable_test(t, False) for t in lit["tests"]]
         return _and(parts)
+    # an OPEN fact (a value nobody knows) is read as recorded and as any completion (state
+    # reported, any value): decided only where both readings agree (native._literal)
+    states = [t for t in lit["tests"] if t["field"] == "state"]
+    values = [t for t in lit["tests"] if t["field"] != "state"]
+    on_reported = all(state_holds(t, "reported") for t in states)
+    num = [(t["op"], float(t["value"]), bool(t["neg"])) for t in values if _is_num(t)]
+    completed_may = on_reported and (any(not _is_num(t) for t in values)
+                                     or not num or bool(satisfying(num)))
+    completed_true = on_reported and not values
     if mode == "possible":
         parts += [_code_test(t) for t in lit["tests"] if not _is_num(t)]
-        num = [t for t in lit["tests"] if _is_num(t)]
-        if num:
-            parts.append(_num_possible(num, cens))
-        return _and(parts)
+        nums = [t for t in lit["tests"] if _is_num(t)]
+        if nums:
+            parts.append(_num_possible(nums, cens))
+        if not completed_may:
+            return _and(parts)
+        # the two alternatives exclude each other: durable-rules fires once per alternative
+        # that matches
+        return _or([_and(parts + [_NOT_OPEN]), _and([{"name": lit["fact"]}, _OPEN])])
+    if not completed_true:
+        parts.append(_NOT_OPEN)  # the completions do not all satisfy it
     parts += [durable_test(t, cens) for t in lit["tests"]]
     return _and(parts)
+
+
+def state_holds(t: dict[str, Any], state: str) -> bool:
+    """Whether a state test holds on a fact in ``state``."""
+    vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
+    if t["op"] in ("eq", "in"):
+        return (state in vals) != bool(t["neg"])
+    return (state != "" and state not in vals) != bool(t["neg"])
 
 
 def to_durable(program: dict[str, Any], mode: str = "definite"

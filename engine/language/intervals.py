@@ -27,6 +27,9 @@ INF = math.inf
 EVERYTHING: Interval = (-INF, False, INF, False)
 COMPLEMENT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
 CENSORS = ("", "<", "<=", ">", ">=")
+#: the censor the engine gives an input that holds a value nobody knows (an ``unknown``
+#: state, or ``not_done`` where that leaves a value): any value of the item, any code
+OPEN = "?"
 #: the rule language's numeric operators on exact numbers
 OPS: dict[str, Callable[[float, float], bool]] = {
     "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
@@ -35,7 +38,9 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 
 
 def fact_interval(value: float, censor: str) -> Interval:
-    """The numbers a recorded value allows."""
+    """The numbers a recorded value allows (any number for an ``OPEN`` one)."""
+    if censor == OPEN:
+        return EVERYTHING
     if not censor:
         return (value, True, value, True)
     if censor == "<":

@@ -83,6 +83,10 @@ class VocabularyFile(BaseModel):
     kind: Literal["vocabulary"]
     section: Literal["symptoms", "findings", "ratings", "tests", "conditions", "drugs", "options"]
     cumulative: bool = False
+    #: what ``not_done`` means for this section's items (README "Honest uncertainty"):
+    #: ``unknown`` (the default), a value exists and is not known, so every value is possible;
+    #: ``no_value``, a test not performed has no value (the rules read the tests performed)
+    not_done: Literal["unknown", "no_value"] = "unknown"
     description: str | None = None
     items: list[ItemSpec]
 
@@ -94,6 +98,8 @@ class Item:
     cumulative: bool
     file: str
     line: int | None
+    #: True when ``not_done`` leaves the item without a value (its section's ``not_done``)
+    not_done_no_value: bool = False
 
     @property
     def name(self) -> str:
@@ -238,7 +244,8 @@ def _add_file(vocab: Vocabulary, src: Sourced, problems: Problems) -> None:
                                      "default among them", code="E204"))
         line, _ = src.mark(("items", i))
         cumulative = vf.cumulative if spec.cumulative is None else spec.cumulative
-        vocab.items[spec.name] = Item(spec, vf.section, cumulative, src.file, line)
+        vocab.items[spec.name] = Item(spec, vf.section, cumulative, src.file, line,
+                                      vf.not_done == "no_value")
 
 
 def problem_for_unknown(src: Sourced, path: tuple[Any, ...], name: str, vocab: Vocabulary,

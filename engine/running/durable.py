@@ -250,7 +250,7 @@ class DurableBackend:
 
 
 #: the key of a program's durable plan in a session's cache (bumped when the plan changes)
-PLAN_KEY = "durable.plan.1"
+PLAN_KEY = "durable.plan.2"
 
 
 def durable_plan(program: dict[str, Any]) -> dict[str, Any]:

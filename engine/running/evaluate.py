@@ -20,7 +20,7 @@ from sicca.base.errors import InputError, Problem, Problems, RuleSyntaxError
 from sicca.base.jsonenc import number
 from sicca.base.yamlsrc import Reader
 from sicca.base.yamlsrc import load as load_yaml
-from sicca.language.intervals import OPS, cell_points
+from sicca.language.intervals import OPEN, OPS, cell_points
 from sicca.language.loader import load_manifest, load_rule_files, rule_dirs
 from sicca.language.program import Catalog, Compiled
 from sicca.records.models import Case, Catalogue, Record, load_case
@@ -239,6 +239,17 @@ class Sicca:
         self.per_eye = {i.name: i.spec.worse or "max"
                         for i in catalogue.vocabulary.items.values()
                         if i.type == "per_eye" and i.name in inputs}
+        #: the items whose ``not_done`` leaves no value (their vocabulary section says so);
+        #: any other input ``not_done``, and any ``unknown`` one, holds a value nobody knows:
+        #: the backends see it ``OPEN`` and it is split into cells (README "Honest uncertainty")
+        self.no_value_when_not_done = frozenset(
+            i.name for i in catalogue.vocabulary.items.values() if i.not_done_no_value)
+        #: per input word, the codes an OPEN value of it takes, one cell each: one per class
+        #: of its choices that the program's code tests answer alike
+        self.open_codes = open_codes(self.program, compiled.catalog)
+        self._input_pos = {n: k for k, n in enumerate(self._input_names)}
+        self._integers = frozenset(i.name for i in catalogue.vocabulary.items.values()
+                                   if i.type == "count")
         self._memo: dict[str, Any] = {}
         #: the instruments that score a case, as the pack manifest declares them (in order)
         self.declared: list[str] = list(compiled.manifest.instruments) \
@@ -320,9 +331,31 @@ class Sicca:
     def evaluate_visit(self, visit: Visit, options: dict[str, str]) -> Evaluation:
         vf = visit.facts
         facts = [vf[n].engine() for n in self._input_names if n in vf]
+        self.mark_open(visit, facts)
         if not any(f["censor"] for f in facts):
             return self.wrap(visit, self.backend.evaluate(facts), options)
         return self._evaluate_cells(visit, facts, options)
+
+    def is_open(self, name: str, state: str) -> bool:
+        """Whether an input in ``state`` with no value holds a value nobody knows: ``unknown``
+        always, ``not_done`` unless its item's section says a test not done has none;
+        ``not_reported`` never (the rules read silence their own way; README "Honest
+        uncertainty")."""
+        return state == "unknown" or (state == "not_done"
+                                      and name not in self.no_value_when_not_done)
+
+    def mark_open(self, visit: Visit, facts: list[dict[str, Any]]) -> None:
+        """Give every OPEN input of ``facts`` (the backends' dicts, in input order) the
+        censor ``OPEN``. Only recorded facts can be: the rest are not reported."""
+        pos, vf = self._input_pos, visit.facts
+        for name in visit.recorded:
+            k = pos.get(name)
+            if k is None or k >= len(facts) or facts[k]["name"] != name:
+                continue
+            f = facts[k]
+            if f["value"] is None and not f["code"] and not f["censor"] \
+                    and self.is_open(name, f["state"]) and name in vf:
+                facts[k] = dict(f, censor=OPEN)
 
     def _evaluate_cells(self, visit: Visit, facts: list[dict[str, Any]],
                         options: dict[str, str]) -> Evaluation:
@@ -331,23 +364,30 @@ class Sicca:
         MAX_CELLS combinations, the backend's three-valued pass, marked ``approximate``."""
         # one dimension per censored input (a per-eye test with both eyes measured: one for
         # the pair, its worse eye worked out per cell); each a list of value assignments
-        dims: list[list[dict[int, float]]] = []
+        dims: list[list[dict[int, dict[str, Any]]]] = []
         pos = {f["name"]: k for k, f in enumerate(facts)}
         done: set[int] = set()
         for name, worse in self.per_eye.items():
             k = pos.get(name)
-            if k is not None and facts[k]["censor"]:
-                pair = self._eye_cells(visit, name, worse, k, pos)
+            if k is not None and facts[k]["censor"] not in ("", OPEN):
+                pair = self._eye_cells(visit, name, worse, k, pos, facts)
                 if pair is not None:
                     dims.append(pair)
                     done |= {k} | {pos[n] for n in (f"{name}.right", f"{name}.left")
                                    if n in pos}
         for k, f in enumerate(facts):
             if f["censor"] and k not in done:
-                fact = visit.facts[f["name"]]
-                pts = cell_points(self.tests_by_fact.get(f["name"], []), f["value"], f["censor"],
-                                  self.value_ranges.get(f["name"], (None, None)), fact.integer)
-                dims.append([{k: x} for x in pts])
+                name = f["name"]
+                if f["censor"] == OPEN and name in self.open_codes:
+                    dims.append([{k: dict(f, state="reported", code=c, censor="")}
+                                 for c in self.open_codes[name]])
+                    continue
+                integer = visit.facts[name].integer or name in self._integers
+                pts = cell_points(self.tests_by_fact.get(name, []), f["value"] or 0.0,
+                                  f["censor"], self.value_ranges.get(name, (None, None)),
+                                  integer)
+                state = "reported" if f["censor"] == OPEN else f["state"]
+                dims.append([{k: dict(f, state=state, value=x, censor="")} for x in pts])
         total = 1
         for dim in dims:
             total *= max(len(dim), 1)
@@ -363,7 +403,7 @@ class Sicca:
             cell = list(facts)
             for assign in combo:
                 for k, x in assign.items():
-                    cell[k] = dict(facts[k], value=x, censor="")
+                    cell[k] = x
             raw = self.backend.evaluate(cell)
             kind = (frozenset(raw.derived), frozenset(_firing_key(f) for f in raw.firings))
             if kind not in kinds:  # cells that fire alike are one for every instrument
@@ -386,8 +426,8 @@ class Sicca:
         ev.cells = cells
         return ev
 
-    def _eye_cells(self, visit: Visit, name: str, worse: str, k: int,
-                   pos: dict[str, int]) -> list[dict[int, float]] | None:
+    def _eye_cells(self, visit: Visit, name: str, worse: str, k: int, pos: dict[str, int],
+                   facts: list[dict[str, Any]]) -> list[dict[int, dict[str, Any]]] | None:
         """The cells of a per-eye test whose worse eye is censored, both eyes measured: each
         eye split at the thresholds of the test, the worse eye of each pair exact. (One value
         cannot hold a two-sided range: right ">5" and left 8 mm make the worse eye (5, 8],
@@ -403,13 +443,13 @@ class Sicca:
         pts = [cell_points(tests, float(s.value), s.censor or "", bounds, False)
                for s in sides if s is not None and s.value is not None]
         pick = min if worse == "min" else max
-        out: dict[tuple[tuple[bool, ...], ...], dict[int, float]] = {}
+        out: dict[tuple[tuple[bool, ...], ...], dict[int, dict[str, Any]]] = {}
         for r, left in itertools.product(*pts):
             w = pick(r, left)
-            assign = {k: w}
+            assign = {k: dict(facts[k], value=w, censor="")}
             for n, x in zip(names, (r, left), strict=True):
                 if n in pos:
-                    assign[pos[n]] = x
+                    assign[pos[n]] = dict(facts[pos[n]], value=x, censor="")
             sig = tuple(tuple(OPS[op](x, c) for op, c in tests) for x in (w, r, left))
             out.setdefault(sig, assign)
         return list(out.values())
@@ -472,3 +512,30 @@ def numeric_tests(program: dict[str, Any]) -> dict[str, list[tuple[str, float]]]
     return {k: sorted(v) for k, v in out.items()}
 
 
+
+
+def open_codes(program: dict[str, Any], catalog: Catalog) -> dict[str, list[str]]:
+    """Per input word, the codes an OPEN value of it may take (``Sicca.open_codes``)."""
+    tested: dict[str, set[frozenset[str]]] = {}
+    for r in program["rules"]:
+        for br in r["branches"]:
+            for lit in br:
+                for t in lit["tests"]:
+                    if t["field"] == "code":
+                        vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
+                        tested.setdefault(lit["fact"], set()).add(
+                            frozenset(str(v) for v in vals))
+    out: dict[str, list[str]] = {}
+    for name in program["inputs"]:
+        spec = catalog.facts.get(name)
+        if spec is None or spec.kind != "code":
+            continue
+        sets = sorted(tested.get(name, set()), key=sorted)
+        codes = list(spec.choices or sorted({c for s in sets for c in s}) + ["__other__"])
+        # one code per class of codes every test of the program answers alike (a code no
+        # rule names stands for every other one; none named: one cell, its state reported)
+        classes: dict[tuple[bool, ...], str] = {}
+        for c in codes:
+            classes.setdefault(tuple(c in s for s in sets), c)
+        out[name] = list(classes.values())
+    return out

@@ -9,7 +9,8 @@ value its interval does not decide; sicca.language.intervals). Each stratum is r
 the *definite* pass needs every literal true (a negated conclusion: not even possibly
 concluded), the *possible* pass needs every literal true or unknown (a negated conclusion: not
 definitely concluded). A visit with no censored value has no unknown literal, and its possible
-pass is skipped (it would repeat the definite one).
+pass is skipped (it would repeat the definite one). An input given as ``OPEN`` (a value
+nobody knows) counts as censored here: its value and code tests are unknown.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from sicca.language.intervals import FALSE, OPS, TRUE, fact_interval, satisfying, truth
+from sicca.language.intervals import (
+    EVERYTHING,
+    FALSE,
+    OPEN,
+    OPS,
+    TRUE,
+    UNKNOWN,
+    fact_interval,
+    satisfying,
+    truth,
+)
 from sicca.running.trace import Firing, RawResult
 
 Fact = dict[str, Any]
@@ -107,36 +118,69 @@ def _conj(preds: list[Pred]) -> Pred:
     return every
 
 
+#: a fact as a completion of an OPEN input has it: reported (state tests read only this)
+_REPORTED: Fact = {"id": "", "name": "", "state": "reported", "value": None, "code": "",
+                   "censor": ""}
+
+
 def _literal(tests: list[dict[str, Any]]) -> Lit:
     """One literal's tests judged together on one fact: TRUE, FALSE or UNKNOWN.
 
-    Words and states are always decided. Numbers: a missing value fails every test and passes
-    every negated one (missing data is asked about with ``state:``); an exact value is
-    decided; a censored value is decided only when its whole interval is (intervals.truth
-    over the tests' common set)."""
+    Words and states are decided; numbers: a missing value fails every test and passes every
+    negated one (missing data is asked about with ``state:``); an exact value is decided; a
+    censored value is decided only when its whole interval is (intervals.truth over the
+    tests' common set).
+
+    A fact that holds a value nobody knows (censor ``OPEN``, README "Honest uncertainty")
+    is read two ways: as recorded (its state, no value) and as any completion (state
+    reported, any value or code of the item). The literal is TRUE or FALSE when both readings
+    agree, UNKNOWN otherwise: a value or code test is never decided on it, and a state test
+    that tells its recorded state from ``reported`` is UNKNOWN, so the rules that read the
+    missing state (a criteria item ``unknown``, a domain ``not_assessable``) may conclude
+    but never definitely."""
     numeric = [(t["op"], float(t["value"]), bool(t["neg"])) for t in tests
                if t["field"] == "value" and not isinstance(t["value"], list)]
-    others = _conj([_pred(t) for t in tests
-                    if not (t["field"] == "value" and not isinstance(t["value"], list))])
-    if not numeric:
-        return lambda f: TRUE if others(f) else FALSE
-    all_neg = all(neg for _, _, neg in numeric)
+    states = _conj([_pred(t) for t in tests if t["field"] == "state"])
+    words = [t for t in tests if t["field"] != "state"
+             and not (t["field"] == "value" and not isinstance(t["value"], list))]
+    codes = _conj([_pred(t) for t in words])
+    on_reported = states(_REPORTED)
+    if not numeric and not words:
+        if on_reported:
+            return lambda f: TRUE if states(f) else UNKNOWN if f["censor"] == OPEN else FALSE
+        return lambda f: (UNKNOWN if f["censor"] == OPEN else TRUE) if states(f) else FALSE
     sat = satisfying(numeric)
+    # the literal on every completion of an OPEN fact (never TRUE: a test reads its value)
+    completed = FALSE if not on_reported else UNKNOWN if words else truth(EVERYTHING, sat)
+    if not numeric:
+        def word(f: Fact) -> int:
+            r = TRUE if states(f) and codes(f) else FALSE
+            if f["censor"] == OPEN and r != completed:
+                return UNKNOWN
+            return r
+
+        return word
+    all_neg = all(neg for _, _, neg in numeric)
     exact = [(OPS[op], c, neg) for op, c, neg in numeric]
 
     def lit(f: Fact) -> int:
-        if not others(f):
-            return FALSE
-        x = f["value"]
-        if x is None:
-            return TRUE if all_neg else FALSE
-        cen = f["censor"]
-        if not cen:
-            for cmp, c, neg in exact:
-                if cmp(x, c) == neg:
-                    return FALSE
-            return TRUE
-        return truth(fact_interval(x, cen), sat)
+        if not states(f) or not codes(f):
+            r = FALSE
+        else:
+            x = f["value"]
+            if x is None:
+                r = TRUE if all_neg else FALSE
+            else:
+                cen = f["censor"]
+                if not cen:
+                    for cmp, c, neg in exact:
+                        if cmp(x, c) == neg:
+                            return FALSE
+                    return TRUE
+                return truth(fact_interval(x, cen), sat)
+        if f["censor"] == OPEN and r != completed:
+            return UNKNOWN
+        return r
 
     return lit
 

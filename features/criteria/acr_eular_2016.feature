@@ -68,6 +68,44 @@ Feature: 2016 ACR/EULAR classification criteria (rules/criteria/acr_eular_2016/)
       | vBS under the drug                    | {van_bijsterveld: {right: 2, left: 2, under_anticholinergic: true}}    | {anticholinergic: absent}    | ocular_staining | unknown  | 0      | acr_eular_2016.ocular_staining.unknown_anticholinergic |
       | OSS under the drug, vBS valid and low | {ocular_staining_score: {right: 8, left: 8, under_anticholinergic: true}, van_bijsterveld: {right: 1, left: 1}} | {anticholinergic: absent} | ocular_staining | negative | 0 | acr_eular_2016.ocular_staining.negative |
 
+  Scenario Outline: An anticholinergic drug or a staining result that is unknown is not read as absent: <case>
+    Given a classification record
+    And the record has symptoms: {dry_mouth_3_months: yes}
+    And the record has tests: <tests>
+    And the record has drugs: <drugs>
+    When the criteria are applied
+    Then the acr_eular_2016 item <item> is <state> with <points> points
+    And the acr_eular_2016 item <item> rests on <rule>
+
+    # a drug of unknown status may be current: the test may be invalid (spec §4.3), so unknown
+    # (0 or 1), not positive; a staining result unknown may be >= the threshold (it may conclude
+    # positive), a staining test not done leaves the item to the test done (as AECG's default
+    # mode, §5.3) [CONVENTION]
+    Examples:
+      | case                                   | tests                                                              | drugs                      | item            | state    | points | rule                                               |
+      | OSS 8, drug status unknown             | {ocular_staining_score: {right: 8, left: 8}}                       | {anticholinergic: unknown} | ocular_staining | unknown  | 0      | acr_eular_2016.ocular_staining.unknown_anticholinergic |
+      | OSS 8, drug absent                     | {ocular_staining_score: {right: 8, left: 8}}                       | {anticholinergic: absent}  | ocular_staining | positive | 1      | acr_eular_2016.ocular_staining.positive            |
+      | Schirmer 3 mm, drug status unknown     | {schirmer: {right: 3, left: 3}}                                    | {anticholinergic: unknown} | schirmer        | unknown  | 0      | acr_eular_2016.schirmer.unknown_anticholinergic    |
+      | saliva 0.5 mL/min, drug status unknown | {unstimulated_saliva_flow: 0.5}                                    | {anticholinergic: unknown} | saliva_flow     | unknown  | 0      | acr_eular_2016.saliva_flow.unknown_anticholinergic |
+      | OSS 2, vBS result unknown              | {ocular_staining_score: {right: 2, left: 2}, van_bijsterveld: unknown}  | {anticholinergic: absent} | ocular_staining | unknown | 0 | acr_eular_2016.ocular_staining.positive |
+      | OSS 2, vBS not done                    | {ocular_staining_score: {right: 2, left: 2}, van_bijsterveld: not_done} | {anticholinergic: absent} | ocular_staining | negative | 0 | acr_eular_2016.ocular_staining.negative |
+
+  Scenario Outline: The score range with an anticholinergic drug of unknown status: <case>
+    Given a classification record
+    And the record has symptoms: {dry_mouth_3_months: yes}
+    And the record has tests: {focus_score: 0.5, anti_ssa: negative, ocular_staining_score: {right: 2, left: 2}, schirmer: {right: 10, left: 10}, unstimulated_saliva_flow: 0.5}
+    And the record has drugs: <drugs>
+    When the criteria are applied
+    Then the acr_eular_2016 score is <min> to <max>
+    And the acr_eular_2016 verdict is <verdict>
+
+    # focus 0.5 and anti-SSA negative: 0; the three dryness tests are all negative (0) when the
+    # drug is absent; when it may be current each may be invalid: 0 + (0 or 1) × 3 = 0 to 3 < 4
+    Examples:
+      | case                      | drugs                      | min | max | verdict |
+      | drug absent: 0            | {anticholinergic: absent}  | 0   | 0   | not_met |
+      | drug status unknown: 0-3  | {anticholinergic: unknown} | 0   | 3   | not_met |
+
   Scenario Outline: Totals on both sides of 4: <case>
     Given a classification record
     And the record has symptoms: {drinks_to_swallow: yes}

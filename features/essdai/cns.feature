@@ -34,3 +34,21 @@ Feature: ESSDAI central nervous system domain (rules/essdai/cns.yaml)
     When the visit is scored
     Then the cns domain is assumed_absent, level 0, 0 points
     And the cns domain level rests on essdai.cns.assumed_absent
+
+  Scenario Outline: A CNS finding whose damage or presence is unknown: <case>
+    Given a visit stating no involvement outside the cns domain
+    And the visit records findings: <findings>
+    When the visit is scored
+    Then the cns domain is <state>, level <level>, <points> points
+    And the cns domain level is between <lo> and <hi>
+
+    # seizures are high (5 × 3 = 15) unless stable damage (0); a damage status not done, or
+    # seizures not done beside a finding recorded absent, leaves 0 to 3 (never a definite 3 or 0)
+    Examples:
+      | case | findings | state | level | points | lo | hi |
+      | seizures, damage not done: 0 to 3 | cns: {seizures: {state: present, damage: not_done}} | undetermined | - | - | 0 | 3 |
+      | seizures, not damage: 3 | cns: {seizures: {state: present, damage: false}} | rated | 3 | 15 | 3 | 3 |
+      | seizures, stable damage: 0 | cns: {seizures: {state: present, damage: true}} | rated | 0 | 0 | 0 | 0 |
+      | optic neuritis, damage unknown: 0 to 2 | cns: {optic_neuritis: {state: present, damage: unknown}} | undetermined | - | - | 0 | 2 |
+      | seizures not done, MS-like syndrome absent: 0 to 3 | cns: {ms_like_sensory: absent, seizures: not_done} | undetermined | - | - | 0 | 3 |
+      | seizures absent, MS-like syndrome absent: 0 | cns: {ms_like_sensory: absent, seizures: absent} | rated | 0 | 0 | 0 | 0 |

@@ -57,3 +57,21 @@ Feature: ESSDAI constitutional domain (rules/essdai/constitutional.yaml)
       | severe fever: 2                   | constitutional: {fever_unmeasured: {state: present, severity: severe}}     | rated             | 2     | 6      | 2  | essdai.constitutional.moderate.fever_unmeasured_severe |
       | infectious fever is not rated     | constitutional: {fever_unmeasured: {state: present, cause: infection}}      | rated             | 0     | 0      | 0  | no rule |
       | measured 38.6 °C decides it       | constitutional: {fever_unmeasured: present, fever: 38.6}                    | rated             | 2     | 6      | 2  | essdai.constitutional.moderate.fever |
+
+  Scenario Outline: A fever whose cause is unknown is not read as Sjögren's: <case>
+    Given a visit stating no involvement outside the constitutional domain
+    And the visit records findings: <findings>
+    When the visit is scored
+    Then the constitutional domain is <state>, level <level>, <points> points
+    And the constitutional domain level is between <lo> and <hi>
+
+    # 38.0 °C is in the low band (3 × 1 = 3) when the fever is Sjögren's, 0 when infectious;
+    # a cause recorded as unknown leaves 0 to 1. A cause not recorded at all is read as
+    # Sjögren's (spec §9.2.2: a recorded manifestation is rated as attributed).
+    Examples:
+      | case | findings | state | level | points | lo | hi |
+      | fever 38.0 °C, cause unknown: 0 to 1 | constitutional: {fever: {value: 38.0, cause: unknown}} | undetermined | - | - | 0 | 1 |
+      | fever 38.0 °C, cause Sjögren's: 1 | constitutional: {fever: {value: 38.0, cause: ss}} | rated | 1 | 3 | 1 | 1 |
+      | fever 38.0 °C, cause not recorded: 1 | constitutional: {fever: 38.0} | rated | 1 | 3 | 1 | 1 |
+      | fever 39.0 °C, cause not done: 0 to 2 | constitutional: {fever: {value: 39.0, cause: not_done}} | undetermined | - | - | 0 | 2 |
+      | night sweats, cause unknown: 0 to 1 | constitutional: {night_sweats: {state: present, cause: unknown}} | undetermined | - | - | 0 | 1 |

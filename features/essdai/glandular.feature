@@ -23,7 +23,7 @@ Feature: ESSDAI glandular domain (rules/essdai/glandular.yaml)
       | infected submandibular gland           | glandular: {submandibular_swelling: {state: present, size: important, cause: infection}} | rated | 0 | 0 | 0 | no rule                    |
       | limited lacrimal swelling              | glandular: {lacrimal_swelling: {state: present, size: limited}}        | rated | 1     | 2      | 2    | essdai.glandular.low.lacrimal      |
       | important lacrimal swelling            | glandular: {lacrimal_swelling: {state: present, size: important}}      | rated | 2     | 4      | 4    | essdai.glandular.moderate.lacrimal |
-      | no swelling recorded as absent         | glandular: {parotid_swelling: not_done, lacrimal_swelling: absent}     | rated | 0     | 0      | 0    | no rule                            |
+      | no swelling recorded as absent         | glandular: {submandibular_swelling: absent, lacrimal_swelling: absent} | rated | 0 | 0 | 0 | no rule |
 
   Scenario: Nothing recorded and no statement of absence: not assessable
     Given a visit
@@ -53,3 +53,17 @@ Feature: ESSDAI glandular domain (rules/essdai/glandular.yaml)
       | called small: 1               | glandular: {parotid_swelling_unmeasured: {state: present, size: small}}       | rated             | 1     | 2      | 1  | essdai.glandular.low.parotid_unmeasured |
       | called major: 2               | glandular: {parotid_swelling_unmeasured: {state: present, size: major}}       | rated             | 2     | 4      | 2  | essdai.glandular.moderate.parotid_unmeasured_major |
       | from a stone: not rated       | glandular: {parotid_swelling_unmeasured: {state: present, cause: stone}}      | rated             | 0     | 0      | 0  | no rule |
+
+  Scenario Outline: A parotid not examined is not read as unswollen: <case>
+    Given a visit stating no involvement outside the glandular domain
+    And the visit records findings: <findings>
+    When the visit is scored
+    Then the glandular domain is <state>, level <level>, <points> points
+    And the glandular domain level is between <lo> and <hi>
+
+    # a parotid > 3 cm is moderate (2 × 2 = 4): not examined (not_done) beside a lacrimal
+    # gland recorded unswollen, the parotid may be anything: 0 to 2, never a definite 0
+    Examples:
+      | case | findings | state | level | points | lo | hi |
+      | parotid not done, lacrimal absent: 0 to 2 | glandular: {parotid_swelling: not_done, lacrimal_swelling: absent} | undetermined | - | - | 0 | 2 |
+      | parotid 0 cm, lacrimal absent: 0 | glandular: {parotid_swelling: 0, lacrimal_swelling: absent} | rated | 0 | 0 | 0 | 0 |

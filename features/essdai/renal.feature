@@ -66,3 +66,28 @@ Feature: ESSDAI renal domain (rules/essdai/renal.yaml)
       | tubular acidosis, no GFR, no urinalysis: 1 to 2  | renal: {tubular_acidosis: present}                          | 1  | 2  |
       | glomerular involvement, nothing measured: 0 to 3 | renal: {glomerular_involvement: present}                    | 0  | 3  |
       | glomerular involvement with haematuria: 3        | renal: {glomerular_involvement: present, haematuria: present} | 3 | 3  |
+
+  Scenario Outline: A renal finding that is unknown is never read as absent: <case>
+    Given a visit stating no involvement outside the renal domain
+    And the visit records findings: <findings>
+    And the lab GFR is <gfr> mL/min, reference -
+    When the visit is scored
+    Then the renal domain is <state>, level <level>, <points> points
+    And the renal domain level is between <lo> and <hi>
+
+    # GFR 50 < 60 is renal failure: with glomerular involvement high (5 × 3 = 15); with tubular
+    # acidosis moderate. A GFR alone grades neither: it does not assess the domain [CONVENTION,
+    # spec §1.6]; a finding not done beside one recorded absent keeps its level open.
+    Examples:
+      | case | findings | gfr | state | level | points | lo | hi |
+      | GFR 50 and no renal finding recorded: not assessable, 0 to 3 | constitutional: {involvement: absent} | 50 | not_assessable | - | - | 0 | 3 |
+      | GFR 50, no tubular acidosis or glomerular involvement: 0 | renal: {tubular_acidosis: absent, glomerular_involvement: absent} | 50 | rated | 0 | 0 | 0 | 0 |
+      | GFR 50, glomerular involvement not done: 0 to 3 | renal: {tubular_acidosis: absent, glomerular_involvement: not_done} | 50 | undetermined | - | - | 0 | 3 |
+      | GFR 50, glomerular involvement present: 3 | renal: {tubular_acidosis: absent, glomerular_involvement: present} | 50 | rated | 3 | 15 | 3 | 3 |
+      | GFR 50, tubular acidosis unknown: 0 to 2 | renal: {tubular_acidosis: unknown, glomerular_involvement: absent} | 50 | undetermined | - | - | 0 | 2 |
+
+  Scenario: A GFR with the record stating no kidney involvement: assumed absent
+    Given a visit stating no involvement of any domain
+    And the lab GFR is 50 mL/min, reference -
+    When the visit is scored
+    Then the renal domain is assumed_absent, level 0, 0 points

@@ -71,3 +71,15 @@ def random_visits(program: dict[str, Any], catalog: Catalog, n: int,
                           "value": value, "code": code, "censor": censor})
         visits.append(facts)
     return visits
+
+
+def mark_open(visits: list[list[dict[str, Any]]], sicca: Any) -> None:
+    """Each input holding a value nobody knows as the backends receive it from
+    ``Sicca.mark_open`` (censor OPEN; ``Sicca.is_open`` says which states)."""
+    from sicca.language.intervals import OPEN
+
+    for facts in visits:
+        for f in facts:
+            if f["value"] is None and not f["code"] and not f["censor"] \
+                    and sicca.is_open(f["name"], f["state"]):
+                f["censor"] = OPEN

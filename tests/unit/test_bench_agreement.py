@@ -59,13 +59,15 @@ def _check(sicca: Sicca, cases: list[Case], options: dict[str, str],
 
 
 def _censored(sicca: Sicca, case: Case, tp: Any, options: dict[str, str]) -> bool:
-    """Whether the visit holds a censored value some rule reads. The hand-coded scorer is
-    two-valued (an undecided bound reads as "not met": OSS "<=6" beside a negative van
-    Bijsterveld made the 2016 ocular item negative); the engines are three-valued (README
-    "Honest uncertainty") and such visits are checked by the completion oracle
-    (tests/unit/test_oracle.py) instead of here."""
+    """Whether the visit holds a censored value, or a value nobody knows (an input the engine
+    completes: ``Sicca.is_open``), that some rule reads. The hand-coded scorer is two-valued
+    (an undecided bound reads as "not met": OSS "<=6" beside a negative van Bijsterveld made
+    the 2016 ocular item negative; a damage status not done reads as "not damage"); the
+    engines give the exact hull of the completions (README "Honest uncertainty") and such
+    visits are checked by the completion oracle (tests/unit/test_oracle.py) instead of here."""
     reads = set(sicca.program["inputs"])
-    return any(f.censor for n, f in sicca.visit(case, tp, options).facts.items() if n in reads)
+    return any(f.censor or (f.value is None and not f.code and sicca.is_open(n, f.state))
+               for n, f in sicca.visit(case, tp, options).facts.items() if n in reads)
 
 
 @pytest.mark.slow
