@@ -85,7 +85,6 @@ def run_fast(argv: list[str]) -> bool:
     # frees everything that is not a cycle, and the collector is back on when the command ends
     enabled = gc.isenabled()
     gc.disable()
-    _reuse_freed_blocks()
     from sicca.base.errors import SiccaError
     from sicca.cli.plain import score
 
@@ -102,26 +101,6 @@ def run_fast(argv: list[str]) -> bool:
         if enabled:
             gc.enable()
     return True
-
-
-#: the block freed at start by _reuse_freed_blocks (glibc raises its mmap threshold to the
-#: size of a freed mmapped block only up to 32 MiB on 64-bit systems)
-HEAP_BLOCK = 16 << 20
-
-
-def _reuse_freed_blocks() -> None:
-    """Let the memory of one visit's durable-rules sessions serve the next visit's.
-
-    The rule engine's C core allocates each session's state in blocks of megabytes (an index
-    per network node) and frees them when the visit ends. glibc's malloc serves a block that
-    large with a fresh mmap and unmaps it on free, so each new session pays again for zeroed
-    pages from the kernel (page faults were about a sixth of a warm `sicca score`). glibc
-    raises its mmap threshold, once, to the size of the largest mmapped block freed: so one
-    block of HEAP_BLOCK is freed at start, and later blocks up to that size come from the
-    heap, where a freed block is reused. ``bytes(n)`` is calloc'd: its pages are never
-    touched (no cost but one mmap/munmap). Elsewhere than glibc it only allocates and frees
-    one block."""
-    bytes(HEAP_BLOCK)
 
 
 def _no_plugin_loader() -> None:

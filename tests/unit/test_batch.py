@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """40 patients with a high share of broken / empty records, and a blank line."""
+    """24 patients with a high share of broken / empty records, and a blank line."""
     cfg = dict(load_config(), problems={"bad_record": 0.15, "empty_record": 0.05})
     path = tmp_path_factory.mktemp("cohort") / "c.jsonl"
-    write_jsonl(Generator(Catalogue.load(), cfg, seed=99).cohort(n_patients=40), path)
+    write_jsonl(Generator(Catalogue.load(), cfg, seed=13).cohort(n_patients=24), path)
     with path.open("a") as fh:
         fh.write("\n")
     return path

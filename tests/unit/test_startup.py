@@ -9,7 +9,6 @@ every module the process imported.
 from __future__ import annotations
 
 import os
-import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -162,46 +161,3 @@ def test_the_report_models_are_made_from_evaluated_annotations() -> None:
                 strings = [k for k, v in vars(cls).get("__annotations__", {}).items()
                            if isinstance(v, str)]
                 assert not strings, (cls.__name__, strings)
-
-
-_FAULTS = """
-import resource, sys
-from sicca.cli import fast
-if sys.argv[1] == "reuse":
-    fast._reuse_freed_blocks()
-import sicca
-from sicca.base.paths import EXAMPLES_DIR
-s = sicca.load(engine="durable")
-case = s.case(EXAMPLES_DIR / "rfib-case.yaml")
-s.score(case, timepoints=["baseline"])  # each ruleset's first session
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-s.score(case)  # four more visits
-print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-"""
-
-
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="a glibc malloc behaviour")
-def test_durable_sessions_reuse_the_memory_of_earlier_ones(tmp_path: Path) -> None:
-    # the fast path frees one large block first (sicca.cli.fast._reuse_freed_blocks): glibc
-    # then serves the C core's multi-megabyte session states from the heap, where a visit's
-    # freed state is reused by the next, instead of fresh zeroed pages from the kernel each
-    # time (measured: ~2,960 page faults for four visits without it, ~215 with it)
-    env = dict(os.environ, SICCA_CACHE_DIR=str(tmp_path))
-    faults = {}
-    for mode in ("plain", "reuse"):
-        r = subprocess.run([sys.executable, "-c", _FAULTS, mode], env=env, capture_output=True,
-                           text=True, timeout=120, check=True)
-        faults[mode] = int(r.stdout.split()[-1])
-    assert faults["reuse"] * 4 < faults["plain"], faults
-
-
-def test_the_fast_path_frees_its_large_block_first(monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from sicca.cli import fast
-
-    calls: list[int] = []
-    monkeypatch.setattr(fast, "_reuse_freed_blocks", lambda: calls.append(fast.HEAP_BLOCK))
-    assert fast.run_fast(["score", str(EXAMPLES_DIR / "rfib-case.yaml"), "-f", "json"])
-    capsys.readouterr()
-    # glibc raises its mmap threshold for freed blocks of at most 32 MiB (64-bit)
-    assert calls == [16 << 20] and fast.HEAP_BLOCK <= 32 << 20
