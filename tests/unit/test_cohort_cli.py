@@ -76,14 +76,15 @@ def test_streamed_slices_never_split_a_patient_and_score_the_same(
     from sicca.cohort.frames import synth_table
     from sicca.cohort.table import write_table
 
-    # 60 visits of 5 patients (~12 each): slices of 20 rows split patients; each slice
-    # costs the scorer's ~0.35 s of fixed work, so 3 slices (the fast loop); the slicing
+    # 60 visits of 5 patients (~12 each): slices of 30 rows split patients; each slice
+    # costs the scorer's ~0.35 s of fixed work, so 2 slices (the fast loop); the slicing
     # itself is checked below on slices of 7, which split every patient
     df = synth_table(native, 60, seed=5, pool=5)
     src = tmp_path / "s.parquet"
     write_table(df, src)
     small, big = tmp_path / "a.parquet", tmp_path / "b.parquet"
-    score_table(native, src, small, rows=20)  # slices of ~20 rows: patients span them
+    assert df["patient"][29] == df["patient"][30]  # a patient spans the two slices
+    score_table(native, src, small, rows=30)  # slices of ~30 rows: patients span them
     score_table(native, src, big, rows=100_000)
     assert pl.read_parquet(small).equals(pl.read_parquet(big))
     parts = list(patient_slices(iter([df.slice(i, 7) for i in range(0, df.height, 7)])))

@@ -89,7 +89,7 @@ def _agree(u: Universe, ref: Universe, inputs: list[Input]) -> None:
 
 def test_durable_reports_what_native_reports_fast_sample(durable: Universe,
                                                           native: Universe) -> None:
-    @settings(FAST, max_examples=25)
+    @settings(FAST, max_examples=12)
     @given(inputs=oracle.visit_inputs(native, unknowns=True))
     def run(inputs: list[Input]) -> None:
         _agree(durable, native, inputs)
