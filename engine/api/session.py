@@ -86,6 +86,17 @@ class Session:
         return f"Session(rules={[str(r) for r in self.rules]}, engine={self.engine!r})"
 
     @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the Sicca version and every rule file's path and content (the disk
+        cache's key; worked out now when the session runs uncached)."""
+        if self._cache is not None:
+            return self._cache.key
+        from sicca.base.diskcache import fingerprint
+        from sicca.base.paths import RULES_DIR
+
+        return fingerprint([RULES_DIR] + self.rules)
+
+    @property
     def catalogue(self) -> Catalogue:
         """Vocabulary and analyte table of the rule set (loaded on first use)."""
         if self._catalogue is None:

@@ -4,6 +4,7 @@ session, and the body of `sicca score` (run by the typer command and by sicca.cl
 from __future__ import annotations
 
 import sys
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +33,36 @@ def dumps(data: Any) -> str:
     return jsonenc.dumps(data, indent=2)
 
 
+#: the last few sessions of this process, by what they were made from: a process that runs
+#: many commands (a test suite, a notebook calling ``main``) loads unchanged rules once. The
+#: key holds the content fingerprint of every rule file and the cache directory, so an edited
+#: rule file, or another cache, is a new session; a one-shot command never sees it.
+_SESSIONS: OrderedDict[tuple[str, tuple[str, ...], str, str], Session] = OrderedDict()
+_KEEP = 4
+
+
 def get_session(engine: str, rules: list[Path] | None) -> Session:
     """The API session of a command: ``--engine`` checked, rule files read through the cache."""
     from sicca.api import load
+    from sicca.base.diskcache import cache_dir, fingerprint
+    from sicca.base.paths import RULES_DIR
 
-    return load(list(rules or []), engine)
+    packs: list[str | Path] = list(rules or [])
+    where = (engine, tuple(str(Path(p).resolve()) for p in packs))
+    if not _SESSIONS:  # the first command of the process: nothing to find, no fingerprint twice
+        session = load(packs, engine)
+        _SESSIONS[where + (session.fingerprint, str(cache_dir()))] = session
+        return session
+    key = where + (fingerprint([RULES_DIR] + [Path(p) for p in packs]), str(cache_dir()))
+    found = _SESSIONS.get(key)
+    if found is not None:
+        _SESSIONS.move_to_end(key)
+        return found
+    session = load(packs, engine)
+    _SESSIONS[key] = session
+    while len(_SESSIONS) > _KEEP:
+        _SESSIONS.popitem(last=False)
+    return session
 
 
 def get_sicca(engine: str, rules: list[Path] | None) -> Sicca:

@@ -365,3 +365,24 @@ def test_cached_shallow_marks_answer_as_the_full_marks(tmp_path: Path) -> None:
     for path in paths:  # shallow first, then deep, on one object
         assert src.mark(path) == fresh.mark(path), path
     assert cache.misses == 0
+
+
+def test_commands_of_one_process_share_a_session_until_a_rule_file_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a test suite or a notebook running many commands loads unchanged rules once; the key is
+    # the rule files' content, so an edit (or another engine) is a new session
+    from sicca.cli import plain
+
+    monkeypatch.setattr(plain, "_SESSIONS", type(plain._SESSIONS)())
+    pack = _pack(tmp_path)
+    first = plain.get_session("native", [pack])  # the process's first: keyed by its own cache
+    assert plain.get_session("native", [pack]) is first
+    assert plain.get_session("durable", [pack]) is not first
+    f = pack / "essdai" / "constitutional.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace(
+        '"Mild or intermittent fever', '"EDITED fever'), encoding="utf-8")
+    edited = plain.get_session("native", [pack])
+    assert edited is not first and _description(edited).startswith("EDITED fever")
+    for k in range(plain._KEEP + 1):  # a few sessions are kept, not every one ever made
+        plain.get_session("native", [_pack(tmp_path / str(k))])
+    assert len(plain._SESSIONS) == plain._KEEP
