@@ -95,9 +95,9 @@ def _run_both(program: dict, visits: list[list[dict]]) -> None:
 
 
 # Sizes (tests/support/sizes.py): durable-rules takes ~19 ms of CPU a visit of ~200 facts and
-# native ~3 ms, so 2,500 visits cost ~55 s; SICCA_BACKENDS_VISITS=10000 runs issue 11's
+# native ~3 ms, so 2,000 visits cost ~45 s; SICCA_BACKENDS_VISITS=10000 runs issue 11's
 # 10,000 (~4 minutes on one core).
-RANDOM_VISITS = size("SICCA_BACKENDS_VISITS", 2_500)
+RANDOM_VISITS = size("SICCA_BACKENDS_VISITS", 2_000)
 #: evaluations through one durable backend, one after another (past its 1,024 live sessions)
 SEQUENTIAL = size("SICCA_DURABLE_SEQUENTIAL", 1_500)
 #: evaluations per thread, 8 threads sharing one durable backend (8 x 200 = 1,600 > 1,024)

@@ -340,7 +340,7 @@ def test_fuzz_cohort_line(text: str, tmp_path_factory: pytest.TempPathFactory) -
 
 # The slow run: each format in SHARDS shards of SLOW.max_examples / SHARDS examples, each with a
 # fixed seed (reproducible as derandomize is, and different per shard), so that pytest-xdist
-# spreads them over the cores; together SLOW.max_examples inputs per format (2,500 by default,
+# spreads them over the cores; together SLOW.max_examples inputs per format (2,000 by default,
 # SICCA_FUZZ_SLOW=10000 for issue 12's full size: ~8-9 minutes on 2 idle cores; the campaign of
 # 2026-12-03 passed all five formats at 10,000 after the two fixes kept below). They call the
 # commands' entry points in-process with one session per engine (the fast sample above goes
@@ -469,5 +469,5 @@ def test_libyaml_reader_agrees_on_edge_cases(text: str) -> None:
 
 def test_fuzz_profiles_are_sized_as_promised() -> None:
     assert 10 <= FAST.max_examples <= 300 and FAST.derandomize
-    assert SLOW.max_examples >= 2_500 and SLOW.derandomize
+    assert SLOW.max_examples >= 2_000 and SLOW.derandomize
     assert SHARDS * SHARD.max_examples >= SLOW.max_examples

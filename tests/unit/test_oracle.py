@@ -5,12 +5,12 @@ each engine's ranges and verdicts are exactly the hull of the definite completio
 
 Fast loop: a sample per engine, and durable against native. ``-m slow``: the oracle on
 SICCA_ORACLE_VISITS visits (default 10,000) on the native backend, and the durable backend
-against native on SICCA_ORACLE_DURABLE_VISITS visits (default 400), all generated with
+against native on SICCA_ORACLE_DURABLE_VISITS visits (default 200), all generated with
 unknowns (``visit_inputs(u, unknowns=True)``). Measured CPU per visit (2026-12-03, shared
 2-core machine, ``-n 0``): ~21 ms for a whole native oracle check (the visit, its ~12 cells,
 its ~15 completions; a completion met before is reused), ~13 ms with censored values alone;
 ~65 ms for durable against native (durable-rules runs ~18 ms per cell). 10,000 x 21 ms +
-400 x 65 ms = ~235 CPU-s (censored values alone: ~140); SICCA_ORACLE_DURABLE_VISITS=10000
+200 x 65 ms = ~225 CPU-s (censored values alone: ~140); SICCA_ORACLE_DURABLE_VISITS=10000
 runs the full chain durable = native = hull (~650 CPU-s more). Each runs in seeded shards
 that pytest-xdist spreads over the cores. A failure prints the generated visit; hypothesis
 shrinks it.
@@ -42,10 +42,10 @@ _COMMON = dict(derandomize=True, deadline=None, database=None, print_blob=True,
                                       HealthCheck.filter_too_much,
                                       HealthCheck.function_scoped_fixture])
 FAST = settings(max_examples=40, **_COMMON)  # type: ignore[arg-type]
-SHARDS = 2
+SHARDS = 4  # four per kind: short pieces, so the last one does not run alone at the end
 #: visits of the slow runs, censored values and unknowns both (``visit_inputs(u, True)``)
 SLOW_VISITS = {"native": size("SICCA_ORACLE_VISITS", 10_000),
-               "durable": size("SICCA_ORACLE_DURABLE_VISITS", 400)}
+               "durable": size("SICCA_ORACLE_DURABLE_VISITS", 200)}
 
 
 @pytest.fixture(scope="module")
