@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -500,37 +500,46 @@ class Sicca:
                 if f["ruleset"] == ruleset]
 
 
-def numeric_tests(program: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
-    """Per input fact, every numeric comparison ``(op, constant)`` the program makes on it."""
-    out: dict[str, set[tuple[str, float]]] = {}
+def literal_tests(program: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every test of every literal of the program, with the fact the literal reads."""
     for r in program["rules"]:
         for br in r["branches"]:
             for lit in br:
                 for t in lit["tests"]:
-                    if t["field"] == "value" and not isinstance(t["value"], list):
-                        out.setdefault(lit["fact"], set()).add((t["op"], float(t["value"])))
+                    yield lit["fact"], t
+
+
+def numeric_tests(program: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+    """Per input fact, every numeric comparison ``(op, constant)`` the program makes on it."""
+    out: dict[str, set[tuple[str, float]]] = {}
+    for fact, t in literal_tests(program):
+        if t["field"] == "value" and not isinstance(t["value"], list):
+            out.setdefault(fact, set()).add((t["op"], float(t["value"])))
     return {k: sorted(v) for k, v in out.items()}
 
 
+def code_tests(program: dict[str, Any]) -> dict[str, list[frozenset[str]]]:
+    """Per fact, each distinct set of codes the program tests it against (``eq``: one code,
+    ``in``: several), in the order the program first tests them."""
+    out: dict[str, list[frozenset[str]]] = {}
+    for fact, t in literal_tests(program):
+        if t["field"] == "code":
+            vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
+            sets = out.setdefault(fact, [])
+            if frozenset(str(v) for v in vals) not in sets:
+                sets.append(frozenset(str(v) for v in vals))
+    return out
 
 
 def open_codes(program: dict[str, Any], catalog: Catalog) -> dict[str, list[str]]:
     """Per input word, the codes an OPEN value of it may take (``Sicca.open_codes``)."""
-    tested: dict[str, set[frozenset[str]]] = {}
-    for r in program["rules"]:
-        for br in r["branches"]:
-            for lit in br:
-                for t in lit["tests"]:
-                    if t["field"] == "code":
-                        vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
-                        tested.setdefault(lit["fact"], set()).add(
-                            frozenset(str(v) for v in vals))
+    tested = code_tests(program)
     out: dict[str, list[str]] = {}
     for name in program["inputs"]:
         spec = catalog.facts.get(name)
         if spec is None or spec.kind != "code":
             continue
-        sets = sorted(tested.get(name, set()), key=sorted)
+        sets = sorted(tested.get(name, []), key=sorted)
         codes = list(spec.choices or sorted({c for s in sets for c in s}) + ["__other__"])
         # one code per class of codes every test of the program answers alike (a code no
         # rule names stands for every other one; none named: one cell, its state reported)

@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sicca.running.evaluate import Evaluation, Sicca, numeric_tests
+from sicca.running.evaluate import Evaluation, Sicca, code_tests, numeric_tests
 from sicca.running.facts import Fact, Visit
 from sicca.scores import criteria, essdai, esspri
 from tests.support.randomvisits import codes_used, cut_points
@@ -116,15 +116,7 @@ def universe(sicca: Sicca) -> Universe:
     # oracle enumerates its own completions from them (_points), independently of cell_points
     u.tests = numeric_tests(program)
     u.inputs = frozenset(program["inputs"])
-    for r in program["rules"]:
-        for br in r["branches"]:
-            for lit in br:
-                for t in lit["tests"]:
-                    if t["field"] == "code":
-                        vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
-                        sets = u.code_tests.setdefault(lit["fact"], [])
-                        if frozenset(vals) not in sets:
-                            sets.append(frozenset(vals))
+    u.code_tests = code_tests(program)
     u.tests_section = frozenset(i.name for i in vocab.items.values() if i.section == "tests")
     return u
 

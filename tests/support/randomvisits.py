@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sicca.language.program import Catalog
+from sicca.running.evaluate import code_tests, literal_tests
 
 STATES = ("reported",) * 7 + ("not_reported", "not_done", "unknown")
 CENSORS = ("",) * 8 + ("<", "<=", ">", ">=")
@@ -18,25 +19,14 @@ CENSORS = ("",) * 8 + ("<", "<=", ">", ">=")
 
 def cut_points(program: dict[str, Any]) -> dict[str, list[Decimal]]:
     out: dict[str, list[Decimal]] = {}
-    for r in program["rules"]:
-        for b in r["branches"]:
-            for lit in b:
-                for t in lit["tests"]:
-                    if t["field"] == "value" and not isinstance(t["value"], list):
-                        out.setdefault(lit["fact"], []).append(Decimal(t["value"]))
+    for fact, t in literal_tests(program):
+        if t["field"] == "value" and not isinstance(t["value"], list):
+            out.setdefault(fact, []).append(Decimal(t["value"]))
     return out
 
 
 def codes_used(program: dict[str, Any]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for r in program["rules"]:
-        for b in r["branches"]:
-            for lit in b:
-                for t in lit["tests"]:
-                    if t["field"] == "code":
-                        vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
-                        out.setdefault(lit["fact"], set()).update(vals)
-    return out
+    return {fact: {c for s in sets for c in s} for fact, sets in code_tests(program).items()}
 
 
 def random_visits(program: dict[str, Any], catalog: Catalog, n: int,
