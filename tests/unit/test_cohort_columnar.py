@@ -24,6 +24,7 @@ from sicca.running.native import NativeBackend
 from sicca.running.native import decided as native_decided
 from sicca.testing.steps.common import sicca_for
 from tests.support.randomvisits import mark_open, random_visits
+from tests.support.toy import TOY_CRITERIA
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -418,22 +419,7 @@ def test_a_criteria_item_without_exactly_one_state_is_e401_on_both_paths(tmp_pat
     from sicca.base.errors import EvaluationError
     from sicca.report.build import build
 
-    (tmp_path / "toy.yaml").write_text("""kind: rules
-ruleset: toy_criteria
-version: 0.1.0
-source: {citation: sicca_clinical_spec, note: unit test, tag: CONVENTION}
-meta:
-  set: toy_criteria
-  verdict: {kind: count, threshold: 1}
-  items: {anti_ssb: {label: "anti-SSB"}}
-rules:
-  - id: toy_criteria.anti_ssb.positive
-    when: {fact: anti_ssb, eq: positive}
-    then: {fact: toy_criteria.item.anti_ssb, value: positive}
-  - id: toy_criteria.anti_ssb.negative
-    when: {fact: anti_ssb, eq: negative}
-    then: {fact: toy_criteria.item.anti_ssb, value: negative}
-""", encoding="utf-8")
+    (tmp_path / "toy.yaml").write_text(TOY_CRITERIA, encoding="utf-8")
     (tmp_path / "pack.yaml").write_text("kind: pack\ninstruments: [toy_criteria]\n",
                                         encoding="utf-8")
     sicca = Sicca.load(rules=[tmp_path], engine="native", only=["toy_criteria"])

@@ -20,6 +20,7 @@ import pytest
 from sicca.running.evaluate import Sicca
 from sicca.scores import criteria as C
 from sicca.testing.steps.criteria import criteria_sicca
+from tests.support.toy import TOY_CRITERIA, TOY_UNKNOWN_RULE
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "rfib-case.yaml"
@@ -235,25 +236,7 @@ def test_criteria_json_contract(native: Sicca) -> None:
 
 def test_a_new_criteria_set_needs_only_its_yaml(tmp_path: Path) -> None:
     """Its rule file, and the pack manifest (also YAML) declaring it among the instruments."""
-    (tmp_path / "toy.yaml").write_text("""kind: rules
-ruleset: toy_criteria
-version: 0.1.0
-source: {citation: sicca_clinical_spec, note: unit test, tag: CONVENTION}
-meta:
-  set: toy_criteria
-  verdict: {kind: count, threshold: 1}
-  items: {anti_ssb: {label: "anti-SSB"}}
-rules:
-  - id: toy_criteria.anti_ssb.positive
-    when: {fact: anti_ssb, eq: positive}
-    then: {fact: toy_criteria.item.anti_ssb, value: positive}
-  - id: toy_criteria.anti_ssb.negative
-    when: {fact: anti_ssb, eq: negative}
-    then: {fact: toy_criteria.item.anti_ssb, value: negative}
-  - id: toy_criteria.anti_ssb.unknown
-    when: {all: [{not: {fact: anti_ssb, eq: positive}}, {not: {fact: anti_ssb, eq: negative}}]}
-    then: {fact: toy_criteria.item.anti_ssb, value: unknown}
-""")
+    (tmp_path / "toy.yaml").write_text(TOY_CRITERIA + TOY_UNKNOWN_RULE)
     undeclared = _seed(Sicca.load(rules=[tmp_path], engine="native"))
     assert "toy_criteria" not in undeclared["timepoints"][0]["criteria"]
     (tmp_path / "pack.yaml").write_text("kind: pack\ninstruments: [acr_2012, toy_criteria]\n")
