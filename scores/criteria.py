@@ -436,14 +436,20 @@ def score(ev: Evaluation, sicca: Sicca) -> dict[str, Any]:
         "criteria.metas", lambda: {n: set_meta(sicca, n) for n in criteria_sets(sicca)})
     memo: dict[str, frozenset[str]] = {}
     flagged = any_flagged(ev)
-    out = {n: evaluate_set(ev, n, m, memo, flagged) for n, m in metas.items()}
+    return {"criteria": {n: score_set(ev, n, m, memo, flagged) for n, m in metas.items()}}
+
+
+def score_set(ev: Evaluation, name: str, meta: Mapping[str, Any],
+              memo: dict[str, frozenset[str]], flagged: bool) -> dict[str, Any]:
+    """One criteria set's result (``evaluate_set``), its verdict and score range taken over
+    the cells of an uncertain value when the visit was split (``_hull_verdict``)."""
+    out = evaluate_set(ev, name, meta, memo, flagged)
     if ev.cells:
-        for n, m in metas.items():
-            hull_verdict(out[n], [cell_verdict(c, n, m) for c in ev.cells])
-    return {"criteria": out}
+        _hull_verdict(out, [_cell_verdict(c, name, meta) for c in ev.cells])
+    return out
 
 
-def cell_verdict(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+def _cell_verdict(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str, Any]:
     """Verdict and score range of one criteria set on one cell (``evaluate_set`` without
     the explanations: a cell only feeds the hull)."""
     states: States = {item: _one_state(ev, f"{name}.item.{item}", ITEM_STATES)
@@ -457,7 +463,7 @@ def cell_verdict(ev: Evaluation, name: str, meta: Mapping[str, Any]) -> dict[str
     return {"verdict": verdict, "score_min": smin, "score_max": smax}
 
 
-def hull_verdict(got: dict[str, Any], cells: list[dict[str, Any]]) -> None:
+def _hull_verdict(got: dict[str, Any], cells: list[dict[str, Any]]) -> None:
     """The verdict and score range over the cells of a visit's censored values (each a
     definite evaluation): one verdict when every cell gives it, else ``undetermined``; the
     score range from the lowest to the highest cell (exact where the items alone, judged

@@ -317,11 +317,8 @@ class CriteriaSet(_Base):
         meta = sicca.memo(f"criteria.meta.{self.id}", lambda: criteria.set_meta(sicca, self.id))
         memo: dict[str, frozenset[str]] = _per_visit(ev, "criteria.memo", dict)
         flagged: bool = _per_visit(ev, "criteria.flagged", lambda: criteria.any_flagged(ev))
-        out = criteria.evaluate_set(ev, self.id, meta, memo, flagged)
-        if ev.cells:  # the verdict and range over the cells of an uncertain value
-            criteria.hull_verdict(out, [criteria.cell_verdict(c, self.id, meta)
-                                        for c in ev.cells])
-        return CriteriaResult.model_validate(out)
+        return CriteriaResult.model_validate(
+            criteria.score_set(ev, self.id, meta, memo, flagged))
 
     def series(self, points: Sequence[Scored], sicca: Sicca | None = None) -> Result:
         rows = []

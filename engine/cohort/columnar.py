@@ -799,7 +799,7 @@ class Scorer:
         """``df`` (concluded) with each split row's conclusions replaced by its cells'
         (definite: in every cell; possible: in some, as ``Sicca._evaluate_cells`` merges
         them), and the hull frame: per split row (``_row``), what the instruments take over
-        the cells (``essdai._hull_state`` / ``_hull_total``, ``criteria.hull_verdict``).
+        the cells (``essdai._hull_state`` / ``_hull_total``, ``criteria._hull_verdict``).
         Only the conclusions read after the hull are merged (``merged_ids``: ESSPRI's
         state and missing items, the criteria's states; the ESSDAI domains of a split row
         come from the hull alone): replacing all ~460 would double the path's time."""
@@ -836,7 +836,7 @@ class Scorer:
         for s in self.sets:
             v = f"criteria.{s}.verdict"
             # an exclusion present in some cells only is not documented: the other cells'
-            # verdict (criteria.hull_verdict)
+            # verdict (criteria._hull_verdict)
             kept = pl.col(v).filter(pl.col(v) != "excluded")
             aggs += [pl.when((pl.col(v) != "excluded").sum() == 0).then(pl.lit("excluded"))
                      .when(kept.n_unique() == 1).then(kept.first())
