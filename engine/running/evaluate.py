@@ -247,7 +247,6 @@ class Sicca:
         #: per input word, the codes an OPEN value of it takes, one cell each: one per class
         #: of its choices that the program's code tests answer alike
         self.open_codes = open_codes(self.program, compiled.catalog)
-        self._input_pos = {n: k for k, n in enumerate(self._input_names)}
         self._integers = frozenset(i.name for i in catalogue.vocabulary.items.values()
                                    if i.type == "count")
         self._memo: dict[str, Any] = {}
@@ -347,14 +346,10 @@ class Sicca:
     def mark_open(self, visit: Visit, facts: list[dict[str, Any]]) -> None:
         """Give every OPEN input of ``facts`` (the backends' dicts, in input order) the
         censor ``OPEN``. Only recorded facts can be: the rest are not reported."""
-        pos, vf = self._input_pos, visit.facts
-        for name in visit.recorded:
-            k = pos.get(name)
-            if k is None or k >= len(facts) or facts[k]["name"] != name:
-                continue
-            f = facts[k]
-            if f["value"] is None and not f["code"] and not f["censor"] \
-                    and self.is_open(name, f["state"]) and name in vf:
+        recorded = set(visit.recorded)
+        for k, f in enumerate(facts):
+            if f["name"] in recorded and f["value"] is None and not f["code"] \
+                    and not f["censor"] and self.is_open(f["name"], f["state"]):
                 facts[k] = dict(f, censor=OPEN)
 
     def _evaluate_cells(self, visit: Visit, facts: list[dict[str, Any]],
