@@ -32,3 +32,22 @@ def test_the_floor_replays_every_batch_the_durable_backend_asserted(tmp_path: Pa
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_the_cohort_floor_writes_what_score_table_writes(tmp_path: Path) -> None:
+    # bench/cohort_floor.py: the end-to-end loop with scoring taken out must still read every
+    # slice and write the same table (same rows, columns and values) as `score_table`
+    import polars as pl
+    from polars.testing import assert_frame_equal
+
+    from bench.cohort_floor import floor
+    from sicca.cohort.frames import score_table, write_synth
+    from sicca.testing.steps.common import sicca_for
+
+    sicca = sicca_for("native")
+    src, out, again = tmp_path / "c.parquet", tmp_path / "o.parquet", tmp_path / "f.parquet"
+    write_synth(sicca, 300, 7, src)
+    assert score_table(sicca, src, out).visits == 300
+    scored = pl.read_parquet(out)
+    assert floor(sicca, src, again, scored, True) == 300
+    assert_frame_equal(pl.read_parquet(again), scored)
