@@ -14,7 +14,7 @@ new is concluded. The result per visit is one boolean column per concluded fact 
 A row with censored values is split as ``Sicca.evaluate_visit`` splits the visit: each
 censored input into its *cells* at the thresholds the program compares it with
 (``Program.cells``); the cells are extra rows evaluated definitely, then merged per row and
-the instruments' hull taken (``Scorer._merge_cells``). Past MAX_CELLS combinations the row
+the instruments' hull taken (``Scorer._hull``). Past MAX_CELLS combinations the row
 keeps the three-valued pass (a definite and a possible column per concluded id), as native
 does, and its ``approximate`` column says so.
 
@@ -38,7 +38,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from sicca.base.errors import EvaluationError, Problem
-from sicca.cohort.table import CENSOR, FROM, STATE, Layout
+from sicca.cohort.table import CENSOR, FROM, ID_COLUMNS, STATE, Layout
 
 if TYPE_CHECKING:
     import polars as pl
@@ -56,6 +56,10 @@ STATE_COL, CODE_COL, LIT_TRUE, LIT_MAYBE = "~s:", "~k:", "~t:", "~m:"
 OPEN_COL = "~o:"
 #: ... and a censored input's value in one cell (while the cells are made)
 CELL = "~x:"
+#: the working columns ``prepare`` adds (what a cell row copies from its row)
+WORK = (ENGINE_VALUE, ENGINE_CENSOR, STATE_COL, CODE_COL, OPEN_COL)
+#: cells made, concluded and merged at once (bounded memory: ~500 working columns a cell)
+CELL_ROWS = 16_384
 C_EXACT, C_LT, C_LE, C_GT, C_GE = 0, 1, 2, 3, 4
 INF = float("inf")
 TRACE_NOTE = "traces are not computed on the columnar path: `sicca explain CASE --timepoint T`"
@@ -136,6 +140,7 @@ class Program:
                                                               if n.startswith("option.")})
         self.opened = set(self.open_facts)
         self.no_value = sicca.no_value_when_not_done
+        self.needed = self._needed()
         by_stratum: list[list[dict[str, Any]]] = [[] for _ in range(program["strata"])]
         for r in program["rules"]:
             by_stratum[r["stratum"]].append(r)
@@ -149,6 +154,22 @@ class Program:
                         out.setdefault(r["then"], []).append(self._branch(br, const, _pred))
                 planned.append(out)
             self.strata.append((planned, cyclic))
+
+    def _needed(self) -> list[str]:
+        """The input columns the scorer reads (table order): ids, options, and every column
+        of a fact the program tests, splits into cells or the instruments read (ESSPRI's
+        ratings, STAR's inputs). ``prepare`` keeps these only, so a slice holds no column
+        nobody reads (the wide table's ~770 columns are mostly 16-byte string views a row);
+        an expression naming another column fails loudly instead of reading a null."""
+        from sicca.scores import esspri, response
+
+        facts = self.numeric_set | set(self.state_facts) | set(self.code_facts) | \
+            self.opened | set(self.cell_facts)
+        facts |= {f"{n}.{side}" for n in self.cell_facts if n in self.per_eye
+                  for side in ("right", "left")}
+        facts |= set(esspri.INPUTS_READ) | set(response.inputs_read(self.sicca))
+        return [c for c in self.layout.schema() if c in ID_COLUMNS or c.startswith("option.")
+                or c.split(":")[0] in facts]
 
     # --- planning -----------------------------------------------------------------------------
 
@@ -313,8 +334,13 @@ class Program:
 
         schema = self.layout.schema()
         have = df.schema  # once: building a wide frame's schema is not free
+        # one chunk per column (a Parquet read gives one per row group): the split rows'
+        # merged columns are one chunk, and a query over columns chunked unlike each other
+        # rechunks all of them, each time
+        df = df.select([c for c in self.needed if c in have]).rechunk()
         add: list[pl.Expr] = []
-        for c, typ in schema.items():
+        for c in self.needed:
+            typ = schema[c]
             if c.startswith("option."):
                 if c not in have:
                     add.append(pl.lit(options[c[7:]], dtype=pl.Utf8).alias(c))
@@ -362,16 +388,18 @@ class Program:
         return [value.alias(ENGINE_VALUE + name),
                 code.fill_null(C_EXACT).cast(pl.Int8).alias(ENGINE_CENSOR + name)]
 
-    def cells(self, df: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.Series]:
+    def cells(self, df: pl.DataFrame) -> tuple[list[pl.DataFrame] | None, pl.Series]:
         """The cells of the rows of ``df`` (prepared) that hold a censored value, as
         ``Sicca._evaluate_cells`` makes them: each censored input split at the thresholds the
         program compares it with (``intervals.cell_points``, within the item's range, whole
         numbers for a count; a per-eye test with both eyes measured split per eye, its worse
-        eye per cell), one row per combination. Returns (the cell rows: the working columns
-        ``conclude`` reads, exact, with ``_row`` = the row of ``df`` they split; None when no
-        row has cells) and, per row of ``df``, whether it is *approximate*: past MAX_CELLS
+        eye per cell), one row per combination. Returns (the cells to make, in pieces for
+        ``cell_rows``: per row of ``df`` split (``_row``), each split input's list of cell
+        values; None when no row has cells) and, per row of ``df``, whether it is
+        *approximate*: past MAX_CELLS
         combinations, left to the three-valued pass (as is a row with a bound that allows no
         value of the item's range, not marked)."""
+        import numpy as np
         import polars as pl
 
         from sicca.running.evaluate import MAX_CELLS
@@ -435,9 +463,25 @@ class Program:
         narrow = pl.DataFrame([sub["_row"]] + [lists[n].alias(n) for n in split]).filter(keep)
         split = [n for n in split if narrow[n].null_count() < narrow.height]
         narrow = narrow.select(["_row"] + split)
+        # pieces of about CELL_ROWS cells (a row's cells in one piece): each is made,
+        # concluded and merged on its own, so a slice's cells (3-4 a censored row) are
+        # never all held at once
+        total = np.ones(narrow.height, dtype=np.int64)
         for n in split:
-            narrow = narrow.explode(n)
-        work = [c for c in df.columns if c.startswith("~")] + ["patient", "timepoint"]
+            total *= narrow[n].list.len().fill_null(1).clip(1).cast(pl.Int64).to_numpy()
+        piece = (np.cumsum(total) - total) // CELL_ROWS
+        cuts = [0, *(np.flatnonzero(np.diff(piece)) + 1).tolist(), narrow.height]
+        return [narrow.slice(a, b - a) for a, b in itertools.pairwise(cuts)], approx
+
+    def cell_rows(self, df: pl.DataFrame, piece: pl.DataFrame) -> pl.DataFrame:
+        """The cell rows of one piece of ``cells``: the working columns ``conclude`` reads
+        (of ``df``, prepared), exact, with ``_row`` = the row of ``df`` they split."""
+        import polars as pl
+
+        split = [c for c in piece.columns if c != "_row"]
+        opened = self.opened
+        narrow = _product(piece, split)
+        work = [c for c in df.columns if c.startswith(WORK)] + ["patient", "timepoint"]
         cells = df.select(work)[narrow["_row"]].hstack(
             narrow.rename({n: CELL + n for n in split}))
         have = set(cells.columns)
@@ -457,8 +501,7 @@ class Program:
                     exprs.append(pl.when(got & pl.col(OPEN_COL + n)).then(pl.lit("reported"))
                                  .otherwise(pl.col(STATE_COL + n)).alias(STATE_COL + n))
                 exprs.append((pl.col(OPEN_COL + n) & ~got).alias(OPEN_COL + n))
-        cells = cells.with_columns(exprs).drop([CELL + n for n in split])
-        return cells, approx
+        return cells.with_columns(exprs).drop([CELL + n for n in split])
 
     def _cell_fn(self, name: str) -> Callable[..., list[float] | None]:
         """Per distinct (value, censor[, right eye, left eye]) of one input: one number per
@@ -575,6 +618,40 @@ class _Ratings:
 
     def fact(self, name: str) -> Any:
         return self._facts.get(name)
+
+
+def _product(df: pl.DataFrame, lists: list[str]) -> pl.DataFrame:
+    """Each row of ``df`` repeated once per combination of the elements of its ``lists``
+    columns (a null list: one null element), those columns holding the combination's
+    elements: what ``explode`` on each list column in turn gives (the first one outermost),
+    made in one gather per column instead of re-copying the growing frame once per column
+    (~110 explodes a slice cost ~8 s)."""
+    import numpy as np
+    import polars as pl
+
+    h = df.height
+    if not lists or not h:
+        return df.explode(lists) if lists else df
+    # a null list (and an empty one, which ``cells`` filters out first): one null element,
+    # as Series.explode gives it
+    lens = [df[n].list.len().fill_null(1).clip(1).cast(pl.Int64).to_numpy() for n in lists]
+    total = np.ones(h, dtype=np.int64)
+    for ln in lens:
+        total *= ln
+    out_n = int(total.sum())
+    at = np.repeat(np.arange(h, dtype=np.int64), total)
+    k = np.arange(out_n, dtype=np.int64) - np.repeat(np.cumsum(total) - total, total)
+    cols: dict[str, pl.Series] = {}
+    stride = np.ones(out_n, dtype=np.int64)
+    for n, ln in reversed(list(zip(lists, lens, strict=True))):  # the last one innermost
+        ln_at = ln[at]
+        flat = df[n].explode(empty_as_null=True, keep_nulls=True)
+        start = np.cumsum(ln) - ln
+        cols[n] = flat.gather(pl.Series(start[at] + (k // stride) % ln_at))
+        stride = stride * ln_at
+    others = [c for c in df.columns if c not in cols]
+    base = df.select(others)[pl.Series(at)]
+    return base.hstack([cols[n].alias(n) for n in lists]).select(df.columns)
 
 
 def _put(base: pl.DataFrame, rows: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
@@ -751,7 +828,7 @@ class Scorer:
             facts |= {f"{s}.entry"} | {f"{s}.exclusion.{x}" for x in m.get("exclusions", {})}
             if "associated_disease" in m:
                 facts.add(m["associated_disease"]["fact"])
-        #: the conclusions a split row's cells are merged into (``_merge_cells``)
+        #: the conclusions a split row's cells are merged into (``_hull``)
         self.merged_ids = [did for f in sorted(facts) for did in self.program.by_name.get(f, [])]
         self.rulesets = sicca.rulesets()
 
@@ -763,15 +840,16 @@ class Scorer:
         import polars as pl
 
         p = self.program
-        # one chunk per column (a Parquet read gives one per row group): the split rows'
-        # merged columns are one chunk, and a query over columns chunked unlike each other
-        # rechunks all of them, each time
-        df = p.prepare(df.rechunk(), self.options)
-        cells, approximate = p.cells(df)
+        df = p.prepare(df, self.options)  # the columns read, one chunk each
+        pieces, approximate = p.cells(df)
         df = p.conclude(df)  # rows with cells: the three-valued pass, replaced just below
         hull = None
-        if cells is not None:
-            df, hull = self._merge_cells(df, p.conclude(cells))
+        if pieces is not None:  # each split row's conclusions: merged over its cells
+            hull = pl.concat([self._hull(p.conclude(p.cell_rows(df, piece)))
+                              for piece in pieces])
+            ids = self.merged_ids + [POSSIBLE + d for d in self.merged_ids]
+            df = _put(df, hull, ids)
+            hull = hull.drop(ids)
         out: list[pl.Expr] = [pl.col("patient").cast(pl.Utf8), pl.col("timepoint").cast(pl.Utf8),
                               pl.col("date").cast(pl.Utf8)]
         res = df.select(out)
@@ -794,11 +872,10 @@ class Scorer:
 
     # --- censored values: the hull over their cells -------------------------------------------
 
-    def _merge_cells(self, df: pl.DataFrame, cells: pl.DataFrame
-                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """``df`` (concluded) with each split row's conclusions replaced by its cells'
-        (definite: in every cell; possible: in some, as ``Sicca._evaluate_cells`` merges
-        them), and the hull frame: per split row (``_row``), what the instruments take over
+    def _hull(self, cells: pl.DataFrame) -> pl.DataFrame:
+        """Per split row (``_row``) of ``cells`` (concluded): its conclusions merged over its
+        cells (definite: in every cell; possible: in some, as ``Sicca._evaluate_cells``
+        merges them; ``score`` puts them in the row), and what the instruments take over
         the cells (``essdai._hull_state`` / ``_hull_total``, ``criteria._hull_verdict``).
         Only the conclusions read after the hull are merged (``merged_ids``: ESSPRI's
         state and missing items, the criteria's states; the ESSDAI domains of a split row
@@ -843,9 +920,7 @@ class Scorer:
                      .otherwise(pl.lit("undetermined")).alias(v),
                      pl.col(f"criteria.{s}.score_min").min(),
                      pl.col(f"criteria.{s}.score_max").max()]
-        hull = per.group_by("_row", maintain_order=True).agg(aggs)
-        df = _put(df, hull, ids + [POSSIBLE + d for d in ids])
-        return df, hull.drop(ids + [POSSIBLE + d for d in ids])
+        return per.group_by("_row", maintain_order=True).agg(aggs)
 
     def columns(self) -> list[str]:
         """The output columns (what ``score`` returns for any input)."""

@@ -93,10 +93,32 @@ def patient_slices(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         if cut == 0 or not bool(tail[cut:].all()):
             held = b
             continue
-        held = b.slice(cut)
+        # a copy: a slice would keep the whole batch's buffers alive through the next one
+        held = _copy(b.slice(cut))
         yield b.slice(0, cut)
     if held is not None and held.height:
         yield held
+
+
+def _copy(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` in buffers of its own (a few rows: a patient's visits)."""
+    import polars as pl
+
+    return pl.DataFrame(df.to_dict(as_series=False), schema=df.schema)
+
+
+def checked(batches: Iterator[pl.DataFrame], scorer: Scorer, where: str
+            ) -> Iterator[pl.DataFrame]:
+    """Each batch checked whole (names, types, states, words: ``Layout.check``, its rows
+    numbered in the table), then cut to the columns the scorer reads: the rest of a wide
+    slice (~770 columns, ~16 bytes a row each) is freed before scoring."""
+    layout, keep = scorer.program.layout, scorer.program.needed
+    first = 0
+    for b in batches:
+        layout.check(b, where, first)
+        first += b.height
+        yield b.select([c for c in keep if c in b.columns])
+        del b
 
 
 def score_table(sicca: Sicca, source: Path, output: Path, options: dict[str, str] | None = None,
@@ -111,8 +133,7 @@ def score_table(sicca: Sicca, source: Path, output: Path, options: dict[str, str
     writer = TableWriter(output, metadata(sicca))
     patients = 0
     try:
-        for df in patient_slices(table_batches(source, rows)):
-            scorer.program.layout.check(df, str(source))  # names, types, states, words
+        for df in patient_slices(checked(table_batches(source, rows), scorer, str(source))):
             out = scorer.score(df)
             writer.write(out)
             summary.add(out)

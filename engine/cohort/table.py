@@ -119,8 +119,9 @@ class Layout:
         cols = {c: [r.get(c) for r in rows] for c in schema if not c.startswith("option.")}
         return pl.DataFrame(cols, schema={c: schema[c] for c in cols})
 
-    def check(self, df: pl.DataFrame, where: str) -> None:
-        """Column names and types, states and censor marks; every problem at once (E141)."""
+    def check(self, df: pl.DataFrame, where: str, first_row: int = 0) -> None:
+        """Column names and types, states and censor marks; every problem at once (E141).
+        ``first_row``: where ``df`` starts in the table (a row is named by its place there)."""
         import polars as pl
 
         schema = self.schema()
@@ -172,7 +173,7 @@ class Layout:
                 pl.col(c).is_not_null() & ~pl.col(c).is_in(list(allowed))).head(1)
             row, val = bad.row(0)
             problems.append(Problem(f"'{val}' is not a value of column '{c}'", file=where,
-                                    field=f"{c} (row {row + 1})", code="E142",
+                                    field=f"{c} (row {first_row + row + 1})", code="E142",
                                     expected=" | ".join(allowed),
                                     hint=did_you_mean(str(val), allowed)))
         if problems:
