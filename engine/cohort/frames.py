@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sicca.base.errors import InputError, Problem
 from sicca.cohort.columnar import TRACE_NOTE, Scorer
-from sicca.cohort.table import TableWriter, count_rows, read_table, table_batches
+from sicca.cohort.table import TableWriter, count_rows, read_slices, read_table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -76,51 +76,6 @@ def metadata(sicca: Sicca) -> dict[str, str]:
             "sicca.trace": TRACE_NOTE}
 
 
-def patient_slices(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-    """The batches re-cut so that no patient's visits are split: the rows of the last patient
-    of a batch wait for the next batch."""
-    import polars as pl
-
-    held: pl.DataFrame | None = None
-    for b in batches:
-        if held is not None:
-            b = pl.concat([held, b], how="diagonal_relaxed")
-        if b.height == 0:
-            continue
-        last = b["patient"][-1]
-        tail = b.select((pl.col("patient") == last).alias("t"))["t"]
-        cut = b.height - int(tail.sum())
-        if cut == 0 or not bool(tail[cut:].all()):
-            held = b
-            continue
-        # a copy: a slice would keep the whole batch's buffers alive through the next one
-        held = _copy(b.slice(cut))
-        yield b.slice(0, cut)
-    if held is not None and held.height:
-        yield held
-
-
-def _copy(df: pl.DataFrame) -> pl.DataFrame:
-    """``df`` in buffers of its own (a few rows: a patient's visits)."""
-    import polars as pl
-
-    return pl.DataFrame(df.to_dict(as_series=False), schema=df.schema)
-
-
-def checked(batches: Iterator[pl.DataFrame], scorer: Scorer, where: str
-            ) -> Iterator[pl.DataFrame]:
-    """Each batch checked whole (names, types, states, words: ``Layout.check``, its rows
-    numbered in the table), then cut to the columns the scorer reads: the rest of a wide
-    slice (~770 columns, ~16 bytes a row each) is freed before scoring."""
-    layout, keep = scorer.program.layout, scorer.program.needed
-    first = 0
-    for b in batches:
-        layout.check(b, where, first)
-        first += b.height
-        yield b.select([c for c in keep if c in b.columns])
-        del b
-
-
 def score_table(sicca: Sicca, source: Path, output: Path, options: dict[str, str] | None = None,
                 rows: int = SLICE_ROWS,
                 on_progress: Callable[[int, int], None] | None = None) -> CohortSummary:
@@ -133,11 +88,14 @@ def score_table(sicca: Sicca, source: Path, output: Path, options: dict[str, str
     writer = TableWriter(output, metadata(sicca))
     patients = 0
     try:
-        for df in patient_slices(checked(table_batches(source, rows), scorer, str(source))):
+        program = scorer.program
+        for df in read_slices(source, rows, program.needed, program.layout):
             out = scorer.score(df)
+            del df
             writer.write(out)
             summary.add(out)
             patients += out["patient"].n_unique()
+            del out  # a slice and its output are freed before the next slice is read
             if on_progress is not None:
                 on_progress(summary.visits, total)
         if summary.visits == 0:

@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 import sicca
-from sicca.cohort.frames import patient_slices, score_table
+from sicca.cohort.frames import score_table
+from sicca.cohort.table import read_slices
 from sicca.running.evaluate import Sicca
 from sicca.testing.steps.common import sicca_for
 from tests.support.cli import run
@@ -87,14 +88,51 @@ def test_streamed_slices_never_split_a_patient_and_score_the_same(
     score_table(native, src, small, rows=30)  # slices of ~30 rows: patients span them
     score_table(native, src, big, rows=100_000)
     assert pl.read_parquet(small).equals(pl.read_parquet(big))
-    parts = list(patient_slices(iter([df.slice(i, 7) for i in range(0, df.height, 7)])))
-    assert sum(p.height for p in parts) == 60
+    parts = list(read_slices(src, 7, df.columns))
+    assert pl.concat(parts).equals(df)  # every row once, in order
+    _whole_patients(parts, df)
+
+
+def _whole_patients(parts: list[pl.DataFrame], df: pl.DataFrame) -> None:
     seen: set[str] = set()
     for p in parts:
         ids = set(p["patient"].unique())
         assert not ids & seen
         seen |= ids
     assert len(seen) == df["patient"].n_unique() > 1  # several patients, each in one part
+
+
+def test_slices_keep_a_patient_longer_than_a_slice_and_one_across_files(
+        native: Sicca, tmp_path: Path) -> None:
+    from sicca.cohort.frames import synth_table
+    from sicca.cohort.table import write_table
+
+    # a directory of two Parquet parts, 60 synthetic visits cut inside a patient: that
+    # patient's rows are read from both files into one slice; slices of 2 rows are shorter
+    # than most patients: such a slice grows to hold its patient
+    df = synth_table(native, 60, seed=5, pool=5)
+    cut = next(i for i in range(30, 60) if df["patient"][i - 1] == df["patient"][i])
+    assert df["patient"].value_counts()["count"].max() > 2
+    parts_dir = tmp_path / "parts"
+    parts_dir.mkdir()
+    write_table(df.slice(0, cut), parts_dir / "a.parquet")
+    write_table(df.slice(cut), parts_dir / "b.parquet")
+    for rows in (2, 30):
+        parts = list(read_slices(parts_dir, rows, ["patient", "timepoint", "schirmer"]))
+        assert pl.concat(parts).equals(df.select("patient", "timepoint", "schirmer"))
+        _whole_patients(parts, df)
+    # only the columns asked for are kept; every column is still checked, row numbered in
+    # its file (row cut + 8 of the table is row 8 of b.parquet)
+    bad = df.with_columns(pl.when(pl.int_range(pl.len()) == cut + 7).then(pl.lit("nope"))
+                          .otherwise(pl.col("lab.cd3:state")).alias("lab.cd3:state"))
+    write_table(bad.slice(cut), parts_dir / "b.parquet")
+    from sicca.base.errors import InputError
+    from sicca.cohort.table import Layout
+
+    with pytest.raises(InputError) as exc:
+        list(read_slices(parts_dir, 4, ["patient"], Layout(native)))
+    p = exc.value.problems[0]
+    assert p.code == "E142" and p.field == "lab.cd3:state (row 8)" and "b.parquet" in p.file
 
 
 def test_score_frame_takes_pandas_and_polars(native: Sicca) -> None:
