@@ -59,7 +59,7 @@ CELL = "~x:"
 #: the working columns ``prepare`` adds (what a cell row copies from its row)
 WORK = (ENGINE_VALUE, ENGINE_CENSOR, STATE_COL, CODE_COL, OPEN_COL)
 #: cells made, concluded and merged at once (bounded memory: ~500 working columns a cell)
-CELL_ROWS = 16_384
+CELL_ROWS = 32_768
 C_EXACT, C_LT, C_LE, C_GT, C_GE = 0, 1, 2, 3, 4
 INF = float("inf")
 TRACE_NOTE = "traces are not computed on the columnar path: `sicca explain CASE --timepoint T`"
@@ -122,6 +122,8 @@ class Program:
         # distinct input literals (a literal recurs in many branches): computed once a frame
         self.literals: dict[str, tuple[pl.Expr, pl.Expr | None]] = {}
         self._lit_ids: dict[str, str] = {}
+        #: the input fact each distinct literal tests (its columns read that fact's only)
+        self.lit_fact: dict[str, str] = {}
         self.state_facts = sorted({lit["fact"] for r in program["rules"] for br in r["branches"]
                                    for lit in br for t in lit["tests"]
                                    if lit["fact"] in self.specs and t["field"] == "state"})
@@ -246,6 +248,7 @@ class Program:
         lid = self._lit_ids.get(key)
         if lid is None:
             lid = self._lit_ids[key] = str(len(self._lit_ids))
+            self.lit_fact[lid] = name
             t, m = self._literal(name, tests)
             self.literals[lid] = (t, None if m is t else m)
         t_col = pl.col(LIT_TRUE + lid)
@@ -466,23 +469,29 @@ class Program:
         # pieces of about CELL_ROWS cells (a row's cells in one piece): each is made,
         # concluded and merged on its own, so a slice's cells (3-4 a censored row) are
         # never all held at once
-        total = np.ones(narrow.height, dtype=np.int64)
-        for n in split:
-            total *= narrow[n].list.len().fill_null(1).clip(1).cast(pl.Int64).to_numpy()
+        total = _cell_counts(narrow, split).prod(axis=1) if split else \
+            np.ones(narrow.height, dtype=np.int64)
         piece = (np.cumsum(total) - total) // CELL_ROWS
         cuts = [0, *(np.flatnonzero(np.diff(piece)) + 1).tolist(), narrow.height]
         return [narrow.slice(a, b - a) for a, b in itertools.pairwise(cuts)], approx
 
     def cell_rows(self, df: pl.DataFrame, piece: pl.DataFrame) -> pl.DataFrame:
-        """The cell rows of one piece of ``cells``: the working columns ``conclude`` reads
-        (of ``df``, prepared), exact, with ``_row`` = the row of ``df`` they split."""
+        """The cell rows of one piece of ``cells``, for ``conclude``, with ``_row`` = the row
+        of ``df`` (concluded) they split: the working columns of the inputs split, exact, and
+        the columns of every literal on another input, as concluded for the row (a literal
+        reads its own input's columns only, which a cell leaves as they are): booleans are
+        far cheaper to copy than the ~250 word and state columns."""
         import polars as pl
 
         split = [c for c in piece.columns if c != "_row"]
         opened = self.opened
         narrow = _product(piece, split)
-        work = [c for c in df.columns if c.startswith(WORK)] + ["patient", "timepoint"]
-        cells = df.select(work)[narrow["_row"]].hstack(
+        moved = set(split)
+        have = set(df.columns)
+        work = [w + n for n in split for w in WORK if w + n in have]
+        lits = [c for lid, n in self.lit_fact.items() if n not in moved
+                for c in (LIT_TRUE + lid, LIT_MAYBE + lid) if c in have]
+        cells = df.select(["patient", "timepoint", *work, *lits])[narrow["_row"]].hstack(
             narrow.rename({n: CELL + n for n in split}))
         have = set(cells.columns)
         exprs: list[pl.Expr] = []
@@ -558,8 +567,11 @@ class Program:
         included; equal to the definite column on a row with no censored value)."""
         import polars as pl
 
-        lits = [t.alias(LIT_TRUE + lid) for lid, (t, _) in self.literals.items()] + \
-            [m.alias(LIT_MAYBE + lid) for lid, (_, m) in self.literals.items() if m is not None]
+        have = set(df.columns)  # a cell row brings the literals its split leaves alone
+        lits = [t.alias(LIT_TRUE + lid) for lid, (t, _) in self.literals.items()
+                if LIT_TRUE + lid not in have] + \
+            [m.alias(LIT_MAYBE + lid) for lid, (_, m) in self.literals.items()
+             if m is not None and LIT_MAYBE + lid not in have]
         df = df.with_columns(lits + [_lit_false().alias(did) for did in self.derived] +
                              [_lit_false().alias(POSSIBLE + did) for did in self.derived])
 
@@ -620,6 +632,17 @@ class _Ratings:
         return self._facts.get(name)
 
 
+def _cell_counts(df: pl.DataFrame, lists: list[str]) -> Any:
+    """Per row (numpy, rows x lists): each list's length, a null or empty list counted 1
+    (the one null element Series.explode gives it), in one query."""
+    import numpy as np
+    import polars as pl
+
+    got = df.select([pl.col(n).list.len().fill_null(1).clip(1).cast(pl.Int64).alias(str(i))
+                     for i, n in enumerate(lists)])
+    return got.to_numpy().astype(np.int64, copy=False).reshape(df.height, len(lists))
+
+
 def _product(df: pl.DataFrame, lists: list[str]) -> pl.DataFrame:
     """Each row of ``df`` repeated once per combination of the elements of its ``lists``
     columns (a null list: one null element), those columns holding the combination's
@@ -634,7 +657,7 @@ def _product(df: pl.DataFrame, lists: list[str]) -> pl.DataFrame:
         return df.explode(lists) if lists else df
     # a null list (and an empty one, which ``cells`` filters out first): one null element,
     # as Series.explode gives it
-    lens = [df[n].list.len().fill_null(1).clip(1).cast(pl.Int64).to_numpy() for n in lists]
+    lens = list(_cell_counts(df, lists).T)
     total = np.ones(h, dtype=np.int64)
     for ln in lens:
         total *= ln
@@ -831,6 +854,9 @@ class Scorer:
         #: the conclusions a split row's cells are merged into (``_hull``)
         self.merged_ids = [did for f in sorted(facts) for did in self.program.by_name.get(f, [])]
         self.rulesets = sicca.rulesets()
+        #: per criteria set, its verdict per combination of states met so far (emptied past
+        #: 100,000: a cohort meets a few thousand)
+        self._verdicts: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {}
 
     # the output's columns, derived from the program (the same whatever the data)
     def score(self, df: pl.DataFrame) -> pl.DataFrame:
@@ -1285,8 +1311,17 @@ class Scorer:
             v, smin, smax, _ = criteria.verdict_of(meta, states, entry, exclusions, secondary)
             return v, smin, smax
 
-        got = map_unique(t, keys, lambda *r: dict(zip(("v", "lo", "hi"), verdict(*r),
-                                                       strict=True)),
+        memo = self._verdicts.setdefault(name, {})  # a pure function of the states
+        if len(memo) > 100_000:  # bounded whatever the cohort
+            memo.clear()
+
+        def remembered(*r: str) -> dict[str, Any]:
+            got = memo.get(r)
+            if got is None:
+                got = memo[r] = dict(zip(("v", "lo", "hi"), verdict(*r), strict=True))
+            return got
+
+        got = map_unique(t, keys, remembered,
                          pl.Struct({"v": pl.Utf8, "lo": pl.Int64, "hi": pl.Int64}))
         out = pl.DataFrame([
             got.struct.field("v").alias(f"criteria.{name}.verdict"),
