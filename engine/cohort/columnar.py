@@ -14,7 +14,7 @@ new is concluded. The result per visit is one boolean column per concluded fact 
 A row with censored values is split as ``Sicca.evaluate_visit`` splits the visit: each
 censored input into its *cells* at the thresholds the program compares it with
 (``Program.cells``); the cells are extra rows evaluated definitely, then merged per row and
-the instruments' hull taken (``Scorer._merge_cells``). Past MAX_CELLS combinations the row
+the instruments' hull taken (``Scorer._hull``). Past MAX_CELLS combinations the row
 keeps the three-valued pass (a definite and a possible column per concluded id), as native
 does, and its ``approximate`` column says so.
 
@@ -38,7 +38,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from sicca.base.errors import EvaluationError, Problem
-from sicca.cohort.table import CENSOR, FROM, STATE, Layout
+from sicca.cohort.table import CENSOR, FROM, ID_COLUMNS, STATE, Layout
 
 if TYPE_CHECKING:
     import polars as pl
@@ -56,6 +56,10 @@ STATE_COL, CODE_COL, LIT_TRUE, LIT_MAYBE = "~s:", "~k:", "~t:", "~m:"
 OPEN_COL = "~o:"
 #: ... and a censored input's value in one cell (while the cells are made)
 CELL = "~x:"
+#: the working columns ``prepare`` adds (what a cell row copies from its row)
+WORK = (ENGINE_VALUE, ENGINE_CENSOR, STATE_COL, CODE_COL, OPEN_COL)
+#: cells made, concluded and merged at once (bounded memory: ~500 working columns a cell)
+CELL_ROWS = 32_768
 C_EXACT, C_LT, C_LE, C_GT, C_GE = 0, 1, 2, 3, 4
 INF = float("inf")
 TRACE_NOTE = "traces are not computed on the columnar path: `sicca explain CASE --timepoint T`"
@@ -118,6 +122,8 @@ class Program:
         # distinct input literals (a literal recurs in many branches): computed once a frame
         self.literals: dict[str, tuple[pl.Expr, pl.Expr | None]] = {}
         self._lit_ids: dict[str, str] = {}
+        #: the input fact each distinct literal tests (its columns read that fact's only)
+        self.lit_fact: dict[str, str] = {}
         self.state_facts = sorted({lit["fact"] for r in program["rules"] for br in r["branches"]
                                    for lit in br for t in lit["tests"]
                                    if lit["fact"] in self.specs and t["field"] == "state"})
@@ -136,6 +142,7 @@ class Program:
                                                               if n.startswith("option.")})
         self.opened = set(self.open_facts)
         self.no_value = sicca.no_value_when_not_done
+        self.needed = self._needed()
         by_stratum: list[list[dict[str, Any]]] = [[] for _ in range(program["strata"])]
         for r in program["rules"]:
             by_stratum[r["stratum"]].append(r)
@@ -149,6 +156,22 @@ class Program:
                         out.setdefault(r["then"], []).append(self._branch(br, const, _pred))
                 planned.append(out)
             self.strata.append((planned, cyclic))
+
+    def _needed(self) -> list[str]:
+        """The input columns the scorer reads (table order): ids, options, and every column
+        of a fact the program tests, splits into cells or the instruments read (ESSPRI's
+        ratings, STAR's inputs). ``prepare`` keeps these only, so a slice holds no column
+        nobody reads (the wide table's ~770 columns are mostly 16-byte string views a row);
+        an expression naming another column fails loudly instead of reading a null."""
+        from sicca.scores import esspri, response
+
+        facts = self.numeric_set | set(self.state_facts) | set(self.code_facts) | \
+            self.opened | set(self.cell_facts)
+        facts |= {f"{n}.{side}" for n in self.cell_facts if n in self.per_eye
+                  for side in ("right", "left")}
+        facts |= set(esspri.INPUTS_READ) | set(response.inputs_read(self.sicca))
+        return [c for c in self.layout.schema() if c in ID_COLUMNS or c.startswith("option.")
+                or c.split(":")[0] in facts]
 
     # --- planning -----------------------------------------------------------------------------
 
@@ -225,6 +248,7 @@ class Program:
         lid = self._lit_ids.get(key)
         if lid is None:
             lid = self._lit_ids[key] = str(len(self._lit_ids))
+            self.lit_fact[lid] = name
             t, m = self._literal(name, tests)
             self.literals[lid] = (t, None if m is t else m)
         t_col = pl.col(LIT_TRUE + lid)
@@ -313,8 +337,13 @@ class Program:
 
         schema = self.layout.schema()
         have = df.schema  # once: building a wide frame's schema is not free
+        # one chunk per column (a Parquet read gives one per row group): the split rows'
+        # merged columns are one chunk, and a query over columns chunked unlike each other
+        # rechunks all of them, each time
+        df = df.select([c for c in self.needed if c in have]).rechunk()
         add: list[pl.Expr] = []
-        for c, typ in schema.items():
+        for c in self.needed:
+            typ = schema[c]
             if c.startswith("option."):
                 if c not in have:
                     add.append(pl.lit(options[c[7:]], dtype=pl.Utf8).alias(c))
@@ -362,16 +391,18 @@ class Program:
         return [value.alias(ENGINE_VALUE + name),
                 code.fill_null(C_EXACT).cast(pl.Int8).alias(ENGINE_CENSOR + name)]
 
-    def cells(self, df: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.Series]:
+    def cells(self, df: pl.DataFrame) -> tuple[list[pl.DataFrame] | None, pl.Series]:
         """The cells of the rows of ``df`` (prepared) that hold a censored value, as
         ``Sicca._evaluate_cells`` makes them: each censored input split at the thresholds the
         program compares it with (``intervals.cell_points``, within the item's range, whole
         numbers for a count; a per-eye test with both eyes measured split per eye, its worse
-        eye per cell), one row per combination. Returns (the cell rows: the working columns
-        ``conclude`` reads, exact, with ``_row`` = the row of ``df`` they split; None when no
-        row has cells) and, per row of ``df``, whether it is *approximate*: past MAX_CELLS
+        eye per cell), one row per combination. Returns (the cells to make, in pieces for
+        ``cell_rows``: per row of ``df`` split (``_row``), each split input's list of cell
+        values; None when no row has cells) and, per row of ``df``, whether it is
+        *approximate*: past MAX_CELLS
         combinations, left to the three-valued pass (as is a row with a bound that allows no
         value of the item's range, not marked)."""
+        import numpy as np
         import polars as pl
 
         from sicca.running.evaluate import MAX_CELLS
@@ -435,10 +466,32 @@ class Program:
         narrow = pl.DataFrame([sub["_row"]] + [lists[n].alias(n) for n in split]).filter(keep)
         split = [n for n in split if narrow[n].null_count() < narrow.height]
         narrow = narrow.select(["_row"] + split)
-        for n in split:
-            narrow = narrow.explode(n)
-        work = [c for c in df.columns if c.startswith("~")] + ["patient", "timepoint"]
-        cells = df.select(work)[narrow["_row"]].hstack(
+        # pieces of about CELL_ROWS cells (a row's cells in one piece): each is made,
+        # concluded and merged on its own, so a slice's cells (3-4 a censored row) are
+        # never all held at once
+        total = _cell_counts(narrow, split).prod(axis=1) if split else \
+            np.ones(narrow.height, dtype=np.int64)
+        piece = (np.cumsum(total) - total) // CELL_ROWS
+        cuts = [0, *(np.flatnonzero(np.diff(piece)) + 1).tolist(), narrow.height]
+        return [narrow.slice(a, b - a) for a, b in itertools.pairwise(cuts)], approx
+
+    def cell_rows(self, df: pl.DataFrame, piece: pl.DataFrame) -> pl.DataFrame:
+        """The cell rows of one piece of ``cells``, for ``conclude``, with ``_row`` = the row
+        of ``df`` (concluded) they split: the working columns of the inputs split, exact, and
+        the columns of every literal on another input, as concluded for the row (a literal
+        reads its own input's columns only, which a cell leaves as they are): booleans are
+        far cheaper to copy than the ~250 word and state columns."""
+        import polars as pl
+
+        split = [c for c in piece.columns if c != "_row"]
+        opened = self.opened
+        narrow = _product(piece, split)
+        moved = set(split)
+        have = set(df.columns)
+        work = [w + n for n in split for w in WORK if w + n in have]
+        lits = [c for lid, n in self.lit_fact.items() if n not in moved
+                for c in (LIT_TRUE + lid, LIT_MAYBE + lid) if c in have]
+        cells = df.select(["patient", "timepoint", *work, *lits])[narrow["_row"]].hstack(
             narrow.rename({n: CELL + n for n in split}))
         have = set(cells.columns)
         exprs: list[pl.Expr] = []
@@ -457,8 +510,7 @@ class Program:
                     exprs.append(pl.when(got & pl.col(OPEN_COL + n)).then(pl.lit("reported"))
                                  .otherwise(pl.col(STATE_COL + n)).alias(STATE_COL + n))
                 exprs.append((pl.col(OPEN_COL + n) & ~got).alias(OPEN_COL + n))
-        cells = cells.with_columns(exprs).drop([CELL + n for n in split])
-        return cells, approx
+        return cells.with_columns(exprs).drop([CELL + n for n in split])
 
     def _cell_fn(self, name: str) -> Callable[..., list[float] | None]:
         """Per distinct (value, censor[, right eye, left eye]) of one input: one number per
@@ -509,15 +561,40 @@ class Program:
 
         return eyes
 
+    def _missing_literals(self, df: pl.DataFrame) -> list[pl.Expr]:
+        """The literal columns ``df`` lacks (a cell row brings those its split leaves
+        alone), as expressions."""
+        have = set(df.columns)
+        return [t.alias(LIT_TRUE + lid) for lid, (t, _) in self.literals.items()
+                if LIT_TRUE + lid not in have] + \
+            [m.alias(LIT_MAYBE + lid) for lid, (_, m) in self.literals.items()
+             if m is not None and LIT_MAYBE + lid not in have]
+
+    def literal_columns(self) -> list[str]:
+        return [LIT_TRUE + lid for lid in self.literals] + \
+            [LIT_MAYBE + lid for lid, (_, m) in self.literals.items() if m is not None]
+
+    def distinct_cells(self, cells: pl.DataFrame) -> pl.DataFrame:
+        """The cell rows of ``cells_rows`` reduced to one row per distinct set of literal
+        values (what ``conclude`` reads: a cell's conclusions follow from its literals alone),
+        with ``_row`` the list of the split rows having it and the first such cell's patient
+        and timepoint (an E401 names the same cell as without the reduction: the first one
+        in order). A cohort's cells repeat: ~33,000 cells a slice hold ~5,000 distinct."""
+        import polars as pl
+
+        cells = cells.with_columns(self._missing_literals(cells))
+        lits = self.literal_columns()
+        return cells.group_by(lits, maintain_order=True).agg(
+            pl.col("_row"), pl.col("patient").first(), pl.col("timepoint").first())
+
     def conclude(self, df: pl.DataFrame) -> pl.DataFrame:
         """``df`` (prepared) with two boolean columns per concluded fact id: the id
         (definitely concluded) and ``POSSIBLE + id`` (possibly concluded, the definite ones
         included; equal to the definite column on a row with no censored value)."""
         import polars as pl
 
-        lits = [t.alias(LIT_TRUE + lid) for lid, (t, _) in self.literals.items()] + \
-            [m.alias(LIT_MAYBE + lid) for lid, (_, m) in self.literals.items() if m is not None]
-        df = df.with_columns(lits + [_lit_false().alias(did) for did in self.derived] +
+        df = df.with_columns(self._missing_literals(df) +
+                             [_lit_false().alias(did) for did in self.derived] +
                              [_lit_false().alias(POSSIBLE + did) for did in self.derived])
 
         def step(df: pl.DataFrame, level: dict[str, list[tuple[pl.Expr, pl.Expr]]]
@@ -575,6 +652,51 @@ class _Ratings:
 
     def fact(self, name: str) -> Any:
         return self._facts.get(name)
+
+
+def _cell_counts(df: pl.DataFrame, lists: list[str]) -> Any:
+    """Per row (numpy, rows x lists): each list's length, a null or empty list counted 1
+    (the one null element Series.explode gives it), in one query."""
+    import numpy as np
+    import polars as pl
+
+    got = df.select([pl.col(n).list.len().fill_null(1).clip(1).cast(pl.Int64).alias(str(i))
+                     for i, n in enumerate(lists)])
+    return got.to_numpy().astype(np.int64, copy=False).reshape(df.height, len(lists))
+
+
+def _product(df: pl.DataFrame, lists: list[str]) -> pl.DataFrame:
+    """Each row of ``df`` repeated once per combination of the elements of its ``lists``
+    columns (a null list: one null element), those columns holding the combination's
+    elements: what ``explode`` on each list column in turn gives (the first one outermost),
+    made in one gather per column instead of re-copying the growing frame once per column
+    (~110 explodes a slice cost ~8 s)."""
+    import numpy as np
+    import polars as pl
+
+    h = df.height
+    if not lists or not h:
+        return df.explode(lists) if lists else df
+    # a null list (and an empty one, which ``cells`` filters out first): one null element,
+    # as Series.explode gives it
+    lens = list(_cell_counts(df, lists).T)
+    total = np.ones(h, dtype=np.int64)
+    for ln in lens:
+        total *= ln
+    out_n = int(total.sum())
+    at = np.repeat(np.arange(h, dtype=np.int64), total)
+    k = np.arange(out_n, dtype=np.int64) - np.repeat(np.cumsum(total) - total, total)
+    cols: dict[str, pl.Series] = {}
+    stride = np.ones(out_n, dtype=np.int64)
+    for n, ln in reversed(list(zip(lists, lens, strict=True))):  # the last one innermost
+        ln_at = ln[at]
+        flat = df[n].explode(empty_as_null=True, keep_nulls=True)
+        start = np.cumsum(ln) - ln
+        cols[n] = flat.gather(pl.Series(start[at] + (k // stride) % ln_at))
+        stride = stride * ln_at
+    others = [c for c in df.columns if c not in cols]
+    base = df.select(others)[pl.Series(at)]
+    return base.hstack([cols[n].alias(n) for n in lists]).select(df.columns)
 
 
 def _put(base: pl.DataFrame, rows: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
@@ -751,9 +873,12 @@ class Scorer:
             facts |= {f"{s}.entry"} | {f"{s}.exclusion.{x}" for x in m.get("exclusions", {})}
             if "associated_disease" in m:
                 facts.add(m["associated_disease"]["fact"])
-        #: the conclusions a split row's cells are merged into (``_merge_cells``)
+        #: the conclusions a split row's cells are merged into (``_hull``)
         self.merged_ids = [did for f in sorted(facts) for did in self.program.by_name.get(f, [])]
         self.rulesets = sicca.rulesets()
+        #: per criteria set, its verdict per combination of states met so far (emptied past
+        #: 100,000: a cohort meets a few thousand)
+        self._verdicts: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {}
 
     # the output's columns, derived from the program (the same whatever the data)
     def score(self, df: pl.DataFrame) -> pl.DataFrame:
@@ -763,15 +888,16 @@ class Scorer:
         import polars as pl
 
         p = self.program
-        # one chunk per column (a Parquet read gives one per row group): the split rows'
-        # merged columns are one chunk, and a query over columns chunked unlike each other
-        # rechunks all of them, each time
-        df = p.prepare(df.rechunk(), self.options)
-        cells, approximate = p.cells(df)
+        df = p.prepare(df, self.options)  # the columns read, one chunk each
+        pieces, approximate = p.cells(df)
         df = p.conclude(df)  # rows with cells: the three-valued pass, replaced just below
         hull = None
-        if cells is not None:
-            df, hull = self._merge_cells(df, p.conclude(cells))
+        if pieces is not None:  # each split row's conclusions: merged over its cells
+            hull = pl.concat([self._hull(p.conclude(p.distinct_cells(p.cell_rows(df, piece))))
+                              for piece in pieces]).sort("_row")
+            ids = self.merged_ids + [POSSIBLE + d for d in self.merged_ids]
+            df = _put(df, hull, ids)
+            hull = hull.drop(ids)
         out: list[pl.Expr] = [pl.col("patient").cast(pl.Utf8), pl.col("timepoint").cast(pl.Utf8),
                               pl.col("date").cast(pl.Utf8)]
         res = df.select(out)
@@ -794,11 +920,11 @@ class Scorer:
 
     # --- censored values: the hull over their cells -------------------------------------------
 
-    def _merge_cells(self, df: pl.DataFrame, cells: pl.DataFrame
-                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """``df`` (concluded) with each split row's conclusions replaced by its cells'
-        (definite: in every cell; possible: in some, as ``Sicca._evaluate_cells`` merges
-        them), and the hull frame: per split row (``_row``), what the instruments take over
+    def _hull(self, cells: pl.DataFrame) -> pl.DataFrame:
+        """Per split row (``_row``) of ``cells`` (distinct, concluded; ``_row`` a list of the
+        rows having each): its conclusions merged over its
+        cells (definite: in every cell; possible: in some, as ``Sicca._evaluate_cells``
+        merges them; ``score`` puts them in the row), and what the instruments take over
         the cells (``essdai._hull_state`` / ``_hull_total``, ``criteria._hull_verdict``).
         Only the conclusions read after the hull are merged (``merged_ids``: ESSPRI's
         state and missing items, the criteria's states; the ESSDAI domains of a split row
@@ -812,7 +938,7 @@ class Scorer:
         for s in self.sets:
             parts.append(self._criteria(cells, s).select(
                 [f"criteria.{s}.{k}" for k in ("verdict", "score_min", "score_max")]))
-        per = pl.concat(parts, how="horizontal").hstack(cells.select(ids))
+        per = pl.concat(parts, how="horizontal").hstack(cells.select(ids)).explode("_row")
         aggs: list[pl.Expr] = [pl.col(d).all() for d in ids] + \
             [pl.col(d).any().alias(POSSIBLE + d) for d in ids]
 
@@ -843,9 +969,7 @@ class Scorer:
                      .otherwise(pl.lit("undetermined")).alias(v),
                      pl.col(f"criteria.{s}.score_min").min(),
                      pl.col(f"criteria.{s}.score_max").max()]
-        hull = per.group_by("_row", maintain_order=True).agg(aggs)
-        df = _put(df, hull, ids + [POSSIBLE + d for d in ids])
-        return df, hull.drop(ids + [POSSIBLE + d for d in ids])
+        return per.group_by("_row", maintain_order=True).agg(aggs)
 
     def columns(self) -> list[str]:
         """The output columns (what ``score`` returns for any input)."""
@@ -1210,8 +1334,17 @@ class Scorer:
             v, smin, smax, _ = criteria.verdict_of(meta, states, entry, exclusions, secondary)
             return v, smin, smax
 
-        got = map_unique(t, keys, lambda *r: dict(zip(("v", "lo", "hi"), verdict(*r),
-                                                       strict=True)),
+        memo = self._verdicts.setdefault(name, {})  # a pure function of the states
+        if len(memo) > 100_000:  # bounded whatever the cohort
+            memo.clear()
+
+        def remembered(*r: str) -> dict[str, Any]:
+            got = memo.get(r)
+            if got is None:
+                got = memo[r] = dict(zip(("v", "lo", "hi"), verdict(*r), strict=True))
+            return got
+
+        got = map_unique(t, keys, remembered,
                          pl.Struct({"v": pl.Utf8, "lo": pl.Int64, "hi": pl.Int64}))
         out = pl.DataFrame([
             got.struct.field("v").alias(f"criteria.{name}.verdict"),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sicca.base.errors import InputError, Problem
 from sicca.cohort.columnar import TRACE_NOTE, Scorer
-from sicca.cohort.table import TableWriter, count_rows, read_table, table_batches
+from sicca.cohort.table import TableWriter, count_rows, read_slices, read_table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -78,7 +78,9 @@ def metadata(sicca: Sicca) -> dict[str, str]:
 
 def patient_slices(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     """The batches re-cut so that no patient's visits are split: the rows of the last patient
-    of a batch wait for the next batch."""
+    of a batch wait for the next batch (a copy: a slice would keep the whole batch alive).
+    ``score_table`` reads whole-patient slices itself (``read_slices``); this and
+    ``table_batches`` are the plain reader bench/cohort_floor.py times."""
     import polars as pl
 
     held: pl.DataFrame | None = None
@@ -93,7 +95,7 @@ def patient_slices(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         if cut == 0 or not bool(tail[cut:].all()):
             held = b
             continue
-        held = b.slice(cut)
+        held = pl.DataFrame(b.slice(cut).to_dict(as_series=False), schema=b.schema)
         yield b.slice(0, cut)
     if held is not None and held.height:
         yield held
@@ -111,12 +113,14 @@ def score_table(sicca: Sicca, source: Path, output: Path, options: dict[str, str
     writer = TableWriter(output, metadata(sicca))
     patients = 0
     try:
-        for df in patient_slices(table_batches(source, rows)):
-            scorer.program.layout.check(df, str(source))  # names, types, states, words
+        program = scorer.program
+        for df in read_slices(source, rows, program.needed, program.layout):
             out = scorer.score(df)
+            del df
             writer.write(out)
             summary.add(out)
             patients += out["patient"].n_unique()
+            del out  # a slice and its output are freed before the next slice is read
             if on_progress is not None:
                 on_progress(summary.visits, total)
         if summary.visits == 0:

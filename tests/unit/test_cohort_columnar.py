@@ -251,8 +251,9 @@ def test_per_eye_bounds_split_per_eye_as_native_does(sicca: Sicca) -> None:
     assert compared > 5_000 and not bad, bad
     layout = Layout(sicca)
     df = layout.frame([r for c in cases for r in case_rows(sicca, c, layout)])
-    cells, _ = Program(sicca).cells(Program(sicca).prepare(df, sicca.check_options({})))
-    assert cells is not None and cells["_row"].n_unique() > 20  # the eye cells are used
+    pieces, _ = Program(sicca).cells(Program(sicca).prepare(df, sicca.check_options({})))
+    assert pieces is not None  # the eye cells are used
+    assert pl.concat(pieces)["_row"].n_unique() > 20
 
 
 @pytest.mark.parametrize("op,c,value,censor,expected", [
@@ -438,3 +439,54 @@ def test_a_criteria_item_without_exactly_one_state_is_e401_on_both_paths(tmp_pat
     p = columnar.value.problems[0]
     assert p.code == "E401" and p.timepoint == "v1"  # v2 concludes positive: 1 state
     assert "'toy_criteria.item.anti_ssb' concluded 0 states at patient 'p-1'" in p.message
+
+
+def test_cells_made_in_pieces_score_what_one_piece_does(
+        sicca: Sicca, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the censored rows of censored_edges.yaml and of 6 synthetic patients split into cells;
+    # with CELL_ROWS = 3 they are made, concluded and merged in many pieces (a row's cells in
+    # one piece, so a row with 4 cells makes a piece of 4): the same output as one piece
+    from sicca.cohort import columnar
+
+    layout = Layout(sicca)
+    cases = [sicca.load_case(ROOT / "tests" / "data" / "cases" / "censored_edges.yaml"),
+             *_synth_cases(sicca, 6, seed=11)]
+    df = layout.frame([r for c in cases for r in case_rows(sicca, c, layout)])
+    whole = Scorer(sicca).score(df)
+    monkeypatch.setattr(columnar, "CELL_ROWS", 3)
+    program = Program(sicca)
+    pieces, _ = program.cells(program.prepare(df, sicca.check_options({})))
+    assert pieces is not None and len(pieces) > 3
+    rows = pl.concat(pieces)["_row"]
+    assert rows.is_unique().all() and rows.is_sorted()  # each split row in one piece, in order
+    assert Scorer(sicca).score(df).equals(whole)
+
+
+def test_the_product_of_cell_lists_is_what_exploding_each_list_gives() -> None:
+    from sicca.cohort.columnar import _product
+
+    # row 0: 2 x 3 = 6 combinations, the first list outermost; row 1: a null list is one
+    # null element (1 x 1); row 2: 1 x null = 1
+    df = pl.DataFrame({"_row": [0, 1, 2], "a": [[1.0, 2.0], None, [3.0]],
+                       "b": [["x", "y", "z"], ["p"], None]})
+    got = _product(df, ["a", "b"])
+    assert got.equals(df.explode("a").explode("b"))
+    assert got["a"].to_list() == [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, None, 3.0]
+    assert got["b"].to_list() == ["x", "y", "z", "x", "y", "z", "p", None]
+
+
+def test_the_scorer_keeps_only_the_input_columns_it_reads(sicca: Sicca) -> None:
+    # a slice holds only the columns some test, cell or instrument reads (the wide table's
+    # others are ~16 bytes a row each, held for nothing): ids, options, a tested fact's
+    # value/state/censor; a vocabulary item no rule reads is dropped on entry
+    program = Program(sicca)
+    needed = set(program.needed)
+    assert {"patient", "timepoint", "date", "schirmer", "schirmer:censor",
+            "schirmer:state"} <= needed
+    assert not any(c.startswith("lab.cd3") for c in needed)  # lymphocyte subsets: unread
+    layout = Layout(sicca)
+    df = layout.frame(case_rows(sicca, _synth_cases(sicca, 1, seed=3)[0], layout))
+    assert "lab.cd3" in df.columns
+    prepared = program.prepare(df, sicca.check_options({}))
+    inputs = {c for c in prepared.columns if not c.startswith("~")}
+    assert inputs <= needed and "lab.cd3" not in inputs
