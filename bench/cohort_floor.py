@@ -9,9 +9,10 @@ times, in one process and one run, alternating round by round on the same table:
 
   end to end  `score_table(parquet -> parquet)` (read slices, check them, score, write);
   floor       the same loop with `Scorer.score` replaced by taking the already scored rows
-              of the slice: read the slices (`table_batches`, `patient_slices`), check each
-              (`Layout.check`: the validation the issue asks for), write the real output
-              (`TableWriter`, the same columns and row groups);
+              of the slice: read the whole-patient slices as `score_table` reads them
+              (`read_slices`: the columns the scorer needs, every column checked, the
+              validation the issue asks for), write the real output (`TableWriter`, the
+              same columns and row groups);
   io          the floor without the check: reading and writing alone.
 
 So `floor` is what end to end would cost if scoring were free. Rates per wall-clock second
@@ -36,26 +37,19 @@ if str(ROOT) not in sys.path:
 import polars as pl  # noqa: E402
 
 from sicca.cohort.columnar import Scorer  # noqa: E402
-from sicca.cohort.frames import (  # noqa: E402
-    SLICE_ROWS,
-    metadata,
-    patient_slices,
-    score_table,
-    write_synth,
-)
-from sicca.cohort.table import TableWriter, table_batches  # noqa: E402
+from sicca.cohort.frames import SLICE_ROWS, metadata, score_table, write_synth  # noqa: E402
+from sicca.cohort.table import TableWriter, read_slices  # noqa: E402
 from sicca.running.evaluate import Sicca  # noqa: E402
 
 
 def floor(sicca: Sicca, src: Path, out: Path, scored: pl.DataFrame, check: bool) -> int:
     """The end-to-end loop with the scored rows of each slice taken from ``scored``."""
-    layout = Scorer(sicca).program.layout
+    program = Scorer(sicca).program
     writer = TableWriter(out, metadata(sicca))
     done = 0
     try:
-        for df in patient_slices(table_batches(src, SLICE_ROWS)):
-            if check:
-                layout.check(df, str(src))
+        for df in read_slices(src, SLICE_ROWS, program.needed,
+                              program.layout if check else None):
             writer.write(scored.slice(done, df.height))
             done += df.height
         writer.close()

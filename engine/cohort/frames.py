@@ -76,31 +76,6 @@ def metadata(sicca: Sicca) -> dict[str, str]:
             "sicca.trace": TRACE_NOTE}
 
 
-def patient_slices(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-    """The batches re-cut so that no patient's visits are split: the rows of the last patient
-    of a batch wait for the next batch (a copy: a slice would keep the whole batch alive).
-    ``score_table`` reads whole-patient slices itself (``read_slices``); this and
-    ``table_batches`` are the plain reader bench/cohort_floor.py times."""
-    import polars as pl
-
-    held: pl.DataFrame | None = None
-    for b in batches:
-        if held is not None:
-            b = pl.concat([held, b], how="diagonal_relaxed")
-        if b.height == 0:
-            continue
-        last = b["patient"][-1]
-        tail = b.select((pl.col("patient") == last).alias("t"))["t"]
-        cut = b.height - int(tail.sum())
-        if cut == 0 or not bool(tail[cut:].all()):
-            held = b
-            continue
-        held = pl.DataFrame(b.slice(cut).to_dict(as_series=False), schema=b.schema)
-        yield b.slice(0, cut)
-    if held is not None and held.height:
-        yield held
-
-
 def score_table(sicca: Sicca, source: Path, output: Path, options: dict[str, str] | None = None,
                 rows: int = SLICE_ROWS,
                 on_progress: Callable[[int, int], None] | None = None) -> CohortSummary:

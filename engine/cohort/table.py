@@ -215,28 +215,6 @@ def read_table(path: Path) -> pl.DataFrame:
                                  code="E143")) from None
 
 
-def table_batches(path: Path, rows: int) -> Iterator[pl.DataFrame]:
-    """The table in slices of ``rows`` rows, every column, read lazily (``read_slices`` is
-    what ``score_table`` reads with: whole patients, the scorer's columns only)."""
-    import polars as pl
-
-    if not path.exists():
-        raise InputError(Problem("table not found", file=str(path), code="E000"))
-    fmt = table_format(path)
-    files = (sorted(path.rglob("*.parquet")) if path.is_dir() else [path]) \
-        if fmt == "parquet" else [path]
-    for f in files:
-        try:
-            lf = pl.scan_parquet(f) if fmt == "parquet" else pl.scan_ipc(f) \
-                if fmt == "arrow" else pl.scan_csv(f, infer_schema_length=None)
-            n = lf.select(pl.len()).collect().item()
-            for start in range(0, n, rows):
-                yield lf.slice(start, rows).collect()
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            raise InputError(Problem(f"cannot read the table: {exc}", file=str(f),
-                                     code="E143")) from None
-
-
 def read_slices(path: Path, rows: int, keep: Sequence[str], layout: Layout | None = None,
                 group: int = 64) -> Iterator[pl.DataFrame]:
     """The table in slices of about ``rows`` rows holding only the columns ``keep`` names,
