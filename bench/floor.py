@@ -5,7 +5,9 @@ recorded (``python bench/floor.py WORK.json``):
 - ``import pydantic, yaml`` (the baseline's own line);
 - one ``BaseModel`` made and validated: ``import pydantic`` is lazy (pydantic 2 loads its model
   machinery, pydantic-core's schema types and annotated_types on first use), and a command
-  that reads a case into typed models cannot skip it;
+  that reads a case into typed models cannot skip it. Plugin discovery is off and its loader
+  module (which imports importlib.metadata) is not loaded, as in `sicca score`'s fast path
+  (sicca.cli.fast), so the floor does not pay what Sicca skips;
 - durable-rules' C core: the compiled program's rulesets created and the seed case's visits
   asserted exactly as Sicca's durable backend asserted them (same JSON batches, every action
   the core hands out completed, each session closed as the backend closes it). Actions do
@@ -15,11 +17,18 @@ Only the standard library, pydantic, yaml and durable_rules_engine are imported.
 """
 
 import json
+import os
 import sys
+import types
 
-import pydantic  # noqa: F401 - the baseline's imports
-import yaml  # noqa: F401
-from pydantic import BaseModel
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as sicca.cli.fast does
+_loader = types.ModuleType("pydantic.plugin._loader")
+_loader.get_plugins = lambda: ()  # type: ignore[attr-defined]
+sys.modules["pydantic.plugin._loader"] = _loader
+
+import pydantic  # noqa: F401, E402 - the baseline's imports, after the loader stand-in
+import yaml  # noqa: F401, E402
+from pydantic import BaseModel  # noqa: E402
 
 
 class _Visit(BaseModel):
