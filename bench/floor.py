@@ -13,7 +13,9 @@ recorded (``python bench/floor.py WORK.json``):
   the core hands out completed, each session closed as the backend closes it). Actions do
   nothing here (Sicca's also record firings and assert conclusions), so this is a lower bound.
 
-Only the standard library, pydantic, yaml and durable_rules_engine are imported.
+Only the standard library, pydantic, yaml and durable_rules_engine are imported. This is the
+one file outside sicca.running.durable that drives durable-rules' core itself: it measures
+the library without Sicca, so it cannot go through Sicca's backend.
 """
 
 import json
