@@ -344,6 +344,29 @@ def test_the_table_reads_back_as_written(sicca: Sicca, tmp_path: Path, suffix: s
     assert scorer.score(back).equals(scorer.score(df))
 
 
+def test_every_bad_word_of_a_table_is_named_at_once_and_good_ones_pass(sicca: Sicca) -> None:
+    # the check judges each column's distinct words: a word column, a state column and a
+    # censor column each holding one bad value among good ones and nulls are all reported,
+    # each at its first bad row; the same table with the bad values removed passes
+    from sicca.base.errors import InputError
+
+    layout = Layout(sicca)
+    good = {"patient": ["a", "a", "b"], "timepoint": ["t0", "t1", "t0"],
+            "anti_ssa": ["positive", None, "negative"],
+            "schirmer:state": [None, "not_done", None],
+            "focus_score:censor": [">=", None, "<"]}
+    layout.check(pl.DataFrame(good), "t.csv")  # no error
+    bad = dict(good, anti_ssa=["positive", "postive", "negative"],
+               **{"schirmer:state": [None, "not_done", "nope"],
+                  "focus_score:censor": ["~", None, "<"]})
+    with pytest.raises(InputError) as exc:
+        layout.check(pl.DataFrame(bad), "t.csv")
+    got = {p.field: p for p in exc.value.problems}
+    assert set(got) == {"anti_ssa (row 2)", "schirmer:state (row 3)", "focus_score:censor (row 1)"}
+    assert all(p.code == "E142" for p in got.values())
+    assert "positive" in str(got["anti_ssa (row 2)"].hint)  # "did you mean"
+
+
 def test_a_bad_state_in_a_table_is_an_error_naming_column_and_row(sicca: Sicca) -> None:
     from sicca.base.errors import InputError
 
