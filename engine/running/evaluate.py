@@ -520,9 +520,9 @@ def code_tests(program: dict[str, Any]) -> dict[str, list[frozenset[str]]]:
     for fact, t in literal_tests(program):
         if t["field"] == "code":
             vals = t["value"] if isinstance(t["value"], list) else [t["value"]]
-            sets = out.setdefault(fact, [])
-            if frozenset(str(v) for v in vals) not in sets:
-                sets.append(frozenset(str(v) for v in vals))
+            codes, sets = frozenset(str(v) for v in vals), out.setdefault(fact, [])
+            if codes not in sets:
+                sets.append(codes)
     return out
 
 
