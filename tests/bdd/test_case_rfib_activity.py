@@ -1,4 +1,4 @@
-"""Bind features/case_rfib/activity.feature (steps in tests/steps/activity.py)."""
+"""Bind features/case_rfib/activity.feature (steps in the plugin's sicca.testing.steps.activity)."""
 
 from pytest_bdd import scenarios
 

@@ -1,4 +1,4 @@
-"""Bind features/case_rfib/labs.feature (steps in tests/steps/labs.py)."""
+"""Bind features/case_rfib/labs.feature (steps in the plugin's sicca.testing.steps.labs)."""
 
 from pytest_bdd import scenarios
 

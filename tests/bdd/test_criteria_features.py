@@ -1,5 +1,5 @@
 """Bind features/criteria/*.feature and features/case_rfib/criteria.feature (steps in
-tests/steps/criteria.py)."""
+the plugin's sicca.testing.steps.criteria)."""
 
 from pytest_bdd import scenarios
 

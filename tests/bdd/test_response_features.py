@@ -1,4 +1,4 @@
-"""Bind features/response/*.feature (steps in tests/steps/activity.py)."""
+"""Bind features/response/*.feature (steps in the plugin's sicca.testing.steps.activity)."""
 
 from pytest_bdd import scenarios
 
