@@ -68,8 +68,8 @@ class _Taken(Exception):
 
 
 class _Changed(Exception):
-    """Raised inside a history save or delete when the entry was changed or deleted since its
-    form was opened."""
+    """Raised inside a history save or delete, or a visit edit, when the entry or visit was
+    changed or deleted since its form was opened."""
 
 
 class Web:
@@ -591,11 +591,13 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
                    errors: dict[str, str] | None = None,
                    general: list[str] | None = None, conflict: str | None = None
                    ) -> HTMLResponse:
+        """The visit form; ``values`` may carry ``was``, the fingerprint of the stored visit an
+        edit was opened on, which the form sends back with the save."""
         if not any(k.startswith("o.") for k in values):
             values = {**forms.form_from_options(web.options_of(p), web.form.options), **values}
         return page(request, "visit_form.html", user, status, patient=p, form=web.form,
                     values=values, original=original or "", errors=errors or {},
-                    general=general or [], conflict=conflict)
+                    general=general or [], conflict=conflict, was=values.get("was", ""))
 
     @app.get("/patients/{pid}/visits/new", response_class=HTMLResponse)
     def new_visit(request: Request, pid: str) -> HTMLResponse:
@@ -620,7 +622,8 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             v = next((v for v in p.visits if v.tid == tid), None)
             if v is None:
                 raise HTTPException(404, f"no visit '{tid}'")
-            values = forms.form_from_timepoint(v.data, web.api.catalogue)
+            values = {**forms.form_from_timepoint(v.data, web.api.catalogue),
+                      "was": fingerprint(v.data)}
             return visit_page(request, user, p, values, tid)
 
     def validate(p: Patient, form: dict[str, Any], original: str | None
@@ -682,16 +685,45 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
                               {"v.id": f"a visit '{tid}' exists already"}, [],
                               conflict_text(s, p, tid))
 
+    def edit_conflict(request: Request, pid: str, original: str,
+                      form: dict[str, Any]) -> HTMLResponse:
+        """409: the visit being edited was changed or renamed since its form was opened;
+        nothing is saved and the form comes back as it was typed."""
+        with store.session() as s:
+            user = user_of(request, s)
+            p = patient_of(s, pid)
+            who = ""
+            # the latest update of that visit, also when it was saved under a new id
+            for a in s.scalars(select(Audit).where(
+                    Audit.patient == p.pid, Audit.action == "visit.update")
+                    .order_by(Audit.at.desc(), Audit.id.desc()).limit(50)):
+                before = (a.detail or {}).get("before") or {}
+                if a.target == original or before.get("id") == original:
+                    who = f" (by {a.username}, {a.at:%Y-%m-%d %H:%M:%S} UTC)"
+                    break
+            text = (f"Visit '{original}' of {p.pid} was changed or renamed since you opened "
+                    f"it{who}: nothing of yours was saved. Your entries are kept below: open "
+                    f"the visit again to see it as it is now, and make your change there.")
+            values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+            return visit_page(request, user, p, values, original, 409, {}, [], text)
+
     @app.post("/patients/{pid}/visits")
     async def save_visit(request: Request, pid: str) -> Response:
         form = await posted(request)
         original = str(form.get("original") or "") or None
         typed = str(form.get("v.id") or "").strip()
+        was = str(form.get("was") or "")
         try:
             with store.session() as s:
                 user = user_of(request, s)
                 clinician(user)
-                p = patient_of(s, pid)
+                # an edit locks the patient's row (PostgreSQL; SQLite serialises writers) so
+                # that two edits of one visit cannot both pass the check below
+                p = locked_patient(s, pid) if original else patient_of(s, pid)
+                if original:
+                    opened = next((v for v in p.visits if v.tid == original), None)
+                    if opened is None or fingerprint(opened.data) != was:
+                        raise _Changed()  # an edit never overwrites what it did not see
                 if typed and typed != original and any(v.tid == typed for v in p.visits):
                     raise _Taken()  # since the form was opened (SQLite: by a writer we waited for)
                 case, tp, errors, general = validate(p, form, original)
@@ -714,6 +746,9 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
                 store_options(s, user, p, forms.options_from_form(
                     {k: str(v) for k, v in form.items() if isinstance(v, str)},
                     web.form.options))
+        except _Changed:
+            assert original is not None
+            return edit_conflict(request, pid, original, form)
         except (_Taken, IntegrityError):
             # PostgreSQL: another request inserted the same (patient, visit id) after we read
             # the patient (a unique violation). Our transaction is rolled back, its audit

@@ -58,6 +58,13 @@ def csrf_of(html: str) -> str:
     return m.group(1)
 
 
+def was_of(html: str) -> str:
+    """The fingerprint an edit form carries of the stored visit it was opened on."""
+    m = re.search(r'name="was" value="([0-9a-f]*)"', html)
+    assert m, "the form carries no 'was' field"
+    return m.group(1)
+
+
 def import_seed(c: TestClient, token: str, follow_redirects: bool = True) -> Response:
     """Upload the bundled seed case (patient rfib-001) on the import page."""
     return c.post("/import", data={"csrf": token},

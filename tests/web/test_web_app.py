@@ -27,6 +27,7 @@ from tests.web.conftest import (
     login,
     new_patient,
     seed_case,
+    was_of,
 )
 
 PAGES = ["/patients", "/patients/p1", "/patients/p1/visits/new", "/patients/p1/visits/v1",
@@ -261,8 +262,9 @@ def test_edit_keeps_what_the_form_does_not_show_and_is_audited(
     c, token = clinician
     up = import_seed(c, token, follow_redirects=False)
     assert up.status_code == 303, up.text
-    form = csrf_of(c.get("/patients/rfib-001/visits/baseline/edit").text)
-    values = {"csrf": form, "original": "baseline", **baseline_form(api)}
+    page = c.get("/patients/rfib-001/visits/baseline/edit").text
+    values = {"csrf": csrf_of(page), "original": "baseline", "was": was_of(page),
+              **baseline_form(api)}
     values["f.fatigue"] = "absent"
     r = c.post("/patients/rfib-001/visits", data=values, follow_redirects=False)
     assert r.status_code == 303, r.text

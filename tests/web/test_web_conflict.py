@@ -1,6 +1,8 @@
 """Two clinicians saving the same new visit (same patient, same visit id) at the same moment:
 one is saved, the others are told so (409, their entries kept in the form), never a 500;
-nothing saved is lost and the audit log names the one save. On SQLite and PostgreSQL."""
+nothing saved is lost and the audit log names the one save. Two clinicians editing one visit:
+the second save, made on a form opened before the first was saved, is refused the same way
+instead of overwriting it. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from fastapi.testclient import TestClient
 import sicca.web.forms
 from sicca.api.session import Session
 from sicca.web.store import Audit, Patient
-from tests.web.conftest import PASSWORD, client_for, login, new_patient
+from tests.web.conftest import PASSWORD, client_for, csrf_of, login, new_patient, was_of
 
 
 def _clients(app: FastAPI, n: int) -> list[tuple[TestClient, str]]:
@@ -92,6 +94,94 @@ def test_an_id_taken_before_the_form_was_sent_is_a_conflict_not_an_overwrite(
     assert c.get("/patients/p1/export.json").json()["timepoints"][0]["date"] == "2024-01"
 
 
+def _edit_form(c: TestClient, path: str) -> dict[str, str]:
+    """The hidden fields of an edit form as the browser would send them back."""
+    page = c.get(path)
+    assert page.status_code == 200, page.text
+    return {"csrf": csrf_of(page.text), "original": "v1", "was": was_of(page.text)}
+
+
+def _stored_count(c: TestClient, pid: str) -> tuple[str, int]:
+    (tp,) = c.get(f"/patients/{pid}/export.json").json()["timepoints"]
+    return tp["id"], tp["findings"]["articular"]["synovitis_count"]
+
+
+def test_an_edit_opened_before_another_edit_was_saved_is_refused_not_an_overwrite(
+        app: FastAPI) -> None:
+    (a, token_a), (b, token_b) = _clients(app, 2)
+    new_patient(a, token_a, "p1")
+    assert a.post("/patients/p1/visits", follow_redirects=False, data={
+        "csrf": token_a, "v.id": "v1", "v.date": "2024-01",
+        "f.articular.synovitis_count": "1"}).status_code == 303
+    # both open the visit to edit it; alice saves first
+    form_a = _edit_form(a, "/patients/p1/visits/v1/edit")
+    form_b = _edit_form(b, "/patients/p1/visits/v1/edit")
+    assert form_a["was"] == form_b["was"]
+    r = a.post("/patients/p1/visits", follow_redirects=False, data={
+        **form_a, "v.id": "v1", "v.date": "2024-01", "f.articular.synovitis_count": "2"})
+    assert r.status_code == 303, r.text
+    r = b.post("/patients/p1/visits", follow_redirects=False, data={
+        **form_b, "v.id": "v1", "v.date": "2024-01", "f.articular.synovitis_count": "3"})
+    assert r.status_code == 409 and 'data-testid="conflict"' in r.text
+    assert "was changed or renamed since you opened it (by alice" in r.text
+    assert "nothing of yours was saved" in r.text
+    # what bob typed is still in the form; alice's save is what is stored
+    assert 'name="f.articular.synovitis_count" id="f.articular.synovitis_count" value="3"' \
+        in r.text
+    assert _stored_count(a, "p1") == ("v1", 2)
+    with app.state.web.store.session() as s:
+        updates = s.query(Audit).filter(Audit.action == "visit.update").all()
+        assert [(u.username, u.detail["after"]["findings"]["articular"]["synovitis_count"])
+                for u in updates] == [("alice", 2)]
+    # opened again, the form carries the stored visit's new fingerprint, and bob's save goes in
+    form_b = _edit_form(b, "/patients/p1/visits/v1/edit")
+    assert form_b["was"] != form_a["was"]
+    assert b.post("/patients/p1/visits", follow_redirects=False, data={
+        **form_b, "v.id": "v1", "v.date": "2024-01",
+        "f.articular.synovitis_count": "3"}).status_code == 303
+    assert _stored_count(a, "p1") == ("v1", 3)
+
+
+def test_an_edit_of_a_visit_renamed_meanwhile_or_without_its_fingerprint_is_refused(
+        app: FastAPI) -> None:
+    (a, token_a), (b, _) = _clients(app, 2)
+    new_patient(a, token_a, "p1")
+    assert a.post("/patients/p1/visits", follow_redirects=False, data={
+        "csrf": token_a, "v.id": "v1", "v.date": "2024-01",
+        "f.articular.synovitis_count": "1"}).status_code == 303
+    form_b = _edit_form(b, "/patients/p1/visits/v1/edit")
+    # a form that does not say what it was opened on cannot prove it saw the stored visit
+    r = b.post("/patients/p1/visits", follow_redirects=False, data={
+        **form_b, "was": "", "v.id": "v1", "v.date": "2024-01",
+        "f.articular.synovitis_count": "5"})
+    assert r.status_code == 409 and "nothing of yours was saved" in r.text
+    # alice renames v1 to m1; bob's edit of v1 no longer has a visit to edit
+    form_a = _edit_form(a, "/patients/p1/visits/v1/edit")
+    assert a.post("/patients/p1/visits", follow_redirects=False, data={
+        **form_a, "v.id": "m1", "v.date": "2024-01",
+        "f.articular.synovitis_count": "1"}).status_code == 303
+    r = b.post("/patients/p1/visits", follow_redirects=False, data={
+        **form_b, "v.id": "v1", "v.date": "2024-01", "f.articular.synovitis_count": "5"})
+    assert r.status_code == 409 and "(by alice" in r.text
+    assert _stored_count(a, "p1") == ("m1", 1)
+
+
+def test_an_edit_refused_for_an_error_keeps_its_fingerprint_and_then_saves(
+        app: FastAPI) -> None:
+    ((a, token_a),) = _clients(app, 1)
+    new_patient(a, token_a, "p1")
+    assert a.post("/patients/p1/visits", follow_redirects=False, data={
+        "csrf": token_a, "v.id": "v1", "v.date": "2024-01"}).status_code == 303
+    form_a = _edit_form(a, "/patients/p1/visits/v1/edit")
+    r = a.post("/patients/p1/visits", follow_redirects=False, data={
+        **form_a, "v.id": "v1", "v.date": "soon", "f.articular.synovitis_count": "2"})
+    assert r.status_code == 422
+    assert was_of(r.text) == form_a["was"]
+    assert a.post("/patients/p1/visits", follow_redirects=False, data={
+        **form_a, "v.id": "v1", "v.date": "2024-01",
+        "f.articular.synovitis_count": "2"}).status_code == 303
+
+
 @pytest.mark.slow
 def test_postgresql_same_new_visit_at_once_is_one_save_and_conflicts(
         postgres: str, api: Session, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,5 +235,60 @@ def test_postgresql_same_new_visit_at_once_is_one_save_and_conflicts(
         for t in threads:
             t.join(60)
         assert statuses.count(303) == 1 and set(statuses) <= {303, 409, 422}, statuses
+    finally:
+        app.state.web.store.dispose()
+
+
+@pytest.mark.slow
+def test_postgresql_two_edits_of_one_visit_at_once_are_one_save_and_a_conflict(
+        postgres: str, api: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both edits are opened on the same stored visit and sent at once. The form reading (after
+    the fingerprint check) waits up to 3 s for the other request to get there too: without
+    the patient's row lock both pass the check, meet there and both overwrite; with it the
+    second waits for the lock, the first goes on alone after the 3 s, and the second then
+    sees the first's save and is refused (409), never an overwrite or a 500."""
+    from sicca.web.app import create_app
+
+    app = create_app(postgres, api=api)
+    app.state.web.store.add_user("alice", PASSWORD, "clinician")
+    both_checked = threading.Barrier(2, timeout=3)
+    real: Callable[..., dict[str, Any]] = sicca.web.forms.timepoint_from_form
+
+    def held(form: Mapping[str, str], *args: Any) -> dict[str, Any]:
+        if form.get("original"):
+            try:
+                both_checked.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return real(form, *args)
+
+    try:
+        clients = _clients(app, 2)
+        new_patient(*clients[0], "p1")
+        c0, token0 = clients[0]
+        assert c0.post("/patients/p1/visits", follow_redirects=False, data={
+            "csrf": token0, "v.id": "v1", "v.date": "2024-01",
+            "f.articular.synovitis_count": "1"}).status_code == 303
+        forms = [_edit_form(c, "/patients/p1/visits/v1/edit") for c, _ in clients]
+        monkeypatch.setattr(sicca.web.forms, "timepoint_from_form", held)
+        start = threading.Barrier(2)
+        statuses: list[tuple[int, int]] = []
+
+        def post(i: int) -> None:
+            c, _ = clients[i]
+            start.wait()
+            r = c.post("/patients/p1/visits", follow_redirects=False, data={
+                **forms[i], "v.id": "v1", "v.date": "2024-01",
+                "f.articular.synovitis_count": str(i + 2)})
+            statuses.append((r.status_code, i + 2))
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(s for s, _ in statuses) == [303, 409], statuses
+        (saved,) = [n for s, n in statuses if s == 303]
+        assert _stored_count(c0, "p1") == ("v1", saved)
     finally:
         app.state.web.store.dispose()
