@@ -219,9 +219,9 @@ def _total_plot(s: TotalSeries, name: str, dates: Sequence[str],
     h = top + 230 + legend_h
     svg = Svg(WIDTH, h, f"{name} total per timepoint")
     ax = TimeAxis.of(dates, 52, WIDTH - 100)
-    highest = max([float(p.max) for p in s.points if p.max is not None] + [float(s.high_from)])
-    ytop, ystep = _scale_top(highest)
+    ytop, ystep = _scale_top(_axis_top(s))
     y = Linear(0, ytop, h - 34 - legend_h, top + 6)
+    clipped = False
     for v in [i * ystep for i in range(round(ytop / ystep) + 1)]:
         svg.line(ax.x0, y.y(v), ax.x1, y.y(v), stroke=GRID)
         svg.text(ax.x0 - 6, y.y(v) + 4, _num(Decimal(str(v))), size=10, anchor="end")
@@ -232,7 +232,8 @@ def _total_plot(s: TotalSeries, name: str, dates: Sequence[str],
         svg.text(ax.x1 + 4, y.y(float(limit)) + 3, f"{lab} from {_num(limit)}", size=9,
                  fill=MUTED)
     pts = [(ax.at(p.date), p) for p in s.points]
-    upper = [(x, y.y(float(p.max))) for x, p in pts if x is not None and p.max is not None]
+    upper = [(x, y.y(min(float(p.max), ytop))) for x, p in pts
+             if x is not None and p.max is not None]
     lower = [(x, y.y(float(p.min))) for x, p in pts if x is not None and p.min is not None]
     svg.polygon(upper + lower[::-1], fill="#9aa7b8", opacity=0.25,
                 title="range: lowest to highest total the missing data allow")
@@ -249,10 +250,17 @@ def _total_plot(s: TotalSeries, name: str, dates: Sequence[str],
                      cls="bar")
             base += v
         if p.min is not None and p.max is not None and p.max != p.min:
-            svg.line(x + 13, y.y(float(p.min)), x + 13, y.y(float(p.max)), stroke=INK,
-                     width=1.2)
-            for end in (p.min, p.max):
-                svg.line(x + 10, y.y(float(end)), x + 16, y.y(float(end)), stroke=INK)
+            hi = min(float(p.max), ytop)
+            svg.line(x + 13, y.y(float(p.min)), x + 13, y.y(hi), stroke=INK, width=1.2)
+            svg.line(x + 10, y.y(float(p.min)), x + 16, y.y(float(p.min)), stroke=INK)
+            if float(p.max) > ytop:  # runs off the top: an arrow, and the end written
+                clipped = True
+                svg.polygon([(x + 9, y.y1 + 7), (x + 13, y.y1), (x + 17, y.y1 + 7)],
+                            fill=INK, opacity=1.0, title=f"{p.timepoint}: up to {_num(p.max)}")
+                svg.text(x + 13, y.y1 - 3, f"to {_num(p.max)}", size=9, anchor="middle",
+                         cls="clipped")
+            else:
+                svg.line(x + 10, y.y(hi), x + 16, y.y(hi), stroke=INK)
         rng = "" if p.min == p.max else f" (range {_num(p.min)}–{_num(p.max)})"
         svg.circle(x, y.y(float(p.total)), 3.5, fill=INK,
                    title=f"{p.timepoint} {p.date}: {name} {_num(p.total)}{rng}")
@@ -268,8 +276,22 @@ def _total_plot(s: TotalSeries, name: str, dates: Sequence[str],
     cap = (f"Documented {name} total (dot, with the range when domains are not assessable) "
            f"stacked by domain points; the shaded band runs from the lowest to the highest "
            f"total the missing data allow. Dashed lines: category limits. "
-           f"Purple: treatment courses.")
+           f"Purple: treatment courses."
+           + (" A range running off the top (arrow) ends at the value written above it: "
+              "the axis stops where the recorded totals can be read." if clipped else ""))
     return Plot(id=s.instrument, title=f"{name} per timepoint", caption=cap, svg=svg.render())
+
+
+def _axis_top(s: TotalSeries) -> float:
+    """The highest value the total plot's axis must show. A visit with almost nothing recorded
+    can reach ~120 points; scaled to that, the totals clinicians read (0-30) are a few pixels
+    tall. So the axis stops at 1.5x the highest documented total, lowest bound or "high" limit
+    when a range's top is more than twice that, and such a range is drawn to the top with an
+    arrow and its end written (never left out)."""
+    readable = max([float(v) for p in s.points for v in (p.total, p.min) if v is not None]
+                   + [float(s.high_from)])
+    highest = max([float(p.max) for p in s.points if p.max is not None] + [readable])
+    return readable * 1.5 if highest > 2 * readable else highest
 
 
 def _domain_order(s: TotalSeries) -> list[str]:

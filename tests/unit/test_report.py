@@ -16,9 +16,10 @@ import yaml
 import sicca
 from sicca.api import Session
 from sicca.report.html import category, delta, mcii, num, rng
-from sicca.report.plots import _scale_top, timeline_plots
+from sicca.report.plots import _axis_top, _scale_top, timeline_plots
 from sicca.report.svg import Svg
 from sicca.report.visit import VisitReport, date_number
+from sicca.scores.results import TotalPoint, TotalSeries
 from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,6 +176,13 @@ def test_the_plots_are_drawn_from_the_series(visit: VisitReport) -> None:
     assert "baseline 2023-10: ESSDAI 11 (range 11–17)" in essdai
     assert "one_year 2024-11: ESSDAI 0 (range 0–114)" in essdai
     assert "<polygon" in essdai  # the min-max band
+    # one_year's range (0-114) would squash the others into the bottom tenth: the axis stops
+    # at 25 (1.5 x the 'high from 14' line = 21, to the next round step) and that range runs
+    # off the top with an arrow and its end written
+    assert ">25</text>" in essdai and ">120</text>" not in essdai
+    assert essdai.count('class="clipped"') == 1 and ">to 114</text>" in essdai
+    assert "one_year: up to 114" in essdai
+    assert "A range running off the top (arrow)" in plots["essdai"].caption
     assert "cutaneous" in essdai and "biological" in essdai  # stacked by domain
     assert "PASS: below 5" in plots["esspri"].svg
     assert "ESSPRI not computable at any timepoint" in plots["esspri"].svg
@@ -238,6 +246,25 @@ def test_the_axis_top_is_the_next_round_step() -> None:
     assert _scale_top(121) == (125, 25.0)
     assert _scale_top(17) == (20, 5)
     assert _scale_top(5) == (5, 1)
+
+
+def _totals(*ranges: tuple[int, int, int]) -> TotalSeries:
+    """A total series of (documented total, min, max) per visit, 'high' from 14."""
+    return TotalSeries(instrument="essdai", maximum=Decimal(123), moderate_from=Decimal(5),
+                       high_from=Decimal(14), points=[
+                           TotalPoint(timepoint=f"t{i}", date=f"2024-0{i + 1}",
+                                      total=Decimal(t), min=Decimal(lo), max=Decimal(hi),
+                                      category=None, domains={})
+                           for i, (t, lo, hi) in enumerate(ranges)])
+
+
+def test_the_total_axis_stops_where_recorded_totals_can_be_read() -> None:
+    # readable: the highest total, lower bound or 'high' limit (14, or 20 below)
+    assert _axis_top(_totals((11, 11, 17), (0, 0, 28))) == 28     # 28 = 2 x 14: all shown
+    assert _axis_top(_totals((11, 11, 17), (0, 0, 29))) == 21     # 29 > 28: 1.5 x 14
+    assert _axis_top(_totals((20, 20, 40), (0, 0, 40))) == 40     # 40 = 2 x 20
+    assert _axis_top(_totals((20, 20, 41), (0, 0, 114))) == 30    # 1.5 x 20
+    assert _axis_top(_totals((3, 0, 10))) == 14                   # the 'high' line shows
 
 
 def test_numbers_ranges_and_deltas_read_as_written() -> None:
