@@ -94,92 +94,82 @@ def test_an_id_taken_before_the_form_was_sent_is_a_conflict_not_an_overwrite(
     assert c.get("/patients/p1/export.json").json()["timepoints"][0]["date"] == "2024-01"
 
 
-def _edit_form(c: TestClient, path: str) -> dict[str, str]:
+def _edit_form(c: TestClient, path: str = "/patients/p1/visits/v1/edit") -> dict[str, str]:
     """The hidden fields of an edit form as the browser would send them back."""
     page = c.get(path)
     assert page.status_code == 200, page.text
     return {"csrf": csrf_of(page.text), "original": "v1", "was": was_of(page.text)}
 
 
-def _stored_count(c: TestClient, pid: str) -> tuple[str, int]:
-    (tp,) = c.get(f"/patients/{pid}/export.json").json()["timepoints"]
+def _save(c: TestClient, hidden: Mapping[str, str], count: int, tid: str = "v1",
+          date: str = "2024-01") -> Any:
+    """Post the visit form: ``hidden`` (csrf, and for an edit original and was) and a count."""
+    return c.post("/patients/p1/visits", follow_redirects=False, data={
+        **hidden, "v.id": tid, "v.date": date, "f.articular.synovitis_count": str(count)})
+
+
+def _patient_with_v1(app: FastAPI, clients: int) -> list[tuple[TestClient, str]]:
+    """``clients`` logged-in clients (all alice) and patient p1 with visit v1 (count 1)."""
+    out = _clients(app, clients)
+    c, token = out[0]
+    new_patient(c, token, "p1")
+    assert _save(c, {"csrf": token}, 1).status_code == 303
+    return out
+
+
+def _stored_count(c: TestClient) -> tuple[str, int]:
+    (tp,) = c.get("/patients/p1/export.json").json()["timepoints"]
     return tp["id"], tp["findings"]["articular"]["synovitis_count"]
 
 
 def test_an_edit_opened_before_another_edit_was_saved_is_refused_not_an_overwrite(
         app: FastAPI) -> None:
-    (a, token_a), (b, token_b) = _clients(app, 2)
-    new_patient(a, token_a, "p1")
-    assert a.post("/patients/p1/visits", follow_redirects=False, data={
-        "csrf": token_a, "v.id": "v1", "v.date": "2024-01",
-        "f.articular.synovitis_count": "1"}).status_code == 303
-    # both open the visit to edit it; alice saves first
-    form_a = _edit_form(a, "/patients/p1/visits/v1/edit")
-    form_b = _edit_form(b, "/patients/p1/visits/v1/edit")
+    (a, _), (b, _) = _patient_with_v1(app, 2)
+    # both open the visit to edit it; the first saves first
+    form_a, form_b = _edit_form(a), _edit_form(b)
     assert form_a["was"] == form_b["was"]
-    r = a.post("/patients/p1/visits", follow_redirects=False, data={
-        **form_a, "v.id": "v1", "v.date": "2024-01", "f.articular.synovitis_count": "2"})
-    assert r.status_code == 303, r.text
-    r = b.post("/patients/p1/visits", follow_redirects=False, data={
-        **form_b, "v.id": "v1", "v.date": "2024-01", "f.articular.synovitis_count": "3"})
+    assert _save(a, form_a, 2).status_code == 303
+    r = _save(b, form_b, 3)
     assert r.status_code == 409 and 'data-testid="conflict"' in r.text
     assert "was changed or renamed since you opened it (by alice" in r.text
     assert "nothing of yours was saved" in r.text
-    # what bob typed is still in the form; alice's save is what is stored
+    # what the second typed is still in the form; the first's save is what is stored
     assert 'name="f.articular.synovitis_count" id="f.articular.synovitis_count" value="3"' \
         in r.text
-    assert _stored_count(a, "p1") == ("v1", 2)
+    assert _stored_count(a) == ("v1", 2)
     with app.state.web.store.session() as s:
         updates = s.query(Audit).filter(Audit.action == "visit.update").all()
         assert [(u.username, u.detail["after"]["findings"]["articular"]["synovitis_count"])
                 for u in updates] == [("alice", 2)]
-    # opened again, the form carries the stored visit's new fingerprint, and bob's save goes in
-    form_b = _edit_form(b, "/patients/p1/visits/v1/edit")
+    # opened again, the form carries the stored visit's new fingerprint, and the save goes in
+    form_b = _edit_form(b)
     assert form_b["was"] != form_a["was"]
-    assert b.post("/patients/p1/visits", follow_redirects=False, data={
-        **form_b, "v.id": "v1", "v.date": "2024-01",
-        "f.articular.synovitis_count": "3"}).status_code == 303
-    assert _stored_count(a, "p1") == ("v1", 3)
+    assert _save(b, form_b, 3).status_code == 303
+    assert _stored_count(a) == ("v1", 3)
 
 
 def test_an_edit_of_a_visit_renamed_meanwhile_or_without_its_fingerprint_is_refused(
         app: FastAPI) -> None:
-    (a, token_a), (b, _) = _clients(app, 2)
-    new_patient(a, token_a, "p1")
-    assert a.post("/patients/p1/visits", follow_redirects=False, data={
-        "csrf": token_a, "v.id": "v1", "v.date": "2024-01",
-        "f.articular.synovitis_count": "1"}).status_code == 303
-    form_b = _edit_form(b, "/patients/p1/visits/v1/edit")
+    (a, _), (b, _) = _patient_with_v1(app, 2)
+    form_b = _edit_form(b)
     # a form that does not say what it was opened on cannot prove it saw the stored visit
-    r = b.post("/patients/p1/visits", follow_redirects=False, data={
-        **form_b, "was": "", "v.id": "v1", "v.date": "2024-01",
-        "f.articular.synovitis_count": "5"})
+    r = _save(b, {**form_b, "was": ""}, 5)
     assert r.status_code == 409 and "nothing of yours was saved" in r.text
-    # alice renames v1 to m1; bob's edit of v1 no longer has a visit to edit
-    form_a = _edit_form(a, "/patients/p1/visits/v1/edit")
-    assert a.post("/patients/p1/visits", follow_redirects=False, data={
-        **form_a, "v.id": "m1", "v.date": "2024-01",
-        "f.articular.synovitis_count": "1"}).status_code == 303
-    r = b.post("/patients/p1/visits", follow_redirects=False, data={
-        **form_b, "v.id": "v1", "v.date": "2024-01", "f.articular.synovitis_count": "5"})
+    # the first renames v1 to m1; the second's edit of v1 no longer has a visit to edit
+    assert _save(a, _edit_form(a), 1, tid="m1").status_code == 303
+    r = _save(b, form_b, 5)
     assert r.status_code == 409 and "(by alice" in r.text
-    assert _stored_count(a, "p1") == ("m1", 1)
+    assert _stored_count(a) == ("m1", 1)
 
 
 def test_an_edit_refused_for_an_error_keeps_its_fingerprint_and_then_saves(
         app: FastAPI) -> None:
-    ((a, token_a),) = _clients(app, 1)
-    new_patient(a, token_a, "p1")
-    assert a.post("/patients/p1/visits", follow_redirects=False, data={
-        "csrf": token_a, "v.id": "v1", "v.date": "2024-01"}).status_code == 303
-    form_a = _edit_form(a, "/patients/p1/visits/v1/edit")
-    r = a.post("/patients/p1/visits", follow_redirects=False, data={
-        **form_a, "v.id": "v1", "v.date": "soon", "f.articular.synovitis_count": "2"})
+    ((a, _),) = _patient_with_v1(app, 1)
+    form_a = _edit_form(a)
+    r = _save(a, form_a, 2, date="soon")
     assert r.status_code == 422
     assert was_of(r.text) == form_a["was"]
-    assert a.post("/patients/p1/visits", follow_redirects=False, data={
-        **form_a, "v.id": "v1", "v.date": "2024-01",
-        "f.articular.synovitis_count": "2"}).status_code == 303
+    assert _save(a, form_a, 2).status_code == 303
 
 
 @pytest.mark.slow
@@ -263,24 +253,15 @@ def test_postgresql_two_edits_of_one_visit_at_once_are_one_save_and_a_conflict(
         return real(form, *args)
 
     try:
-        clients = _clients(app, 2)
-        new_patient(*clients[0], "p1")
-        c0, token0 = clients[0]
-        assert c0.post("/patients/p1/visits", follow_redirects=False, data={
-            "csrf": token0, "v.id": "v1", "v.date": "2024-01",
-            "f.articular.synovitis_count": "1"}).status_code == 303
-        forms = [_edit_form(c, "/patients/p1/visits/v1/edit") for c, _ in clients]
+        clients = _patient_with_v1(app, 2)
+        forms = [_edit_form(c) for c, _ in clients]
         monkeypatch.setattr(sicca.web.forms, "timepoint_from_form", held)
         start = threading.Barrier(2)
         statuses: list[tuple[int, int]] = []
 
         def post(i: int) -> None:
-            c, _ = clients[i]
             start.wait()
-            r = c.post("/patients/p1/visits", follow_redirects=False, data={
-                **forms[i], "v.id": "v1", "v.date": "2024-01",
-                "f.articular.synovitis_count": str(i + 2)})
-            statuses.append((r.status_code, i + 2))
+            statuses.append((_save(clients[i][0], forms[i], i + 2).status_code, i + 2))
 
         threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
         for t in threads:
@@ -289,6 +270,6 @@ def test_postgresql_two_edits_of_one_visit_at_once_are_one_save_and_a_conflict(
             t.join(60)
         assert sorted(s for s, _ in statuses) == [303, 409], statuses
         (saved,) = [n for s, n in statuses if s == 303]
-        assert _stored_count(c0, "p1") == ("v1", saved)
+        assert _stored_count(clients[0][0]) == ("v1", saved)
     finally:
         app.state.web.store.dispose()
