@@ -159,6 +159,26 @@ def test_a_resource_type_sicca_cannot_map_is_refused_not_dropped(native: Sicca) 
     assert err.value.problems[0].field == "entry[2].resource.resourceType"
 
 
+def test_everything_that_cannot_be_mapped_is_reported_item_by_item(native: Sicca) -> None:
+    # two unmapped codes and an unmapped resource type: all three named at once, each with
+    # its place, so one import run lists every item to fix (none is dropped or hidden behind
+    # the first)
+    purpura = _obs({"coding": [{"system": ITEM_SYSTEM, "code": "cutaneous.purpra"}]},
+                   valueCodeableConcept={"coding": [{"system": "urn:sicca:code",
+                                                     "code": "present"}]})
+    fatigue = {**_obs({"coding": [{"system": ITEM_SYSTEM, "code": "fatigeu"}]},
+                      valueCodeableConcept={"coding": [{"system": "urn:sicca:code",
+                                                        "code": "present"}]}), "id": "o2"}
+    allergy = {"resourceType": "AllergyIntolerance", "id": "a1",
+               "patient": {"reference": "urn:uuid:p1"}}
+    with pytest.raises(InputError) as err:
+        bundle_to_case(_bundle(purpura, fatigue, allergy), "b.json",
+                       native.catalogue.vocabulary)
+    assert sorted((p.code, p.field) for p in err.value.problems) == [
+        ("E542", "entry[4].resource.resourceType"),
+        ("E545", "entry[2].resource.code"), ("E545", "entry[3].resource.code")]
+
+
 def test_an_invalid_resource_is_refused_with_its_path(native: Sicca) -> None:
     bad = _obs({"coding": [{"system": ITEM_SYSTEM, "code": "fatigue"}]},
                valueQuantity={"value": "plenty"})
