@@ -30,6 +30,10 @@ PathKey = tuple[str | int, ...]
 KEY = "<key>"
 
 
+#: a number as YAML or JSON writes it (Sourced.number_text)
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
 @dataclass
 class Sourced:
     """Parsed data with node marks (1-based line/col) keyed by field path."""
@@ -54,6 +58,21 @@ class Sourced:
                 return self.marks[p]
             p = p[:-1]
         return self.marks.get((), (None, None))  # type: ignore[return-value,unused-ignore]
+
+    def number_text(self, path: PathKey, value: float) -> str | None:
+        """The number's own text in the file, if it reads back as ``value``: YAML and JSON
+        give ``1.50`` as the float 1.5, and a measurement keeps the digits it was written
+        with (its stated precision)."""
+        # the deepest marked node: a short form (``focus_score: 1.50``) is read as its main
+        # key (``...focus_score.value``), which has no mark of its own; the text found there
+        # is used only if it reads back as the very same number
+        line, col = self.mark(path)
+        if line is None or col is None or line > len(self.lines):
+            return None
+        m = _NUMBER_TEXT.match(self.lines[line - 1], col - 1)
+        if m and float(m.group(0)) == value:
+            return m.group(0)
+        return None
 
     def problem(self, path: PathKey, message: str, **kw: Any) -> Problem:
         line, col = self.mark(path)

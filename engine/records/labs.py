@@ -433,17 +433,6 @@ _ENTRY_KEYS = ("analyte", "value", "unit", "reference", "note")
 _ABSENT_WORDS = {"not_done": "not_done", "not_reported": "not_reported"}
 
 
-def _number_text(src: Sourced, path: PathKey, value: float) -> str | None:
-    """The scalar's own text in the source file, if it reads back as the same float."""
-    line, col = src.mark(path)
-    if path not in src.marks or line is None or col is None or line > len(src.lines):
-        return None
-    m = re.match(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", src.lines[line - 1][col - 1:])
-    if m and float(m.group(0)) == value:
-        return m.group(0)
-    return None
-
-
 def _unit_factor(unit_raw: str, unit: str | None, analyte: Analyte, src: Sourced,
                  path: PathKey) -> Decimal:
     """The factor from the entry's unit to the analyte's; a located UnitError if none."""
@@ -503,7 +492,7 @@ def parse_lab_entry(raw: object, src: Sourced, path: PathKey, table: AnalyteTabl
                          else None)
     try:
         if isinstance(value_raw, float):
-            text = _number_text(src, path + ("value",), value_raw)
+            text = src.number_text(path + ("value",), value_raw)
             value, censored = parse_value(text if text is not None else value_raw)
         else:
             value, censored = parse_value(value_raw)

@@ -451,6 +451,9 @@ def _num(text: Any, src: Sourced, path: PathKey, what: str) -> tuple[Decimal, st
     """A (possibly censored) number through the one number reader (sicca.base.numbers)."""
     censor: str | None = None
     body: Any = text
+    if isinstance(text, float):  # 1.50 keeps its digits, as a lab value does
+        written = src.number_text(path, text)
+        body = written if written is not None else text
     if isinstance(text, str):
         body = text.strip()
         for sign, canonical in _CENSORS:

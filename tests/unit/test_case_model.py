@@ -147,6 +147,27 @@ def test_json_case_files_are_accepted(tmp_path: Path) -> None:
     assert case.timepoints[0].date.precision == "day"
 
 
+@pytest.mark.parametrize("suffix,written", [
+    (".yaml", "sicca_case: 1\npatient: {id: d-1}\ntimepoints:\n  - id: v1\n    date: 2024-01\n"
+              "    tests:\n      focus_score: 1.50\n      schirmer: {right: 5.0, left: '<3'}\n"),
+    (".json", '{"sicca_case": 1, "patient": {"id": "d-1"}, "timepoints": [{"id": "v1", '
+              '"date": "2024-01", "tests": {"focus_score": {"value": 1.50}, '
+              '"schirmer": {"right": 5.0, "left": "<3"}}}]}'),
+])
+def test_a_number_keeps_the_digits_it_was_written_with(tmp_path: Path, suffix: str,
+                                                       written: str) -> None:
+    # YAML and JSON read 1.50 as the float 1.5; the case keeps the written digits (its stated
+    # precision), as a lab value does, so the FHIR export says 1.50 and not 1.5
+    path = tmp_path / f"case{suffix}"
+    path.write_text(written)
+    sicca = sicca_for("native")
+    case = sicca.load_case(path)
+    items = case.timepoints[0].items
+    assert str(items["focus_score"].value) == "1.50"
+    assert str(items["schirmer"].sides["right"].value) == "5.0"  # one eye of a per-eye test
+    assert str(sicca.visit(case, case.timepoints[0]).facts["focus_score"].value) == "1.50"
+
+
 def test_partial_dates_order_month_before_days_of_that_month() -> None:
     assert PartialDate.parse("2023-10") < PartialDate.parse("2023-10-15")
     assert PartialDate.parse("2021-03").same_or_before(PartialDate.parse("2023-10"))

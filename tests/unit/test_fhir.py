@@ -109,6 +109,22 @@ def test_export_then_import_from_the_command_line(capsys: pytest.CaptureFixture[
     assert code == 0, err
 
 
+def test_an_item_keeps_its_written_digits_through_the_bundle(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # a focus score written 1.50 is exported as 1.50 and imported back as 1.50 (YAML reads
+    # it as the float 1.5; the case keeps the digits as written)
+    case, bundle, back = tmp_path / "c.yaml", tmp_path / "b.json", tmp_path / "back.yaml"
+    case.write_text("sicca_case: 1\npatient: {id: d-1}\ntimepoints:\n  - id: v1\n"
+                    "    date: 2024-01\n    tests:\n      focus_score: 1.50\n")
+    code, _, err = run(["export", "fhir", str(case), "-o", str(bundle), "--engine", "native"],
+                       capsys)
+    assert code == 0, err
+    assert '"value": 1.50,' in bundle.read_text(encoding="utf-8")
+    code, _, err = run(["import", "fhir", str(bundle), "-o", str(back)], capsys)
+    assert code == 0, err
+    assert "value: 1.50" in back.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow),
                                   pytest.param(3, marks=pytest.mark.slow)])
 def test_synthetic_cases_round_trip(native: Sicca, tmp_path: Path, seed: int) -> None:
