@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -504,10 +504,8 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         with store.session() as s:
             user = user_of(request, s)
             p = patient_of(s, pid)
-            last = s.scalar(select(Audit).where(
-                Audit.patient == p.pid, Audit.action.in_(("history.update", "history.delete")))
-                .order_by(Audit.at.desc(), Audit.id.desc()).limit(1))
-            who = f" (by {last.username}, {last.at:%Y-%m-%d %H:%M:%S} UTC)" if last else ""
+            who = last_change(s, p, ("history.update", "history.delete"))
+            who = f" ({who})" if who else ""
             text = (f"This history entry of {p.pid} was changed or deleted since you opened "
                     f"it{who}: nothing of yours was saved. Your entries are kept below: "
                     f"reload the patient's page to see the history as it is now.")
@@ -663,12 +661,21 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
             errors.setdefault(name, text)
         return case, tp, errors, general
 
+    def last_change(s: DbSession, p: Patient, actions: tuple[str, ...],
+                    matches: Callable[[Audit], bool] = lambda _a: True) -> str:
+        """``by <user>, <time> UTC`` of the latest of ``p``'s audit entries of ``actions``
+        that ``matches`` (among its last 50), or '' if none: who changed it meanwhile."""
+        for a in s.scalars(select(Audit).where(Audit.patient == p.pid,
+                                               Audit.action.in_(actions))
+                           .order_by(Audit.at.desc(), Audit.id.desc()).limit(50)):
+            if matches(a):
+                return f"by {a.username}, {a.at:%Y-%m-%d %H:%M:%S} UTC"
+        return ""
+
     def conflict_text(s: DbSession, p: Patient, tid: str) -> str:
         """Who saved visit ``tid`` of ``p``, and when, from the audit log."""
-        last = s.scalar(select(Audit).where(Audit.patient == p.pid, Audit.target == tid,
-                                            Audit.action.in_(("visit.add", "visit.update")))
-                        .order_by(Audit.at.desc(), Audit.id.desc()).limit(1))
-        who = f" (saved by {last.username}, {last.at:%Y-%m-%d %H:%M:%S} UTC)" if last else ""
+        who = last_change(s, p, ("visit.add", "visit.update"), lambda a: a.target == tid)
+        who = f" (saved {who})" if who else ""
         return (f"A visit '{tid}' of {p.pid} exists already{who}, perhaps saved while you "
                 f"were entering this one: nothing of yours was saved. Your entries are kept "
                 f"below: give the visit another id to save it as a new visit, or reload the "
@@ -692,15 +699,10 @@ def create_app(db: str | Path = "sicca.db", *, engine: str = "durable",
         with store.session() as s:
             user = user_of(request, s)
             p = patient_of(s, pid)
-            who = ""
             # the latest update of that visit, also when it was saved under a new id
-            for a in s.scalars(select(Audit).where(
-                    Audit.patient == p.pid, Audit.action == "visit.update")
-                    .order_by(Audit.at.desc(), Audit.id.desc()).limit(50)):
-                before = (a.detail or {}).get("before") or {}
-                if a.target == original or before.get("id") == original:
-                    who = f" (by {a.username}, {a.at:%Y-%m-%d %H:%M:%S} UTC)"
-                    break
+            who = last_change(s, p, ("visit.update",), lambda a: a.target == original or (
+                (a.detail or {}).get("before") or {}).get("id") == original)
+            who = f" ({who})" if who else ""
             text = (f"Visit '{original}' of {p.pid} was changed or renamed since you opened "
                     f"it{who}: nothing of yours was saved. Your entries are kept below: open "
                     f"the visit again to see it as it is now, and make your change there.")
