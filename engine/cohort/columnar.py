@@ -571,11 +571,12 @@ class Program:
              if m is not None and LIT_MAYBE + lid not in have]
 
     def literal_columns(self) -> list[str]:
+        """The names of every literal's columns (true, and maybe where it has one)."""
         return [LIT_TRUE + lid for lid in self.literals] + \
             [LIT_MAYBE + lid for lid, (_, m) in self.literals.items() if m is not None]
 
     def distinct_cells(self, cells: pl.DataFrame) -> pl.DataFrame:
-        """The cell rows of ``cells_rows`` reduced to one row per distinct set of literal
+        """The cell rows of ``cell_rows`` reduced to one row per distinct set of literal
         values (what ``conclude`` reads: a cell's conclusions follow from its literals alone),
         with ``_row`` the list of the split rows having it and the first such cell's patient
         and timepoint (an E401 names the same cell as without the reduction: the first one
